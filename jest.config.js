@@ -1,0 +1,23 @@
+/**
+ * Jest runs the TypeScript tests through ts-jest. The Angular devkit 22 requires magic-string, which
+ * ships only as ESM: Jest's CommonJS runtime cannot load it on Node 22, so that one package is
+ * compiled to CommonJS by babel-jest (DESIGN.md §2).
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/src'],
+  testMatch: ['**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/fixtures/', '/.tmp/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
+    '/node_modules/magic-string/.+\\.mjs$': [
+      'babel-jest',
+      { babelrc: false, configFile: false, plugins: ['@babel/plugin-transform-modules-commonjs'] },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!magic-string/)'],
+  moduleNameMapper: { '^ora$': '<rootDir>/test/support/ora-stub.js' },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  testTimeout: 180000,
+};

@@ -1,0 +1,39 @@
+// Builds the package: writes each schematic's options interface (schema.d.ts) from its schema.json,
+// compiles the factories with tsc, and copies the schemas next to the compiled index.js, so that
+// collection.json points at dist/ only.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+const schematics = readdirSync(join(root, 'src'), { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(join(root, 'src', e.name, 'schema.json')))
+  .map((e) => e.name);
+
+for (const name of schematics) {
+  const schema = JSON.parse(readFileSync(join(root, 'src', name, 'schema.json'), 'utf8'));
+  writeFileSync(join(root, 'src', name, 'schema.d.ts'), optionsInterface(name, schema));
+}
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+for (const name of schematics) {
+  cpSync(join(root, 'src', name, 'schema.json'), join(root, 'dist', name, 'schema.json'));
+}
+
+function optionsInterface(name, schema) {
+  const typeName = `${name.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}Options`;
+  const lines = Object.entries(schema.properties ?? {}).map(([key, prop]) => {
+    const type = prop.enum
+      ? prop.enum.map((v) => JSON.stringify(v)).join(' | ')
+      : { string: 'string', boolean: 'boolean', number: 'number', integer: 'number', array: 'string[]' }[prop.type] ?? 'unknown';
+    const doc = prop.description ? `  /** ${prop.description.replace(/\*\//g, '*\\/')} */\n` : '';
+    return `${doc}  ${JSON.stringify(key)}?: ${type};`;
+  });
+  return `// Generated from schema.json by scripts/build.mjs: do not edit.\nexport interface ${typeName} {\n${lines.join('\n')}\n  [option: string]: unknown;\n}\n`;
+}

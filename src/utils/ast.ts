@@ -1,0 +1,266 @@
+import { SchematicsException, Tree } from '@angular-devkit/schematics';
+import * as ts from 'typescript';
+import { quoted, SourceStyle, terminate } from './source-style';
+
+/** A piece of text to insert at an offset of the original file. */
+export interface Insertion {
+  pos: number;
+  text: string;
+}
+
+/** Parses a TypeScript file of the tree. Throws, naming the file and the first error, when it does not parse. */
+export function parseSource(tree: Tree, path: string): ts.SourceFile {
+  if (!tree.exists(path)) {
+    throw new SchematicsException(`${path} does not exist.`);
+  }
+  return parseText(path, tree.readText(path));
+}
+
+export function parseText(path: string, text: string): ts.SourceFile {
+  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const diagnostics = (source as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  if (diagnostics.length > 0) {
+    const first = diagnostics[0];
+    const { line, character } = source.getLineAndCharacterOfPosition(first.start);
+    throw new SchematicsException(
+      `${path}:${line + 1}:${character + 1} has a syntax error (${ts.flattenDiagnosticMessageText(first.messageText, ' ')}): ` +
+        `fix it, then run the schematic again. Nothing was changed.`,
+    );
+  }
+  return source;
+}
+
+/** Applies insertions through one update recorder; offsets refer to the original text. */
+export function applyInsertions(tree: Tree, path: string, insertions: readonly Insertion[]): void {
+  if (insertions.length === 0) return;
+  const recorder = tree.beginUpdate(path);
+  for (const { pos, text } of insertions) {
+    recorder.insertLeft(pos, text);
+  }
+  tree.commitUpdate(recorder);
+}
+
+/** Every node below `root` (depth first) that satisfies the guard. */
+export function findNodes<T extends ts.Node>(root: ts.Node, guard: (node: ts.Node) => node is T): T[] {
+  const found: T[] = [];
+  const visit = (node: ts.Node): void => {
+    if (guard(node)) found.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(root);
+  return found;
+}
+
+/** `Receiver.method(...)` where the receiver is a plain identifier, e.g. `NestFactory.create(...)`. */
+export function isMethodCall(node: ts.Node, receiver: string, methods: readonly string[]): node is ts.CallExpression {
+  return (
+    ts.isCallExpression(node) &&
+    ts.isPropertyAccessExpression(node.expression) &&
+    ts.isIdentifier(node.expression.expression) &&
+    node.expression.expression.text === receiver &&
+    methods.includes(node.expression.name.text)
+  );
+}
+
+/** The name of the function a call expression calls, through property accesses (`a.b.use(...)` → `use`). */
+export function calledName(call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  return undefined;
+}
+
+/** The whitespace that starts the line `node` starts on. */
+export function lineIndent(source: ts.SourceFile, node: ts.Node): string {
+  const start = node.getStart(source);
+  const lineStart = source.text.lastIndexOf('\n', start - 1) + 1;
+  const lead = source.text.slice(lineStart, start);
+  return lead.trim() === '' ? lead : (/^[ \t]*/.exec(lead)?.[0] ?? '');
+}
+
+/** The module specifiers imported by the file, with their named bindings. */
+export function importedNames(source: ts.SourceFile, from: string): Set<string> {
+  const names = new Set<string>();
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    if (statement.moduleSpecifier.text !== from) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (bindings && ts.isNamedImports(bindings)) {
+      for (const element of bindings.elements) names.add(element.name.text);
+    }
+    if (statement.importClause?.name) names.add(statement.importClause.name.text);
+  }
+  return names;
+}
+
+/** Whether an identifier is declared or imported at the top level of the file under that name. */
+export function isNameTaken(source: ts.SourceFile, name: string): boolean {
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      if (clause?.name?.text === name) return true;
+      const bindings = clause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.name.text === name)) return true;
+      if (bindings && ts.isNamespaceImport(bindings) && bindings.name.text === name) return true;
+    } else if (
+      (ts.isClassDeclaration(statement) || ts.isFunctionDeclaration(statement)) &&
+      statement.name?.text === name
+    ) {
+      return true;
+    } else if (ts.isVariableStatement(statement)) {
+      if (statement.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The insertion that makes `names` importable from `from`: added into an existing named import
+ * from that module, or a new import declaration after the last import. Undefined when all are there.
+ */
+export function importInsertion(
+  source: ts.SourceFile,
+  style: SourceStyle,
+  names: readonly string[],
+  from: string,
+  kind: 'named' | 'default' = 'named',
+): Insertion | undefined {
+  const present = importedNames(source, from);
+  const missing = names.filter((n) => !present.has(n));
+  if (missing.length === 0) return undefined;
+  if (kind === 'named') {
+    const existing = source.statements.find(
+      (s): s is ts.ImportDeclaration =>
+        ts.isImportDeclaration(s) &&
+        ts.isStringLiteral(s.moduleSpecifier) &&
+        s.moduleSpecifier.text === from &&
+        !s.importClause?.isTypeOnly &&
+        !!s.importClause?.namedBindings &&
+        ts.isNamedImports(s.importClause.namedBindings),
+    );
+    const named = existing?.importClause?.namedBindings as ts.NamedImports | undefined;
+    if (named && named.elements.length > 0) {
+      const last = named.elements[named.elements.length - 1];
+      return { pos: last.getEnd(), text: missing.map((n) => `, ${n}`).join('') };
+    }
+  }
+  const clause = kind === 'default' ? missing[0] : `{ ${missing.join(', ')} }`;
+  const declaration = terminate(`import ${clause} from ${quoted(from, style)}`, style);
+  const imports = source.statements.filter(ts.isImportDeclaration);
+  if (imports.length === 0) {
+    return { pos: 0, text: `${declaration}${style.eol}` };
+  }
+  // Packages go after the last package import (before the relative ones), relative paths after the last import.
+  const isRelative = (i: ts.ImportDeclaration) => (i.moduleSpecifier as ts.StringLiteral).text.startsWith('.');
+  const packages = imports.filter((i) => !isRelative(i));
+  const anchor = !from.startsWith('.') && packages.length > 0 ? packages[packages.length - 1] : imports[imports.length - 1];
+  return { pos: anchor.getEnd(), text: `${style.eol}${declaration}` };
+}
+
+/** The object literal given to a class decorator, e.g. the metadata of `@Module({...}) export class AppModule`. */
+export function decoratorArgument(
+  node: ts.ClassDeclaration,
+  decorator: string,
+): { call: ts.CallExpression; object?: ts.ObjectLiteralExpression } | undefined {
+  for (const d of ts.getDecorators(node) ?? []) {
+    if (ts.isCallExpression(d.expression) && ts.isIdentifier(d.expression.expression) && d.expression.expression.text === decorator) {
+      const [first] = d.expression.arguments;
+      return { call: d.expression, object: first && ts.isObjectLiteralExpression(first) ? first : undefined };
+    }
+  }
+  return undefined;
+}
+
+/** The classes of the file that carry the decorator. */
+export function classesWithDecorator(source: ts.SourceFile, decorator: string): ts.ClassDeclaration[] {
+  return source.statements.filter(
+    (s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && decoratorArgument(s, decorator) !== undefined,
+  );
+}
+
+export function objectProperty(object: ts.ObjectLiteralExpression, name: string): ts.PropertyAssignment | undefined {
+  return object.properties.find(
+    (p): p is ts.PropertyAssignment =>
+      ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name,
+  );
+}
+
+/**
+ * Adds `element` to the array property `name` of an object literal, creating the property when it
+ * is missing, in the layout the literal already has (one line or one element a line). Undefined when
+ * the array already holds an element with that text, or when the property is not an array literal.
+ */
+export function arrayPropertyInsertion(
+  source: ts.SourceFile,
+  style: SourceStyle,
+  object: ts.ObjectLiteralExpression,
+  name: string,
+  element: string,
+  position: 'first' | 'last' = 'last',
+): Insertion | undefined {
+  const property = objectProperty(object, name);
+  if (!property) {
+    return propertyInsertion(source, style, object, `${name}: [${element}]`, 'first');
+  }
+  const array = property.initializer;
+  if (!ts.isArrayLiteralExpression(array)) return undefined;
+  if (array.elements.some((e) => e.getText(source) === element)) return undefined;
+  return arrayElementInsertion(source, style, array, element, position);
+}
+
+export function arrayElementInsertion(
+  source: ts.SourceFile,
+  style: SourceStyle,
+  array: ts.ArrayLiteralExpression,
+  element: string,
+  position: 'first' | 'last' = 'last',
+): Insertion {
+  const elements = array.elements;
+  if (elements.length === 0) {
+    return { pos: array.getEnd() - 1, text: element };
+  }
+  const multiline = source.text.slice(array.getStart(source), elements[0].getStart(source)).includes('\n');
+  const indent = multiline ? lineIndent(source, elements[0]) : '';
+  if (position === 'first') {
+    const first = elements[0];
+    return { pos: first.getStart(source), text: multiline ? `${element},${style.eol}${indent}` : `${element}, ` };
+  }
+  const last = elements[elements.length - 1];
+  if (!multiline) {
+    return { pos: last.getEnd(), text: `, ${element}` };
+  }
+  const trailingComma = elements.hasTrailingComma;
+  return trailingComma
+    ? { pos: elements.end, text: `${style.eol}${indent}${element},` }
+    : { pos: last.getEnd(), text: `,${style.eol}${indent}${element}` };
+}
+
+/** Adds a property (`key: value` text) to an object literal, keeping its layout. */
+export function propertyInsertion(
+  source: ts.SourceFile,
+  style: SourceStyle,
+  object: ts.ObjectLiteralExpression,
+  property: string,
+  position: 'first' | 'last' = 'last',
+): Insertion {
+  const props = object.properties;
+  if (props.length === 0) {
+    const openEnd = object.getStart(source) + 1;
+    const between = source.text.slice(openEnd, object.getEnd() - 1);
+    if (between.includes('\n')) {
+      const indent = lineIndent(source, object) + style.indent;
+      return { pos: openEnd, text: `${style.eol}${indent}${property},` };
+    }
+    return { pos: openEnd, text: ` ${property} ` };
+  }
+  const multiline = source.text.slice(object.getStart(source), props[0].getStart(source)).includes('\n');
+  const indent = multiline ? lineIndent(source, props[0]) : '';
+  if (position === 'first') {
+    return { pos: props[0].getStart(source), text: multiline ? `${property},${style.eol}${indent}` : `${property}, ` };
+  }
+  const last = props[props.length - 1];
+  if (!multiline) return { pos: last.getEnd(), text: `, ${property}` };
+  return props.hasTrailingComma
+    ? { pos: props.end, text: `${style.eol}${indent}${property},` }
+    : { pos: last.getEnd(), text: `,${style.eol}${indent}${property}` };
+}

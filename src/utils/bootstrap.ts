@@ -1,0 +1,146 @@
+import * as ts from 'typescript';
+import { findNodes, isMethodCall } from './ast';
+
+/** What main.ts does with NestFactory: the HTTP app it creates, and how. */
+export interface Bootstrap {
+  /** the `NestFactory.create(...)` call */
+  create: ts.CallExpression;
+  /** the variable that holds the app (`app` in `const app = await NestFactory.create(...)`) */
+  appVariable?: string;
+  /** the statement to insert after: the declaration or assignment holding the create call */
+  statement?: ts.Statement;
+  adapter: 'express' | 'fastify';
+  /** the class given as the root module (`AppModule`) */
+  rootModule?: string;
+}
+
+export type BootstrapProblem = { kind: 'no-create'; others: string[] };
+
+/** Finds the HTTP app creation in a bootstrap file, or says why there is none. */
+export function findBootstrap(source: ts.SourceFile): Bootstrap | BootstrapProblem {
+  const calls = findNodes(source, (n): n is ts.CallExpression =>
+    isMethodCall(n, 'NestFactory', ['create', 'createMicroservice', 'createApplicationContext']),
+  );
+  const create = calls.find((c) => (c.expression as ts.PropertyAccessExpression).name.text === 'create');
+  if (!create) {
+    return { kind: 'no-create', others: calls.map((c) => (c.expression as ts.PropertyAccessExpression).name.text) };
+  }
+  const holder = holdingStatement(create);
+  const [moduleArg] = create.arguments;
+  return {
+    create,
+    appVariable: holder?.name,
+    statement: holder?.statement,
+    adapter: isFastify(source, create) ? 'fastify' : 'express',
+    rootModule: moduleArg && ts.isIdentifier(moduleArg) ? moduleArg.text : undefined,
+  };
+}
+
+/** `const app = await NestFactory.create(...)` or `app = await NestFactory.create(...)`, walking up through await/parens/casts. */
+function holdingStatement(create: ts.CallExpression): { name: string; statement: ts.Statement } | undefined {
+  let node: ts.Node = create;
+  while (
+    ts.isAwaitExpression(node.parent) ||
+    ts.isParenthesizedExpression(node.parent) ||
+    ts.isAsExpression(node.parent) ||
+    ts.isNonNullExpression(node.parent)
+  ) {
+    node = node.parent;
+  }
+  const parent = node.parent;
+  if (ts.isVariableDeclaration(parent) && parent.initializer === node && ts.isIdentifier(parent.name)) {
+    const statement = parent.parent?.parent;
+    if (statement && ts.isVariableStatement(statement)) return { name: parent.name.text, statement };
+  }
+  if (
+    ts.isBinaryExpression(parent) &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    parent.right === node &&
+    ts.isIdentifier(parent.left) &&
+    ts.isExpressionStatement(parent.parent)
+  ) {
+    return { name: parent.left.text, statement: parent.parent };
+  }
+  return undefined;
+}
+
+/** Fastify when the create call names NestFastifyApplication or gets a FastifyAdapter (directly or through a variable). */
+function isFastify(source: ts.SourceFile, create: ts.CallExpression): boolean {
+  if (create.typeArguments?.some((t) => t.getText(source).includes('Fastify'))) return true;
+  return create.arguments.some((arg) => {
+    if (ts.isNewExpression(arg)) return arg.expression.getText(source).includes('FastifyAdapter');
+    if (ts.isIdentifier(arg)) {
+      const declarations = findNodes(source, (n): n is ts.VariableDeclaration => ts.isVariableDeclaration(n));
+      return declarations.some(
+        (d) =>
+          ts.isIdentifier(d.name) &&
+          d.name.text === arg.text &&
+          !!d.initializer &&
+          ts.isNewExpression(d.initializer) &&
+          d.initializer.expression.getText(source).includes('FastifyAdapter'),
+      );
+    }
+    return false;
+  });
+}
+
+/** Where a file already opens a MikroORM request context for HTTP requests, as `line: what` descriptions. */
+export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean): string[] {
+  const found: string[] = [];
+  const at = (node: ts.Node) => `${source.fileName}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+  for (const call of findNodes(source, (n): n is ts.CallExpression => isMethodCall(n, 'RequestContext', ['create', 'createAsync', 'enter']))) {
+    if (isBootstrap || insideMiddleware(call)) found.push(`${at(call)} RequestContext.${(call.expression as ts.PropertyAccessExpression).name.text}`);
+  }
+  for (const id of findNodes(source, (n): n is ts.Identifier => ts.isIdentifier(n) && n.text === 'MikroOrmMiddleware')) {
+    if (ts.isCallExpression(id.parent) && id.parent.arguments.some((a) => a === id)) {
+      found.push(`${at(id)} MikroOrmMiddleware`);
+    }
+  }
+  return found;
+}
+
+/** Inside a class that implements NestMiddleware, or in its `use` method. */
+function insideMiddleware(node: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isClassDeclaration(n)) {
+      const implementsMiddleware = (n.heritageClauses ?? []).some((h) => h.types.some((t) => t.expression.getText() === 'NestMiddleware'));
+      const hasUse = n.members.some((m) => ts.isMethodDeclaration(m) && m.name.getText() === 'use');
+      return implementsMiddleware || hasUse;
+    }
+  }
+  return false;
+}
+
+/** `MikroOrmModule.forRoot(...)` / `forRootAsync(...)` calls in a file. */
+export function findOrmRoots(source: ts.SourceFile): ts.CallExpression[] {
+  return findNodes(source, (n): n is ts.CallExpression => isMethodCall(n, 'MikroOrmModule', ['forRoot', 'forRootAsync']));
+}
+
+/**
+ * The object literal that holds the options of a forRoot call: its argument, or for forRootAsync the
+ * object an arrow `useFactory` returns. Undefined when the options are built elsewhere.
+ */
+export function ormRootOptions(call: ts.CallExpression): ts.ObjectLiteralExpression | undefined {
+  const [arg] = call.arguments;
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return undefined;
+  const method = (call.expression as ts.PropertyAccessExpression).name.text;
+  if (method === 'forRoot') return arg;
+  const factory = arg.properties.find((p) => p.name?.getText() === 'useFactory');
+  const fn =
+    factory && ts.isPropertyAssignment(factory) ? factory.initializer : factory && ts.isMethodDeclaration(factory) ? factory : undefined;
+  if (!fn) return undefined;
+  if (ts.isArrowFunction(fn)) {
+    let body: ts.Node = fn.body;
+    while (ts.isParenthesizedExpression(body)) body = body.expression;
+    if (ts.isObjectLiteralExpression(body)) return body;
+    if (ts.isBlock(body)) return returnedObject(body);
+  }
+  if ((ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn)) && fn.body) return returnedObject(fn.body);
+  return undefined;
+}
+
+function returnedObject(block: ts.Block): ts.ObjectLiteralExpression | undefined {
+  const returns = block.statements.filter(ts.isReturnStatement);
+  const last = returns[returns.length - 1]?.expression;
+  return last && ts.isObjectLiteralExpression(last) ? last : undefined;
+}

@@ -1,0 +1,42 @@
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from './fixtures';
+
+const run = promisify(execFile);
+
+/**
+ * Generated apps are written under the project's .tmp folder, so that Node and TypeScript resolve
+ * @nestjs/* and @mikro-orm/* from the project's own node_modules (no install per test).
+ */
+export function tempDir(prefix: string): string {
+  const base = join(ROOT, '.tmp');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(join(base, `${prefix}-`));
+}
+
+/** Writes every file of a tree into a folder. */
+export function writeTree(tree: UnitTestTree, dir: string): void {
+  for (const file of tree.files) {
+    const target = join(dir, file);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, tree.readContent(file));
+  }
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** `tsc --noEmit -p <tsconfig>` against the real packages; resolves with tsc's output, rejects with it on errors. */
+export async function typecheck(dir: string, tsconfig = 'tsconfig.json'): Promise<void> {
+  const tsc = require.resolve('typescript/bin/tsc');
+  try {
+    await run(process.execPath, [tsc, '--noEmit', '-p', join(dir, tsconfig)], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`tsc --noEmit failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
