@@ -9,10 +9,12 @@ const run = promisify(execFile);
 
 /**
  * Generated apps are written under the project's .tmp folder, so that Node and TypeScript resolve
- * @nestjs/* and @mikro-orm/* from the project's own node_modules (no install per test).
+ * @nestjs/* and @mikro-orm/* from the project's own node_modules (Nest 12, MikroORM 7), or under
+ * test/orm6/.tmp for Nest 11 + MikroORM 6 (no install per test).
  */
-export function tempDir(prefix: string): string {
-  const base = join(ROOT, '.tmp');
+export function tempDir(prefix: string, ormMajor: 6 | 7 = 7): string {
+  // MikroORM 6 apps (Nest 11) resolve their packages from the test/orm6 workspace instead.
+  const base = ormMajor === 6 ? join(ROOT, 'test', 'orm6', '.tmp') : join(ROOT, '.tmp');
   mkdirSync(base, { recursive: true });
   return mkdtempSync(join(base, `${prefix}-`));
 }
