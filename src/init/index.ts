@@ -44,6 +44,7 @@ interface InitPlan {
 export function init(options: InitOptions): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const plan = planInit(tree, options);
+    const changesBefore = tree.actions.length;
     return chain([
       addOrmDependencies(plan),
       createConfiguration(plan),
@@ -53,7 +54,7 @@ export function init(options: InitOptions): Rule {
       makeDefaultCollection(plan),
       configureOrmCli(plan),
       ignoreDatabaseFile(plan),
-      reportNextSteps(plan, context),
+      reportNextSteps(plan, context, changesBefore),
     ]);
   };
 }
@@ -259,10 +260,17 @@ function registerRequestContext(plan: InitPlan): Rule {
     );
     const comment = '// One MikroORM request context per request, before any other middleware: no request sees another\'s entities.';
     applyInsertions(tree, plan.project.main, [
-      { pos: statement!.getEnd(), text: `${style.eol}${indent}${comment}${style.eol}${indent}${registration}` },
+      { pos: endOfLine(source, statement!), text: `${style.eol}${indent}${comment}${style.eol}${indent}${registration}` },
       importInsertion(source, style, ['MikroORM', 'RequestContext'], '@mikro-orm/core')!,
     ].filter(Boolean));
   };
+}
+
+/** The end of a statement including a comment that follows it on the same line (`}); // note`). */
+function endOfLine(source: ts.SourceFile, statement: ts.Statement): number {
+  const trailing = ts.getTrailingCommentRanges(source.text, statement.getEnd()) ?? [];
+  const sameLine = trailing.filter((c) => !source.text.slice(statement.getEnd(), c.pos).includes('\n'));
+  return sameLine.length > 0 ? sameLine[sameLine.length - 1].end : statement.getEnd();
 }
 
 /** An existing MikroOrmModule.forRoot must not fork a second context: set registerRequestContext: false. */
@@ -355,14 +363,14 @@ function ignoreDatabaseFile(plan: InitPlan): Rule {
   };
 }
 
-function reportNextSteps(plan: InitPlan, context: SchematicContext): Rule {
+function reportNextSteps(plan: InitPlan, context: SchematicContext, changesBefore: number): Rule {
   return (tree) => {
     const log = context.logger;
     if (plan.defaultsUsed.length > 0) {
       log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (pass --driver/--style, or answer the prompts in a terminal).`);
     }
     log.info(`MikroORM ${plan.orm.major} (${plan.orm.reason}), driver ${plan.options.driver}.`);
-    if (tree.actions.length === 0) {
+    if (tree.actions.length === changesBefore) {
       log.info('Nothing to change: MikroORM and its request context are already set up in this app.');
       return;
     }

@@ -217,7 +217,16 @@ export function arrayElementInsertion(
 ): Insertion {
   const elements = array.elements;
   if (elements.length === 0) {
-    return { pos: array.getEnd() - 1, text: element };
+    const close = array.getEnd() - 1;
+    const lineStart = source.text.lastIndexOf('\n', close - 1) + 1;
+    const inside = source.text.slice(array.getStart(source) + 1, close);
+    if (!inside.includes('\n') || source.text.slice(lineStart, close).trim() !== '') {
+      return { pos: close, text: element };
+    }
+    // `[\n  // comment\n]`: a line of its own, indented like the comments inside.
+    const commentLine = inside.split('\n').find((l) => l.trim() !== '');
+    const indent = commentLine ? /^[ \t]*/.exec(commentLine)![0] : source.text.slice(lineStart, close) + style.indent;
+    return { pos: lineStart, text: `${indent}${element},${style.eol}` };
   }
   const multiline = source.text.slice(array.getStart(source), elements[0].getStart(source)).includes('\n');
   const indent = multiline ? lineIndent(source, elements[0]) : '';

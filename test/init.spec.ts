@@ -1,0 +1,304 @@
+import { SchematicsException } from '@angular-devkit/schematics';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
+import * as ts from 'typescript';
+import { fixtureTree, runner, snapshot } from './support/fixtures';
+import { callsOf, imports, moduleMetadata, objectArgument, parse, statementPosition } from './support/inspect';
+
+type Options = Record<string, unknown>;
+
+async function init(tree: UnitTestTree, options: Options = {}): Promise<{ tree: UnitTestTree; logs: string[] }> {
+  const schematics = runner();
+  const logs: string[] = [];
+  schematics.logger.subscribe((entry) => logs.push(entry.message));
+  const result = await schematics.runSchematic('init', { skipInstall: true, ...options }, tree);
+  return { tree: result, logs };
+}
+
+function source(tree: UnitTestTree, path: string): ts.SourceFile {
+  return parse(tree.readContent(path), path);
+}
+
+/** Asserts the seed's registration: the statement right after the create statement, and the only one. */
+function expectRegistrationAfterCreate(tree: UnitTestTree, main: string, appVariable = 'app'): void {
+  const file = source(tree, main);
+  const creates = callsOf(file, 'NestFactory', 'create');
+  expect(creates).toHaveLength(1);
+  const contexts = callsOf(file, 'RequestContext', 'create');
+  expect(contexts).toHaveLength(1);
+  const create = statementPosition(creates[0]);
+  const registration = statementPosition(contexts[0]);
+  expect(registration.statements).toBe(create.statements);
+  expect(registration.index).toBe(create.index + 1);
+  const statement = registration.statements[registration.index];
+  expect(ts.isExpressionStatement(statement)).toBe(true);
+  const use = (statement as ts.ExpressionStatement).expression as ts.CallExpression;
+  expect(use.expression.getText(file)).toBe(`${appVariable}.use`);
+  expect(contexts[0].arguments.map((a) => a.getText(file))).toEqual([`${appVariable}.get(MikroORM).em`, 'next']);
+  expect(imports(file).get('@mikro-orm/core')).toEqual(expect.arrayContaining(['MikroORM', 'RequestContext']));
+}
+
+describe('init on a default Nest 12 app (ESM, vitest)', () => {
+  let tree: UnitTestTree;
+  let logs: string[];
+  beforeAll(async () => ({ tree, logs } = await init(fixtureTree('nest12'))));
+
+  it('registers the request context as the first statement after NestFactory.create', () => {
+    expectRegistrationAfterCreate(tree, '/src/main.ts');
+    // Package imports before the relative ones.
+    const specifiers = [...imports(source(tree, '/src/main.ts')).keys()];
+    expect(specifiers).toEqual(['@nestjs/core', '@mikro-orm/core', './app.module.js']);
+  });
+
+  it('imports the DatabaseModule first in the root module, with the ESM .js suffix', () => {
+    const module = source(tree, '/src/app.module.ts');
+    expect(moduleMetadata(module, 'AppModule').get('imports')).toEqual(['DatabaseModule']);
+    expect(imports(module).get('./database/database.module.js')).toEqual(['DatabaseModule']);
+  });
+
+  it('creates one config shared by the app and the CLI, reading the connection from the environment', () => {
+    const config = source(tree, '/src/mikro-orm.config.ts');
+    expect(imports(config).get('@mikro-orm/sqlite')).toEqual(['defineConfig']);
+    expect(imports(config).get('@mikro-orm/decorators/legacy')).toEqual(['ReflectMetadataProvider']);
+    const exported = config.statements.find(ts.isExportAssignment)!;
+    expect(ts.isCallExpression(exported.expression)).toBe(true);
+    const options = objectArgument(exported.expression as ts.CallExpression);
+    expect(options.get('dbName')).toBe("process.env.MIKRO_ORM_DB_NAME ?? 'app.sqlite3'");
+    expect(options.get('entities')).toBe('[]');
+    expect(options.get('metadataProvider')).toBe('ReflectMetadataProvider');
+    expect(options.has('allowGlobalContext')).toBe(false);
+    expect(JSON.parse(tree.readContent('/package.json'))['mikro-orm']).toEqual({
+      configPaths: ['./src/mikro-orm.config.ts', './dist/mikro-orm.config.js'],
+    });
+  });
+
+  it('creates the database module with registerRequestContext: false', () => {
+    const module = source(tree, '/src/database/database.module.ts');
+    const [forRoot] = callsOf(module, 'MikroOrmModule', 'forRoot');
+    const options = objectArgument(forRoot);
+    expect(options.has('...config')).toBe(true);
+    expect(options.get('registerRequestContext')).toBe('false');
+    expect(imports(module).get('../mikro-orm.config.js')).toEqual(['config']);
+  });
+
+  it('adds a compatible MikroORM 7 set, keeps existing entries, and makes the collection the default', () => {
+    const pkg = JSON.parse(tree.readContent('/package.json'));
+    expect(pkg.dependencies).toMatchObject({
+      '@mikro-orm/core': '7.2.1',
+      '@mikro-orm/sqlite': '7.2.1',
+      '@mikro-orm/decorators': '7.2.1',
+      '@mikro-orm/nestjs': '7.1.0',
+      'reflect-metadata': '^0.2.2',
+      '@nestjs/core': '^12.0.1',
+    });
+    expect(pkg.devDependencies).toMatchObject({ '@mikro-orm/cli': '7.2.1', tsx: expect.any(String) });
+    expect(JSON.parse(tree.readContent('/nest-cli.json'))).toMatchObject({ collection: 'mikro-request-context', sourceRoot: 'src' });
+  });
+
+  it('ignores the SQLite file, documents the environment and logs the next steps', () => {
+    expect(tree.readContent('/.gitignore').split('\n')).toContain('app.sqlite3');
+    expect(tree.readContent('/.env.example')).toContain('MIKRO_ORM_DB_NAME=app.sqlite3');
+    expect(logs).toContain('Using defaults: driver=sqlite, style=main (pass --driver/--style, or answer the prompts in a terminal).');
+    expect(logs.join('\n')).toContain('nest g repository users');
+    expect(logs.join('\n')).toContain('npx mikro-orm schema:update --run');
+  });
+
+  it('changes nothing on a second run, and says so', async () => {
+    const before = snapshot(tree);
+    const second = await init(tree);
+    expect(snapshot(second.tree)).toEqual(before);
+    expect(second.logs).toContain('Nothing to change: MikroORM and its request context are already set up in this app.');
+  });
+});
+
+describe('init --style middleware', () => {
+  it('creates the middleware class and applies it to all routes in AppModule.configure()', async () => {
+    const { tree } = await init(fixtureTree('nest12'), { style: 'middleware' });
+    const main = source(tree, '/src/main.ts');
+    expect(callsOf(main, 'RequestContext', 'create')).toHaveLength(0);
+    const middleware = source(tree, '/src/database/mikro-orm-request-context.middleware.ts');
+    expect(callsOf(middleware, 'RequestContext', 'create')).toHaveLength(1);
+    const module = source(tree, '/src/app.module.ts');
+    const cls = module.statements.find(ts.isClassDeclaration)!;
+    expect(cls.heritageClauses?.[0].types.map((t) => t.getText(module))).toEqual(['NestModule']);
+    const configure = cls.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(module) === 'configure')!;
+    expect(configure.body!.statements.map((s) => s.getText(module))).toEqual([
+      "consumer.apply(MikroOrmRequestContextMiddleware).forRoutes('{*splat}');",
+    ]);
+    expect(imports(module).get('@nestjs/common')).toEqual(['Module', 'MiddlewareConsumer', 'NestModule']);
+    expect(imports(module).get('./database/mikro-orm-request-context.middleware.js')).toEqual(['MikroOrmRequestContextMiddleware']);
+    expect(tree.readContent('/src/database/database.module.ts')).toContain('AppModule.configure()');
+    const again = await init(tree, { style: 'middleware' });
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+  });
+});
+
+describe('init on other apps', () => {
+  it('Nest 11 CommonJS: no import suffix, and MikroORM 6 when the app already has it', async () => {
+    const { tree } = await init(fixtureTree('nest11'));
+    expect(imports(source(tree, '/src/app.module.ts')).get('./database/database.module')).toEqual(['DatabaseModule']);
+    expect(imports(source(tree, '/src/database/database.module.ts')).get('../mikro-orm.config')).toEqual(['config']);
+    expectRegistrationAfterCreate(tree, '/src/main.ts');
+
+    const base = fixtureTree('nest11');
+    const pkg = JSON.parse(base.readContent('/package.json'));
+    pkg.dependencies['@mikro-orm/core'] = '6.6.16';
+    base.overwrite('/package.json', JSON.stringify(pkg, null, 2));
+    const v6 = await init(base);
+    const deps = JSON.parse(v6.tree.readContent('/package.json')).dependencies;
+    expect(deps).toMatchObject({ '@mikro-orm/core': '6.6.16', '@mikro-orm/sqlite': '6.6.16', '@mikro-orm/nestjs': '6.1.2' });
+    expect(deps['@mikro-orm/decorators']).toBeUndefined();
+    const config = source(v6.tree, '/src/mikro-orm.config.ts');
+    expect(imports(config).has('@mikro-orm/decorators/legacy')).toBe(false);
+    expect(objectArgument(config.statements.find(ts.isExportAssignment)!.expression as ts.CallExpression).has('metadataProvider')).toBe(false);
+  });
+
+  it('Fastify: the same app.use registration, first after create', async () => {
+    const { tree } = await init(fixtureTree('fastify'));
+    expectRegistrationAfterCreate(tree, '/src/main.ts');
+  });
+
+  it('messy app: async arrow bootstrap, options object, helmet, prefix, pipes, swagger, double quotes', async () => {
+    const { tree } = await init(fixtureTree('messy'), { driver: 'postgresql' });
+    expectRegistrationAfterCreate(tree, '/src/main.ts');
+    const main = tree.readContent('/src/main.ts');
+    // The registration precedes helmet, the prefix and the pipes.
+    const order = ['RequestContext.create', 'app.use(helmet())', 'app.setGlobalPrefix', 'app.useGlobalPipes'].map((s) => main.indexOf(s));
+    expect(order.every((p, i) => p > 0 && (i === 0 || p > order[i - 1]))).toBe(true);
+    expect(main).toContain('import { MikroORM, RequestContext } from "@mikro-orm/core";');
+    // The user's comment after the create statement stays where it was.
+    expect(main).toContain('}); // keep the logs until the logger is set\n');
+    const module = source(tree, '/src/app.module.ts');
+    expect(moduleMetadata(module, 'AppModule').get('imports')).toEqual(['DatabaseModule']);
+    expect(tree.readContent('/src/app.module.ts')).toContain('  imports: [\n    // feature modules go here\n    DatabaseModule,\n  ],\n');
+    const config = objectArgument(
+      source(tree, '/src/mikro-orm.config.ts').statements.find(ts.isExportAssignment)!.expression as ts.CallExpression,
+    );
+    expect(config.get('password')).toBe('process.env.MIKRO_ORM_PASSWORD');
+    expect(config.get('port')).toBe('Number(process.env.MIKRO_ORM_PORT ?? 5432)');
+    expect(JSON.parse(tree.readContent('/package.json')).dependencies['@mikro-orm/postgresql']).toBe('7.2.1');
+  });
+
+  it('tabs and CRLF: inserted lines use the file\'s own indentation, line endings, quotes and semicolons', async () => {
+    const { tree } = await init(fixtureTree('tabs-crlf'));
+    const main = tree.readContent('/src/main.ts');
+    expect(main.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(main).toContain(
+      '\tconst app = await NestFactory.create(AppModule)\r\n' +
+        "\t// One MikroORM request context per request, before any other middleware: no request sees another's entities.\r\n" +
+        '\tapp.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next))\r\n',
+    );
+    expect(main).toContain('import { MikroORM, RequestContext } from "@mikro-orm/core"\r\n');
+    const module = tree.readContent('/src/app.module.ts');
+    expect(module.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(module).toContain('\timports: [DatabaseModule],\r\n');
+    expect(module).toContain('import { DatabaseModule } from "./database/database.module.js"\r\n');
+  });
+
+  it('monorepo: works on the chosen project, and refuses an app without HTTP', async () => {
+    const { tree } = await init(fixtureTree('monorepo'), { project: 'api' });
+    expectRegistrationAfterCreate(tree, '/apps/api/src/main.ts');
+    expect(moduleMetadata(source(tree, '/apps/api/src/api.module.ts'), 'ApiModule').get('imports')).toEqual(['DatabaseModule', 'SharedModule']);
+    expect(tree.exists('/apps/api/src/mikro-orm.config.ts')).toBe(true);
+    expect(tree.exists('/apps/api/src/database/database.module.ts')).toBe(true);
+    expect(tree.readContent('/apps/api/src/mikro-orm.config.ts')).toContain("'api.sqlite3'");
+    expect(JSON.parse(tree.readContent('/package.json'))['mikro-orm'].configPaths[0]).toBe('./apps/api/src/mikro-orm.config.ts');
+    const cli = JSON.parse(tree.readContent('/nest-cli.json'));
+    expect(cli.collection).toBe('mikro-request-context');
+    expect(cli.projects.api.sourceRoot).toBe('apps/api/src');
+
+    const worker = fixtureTree('monorepo');
+    const before = snapshot(worker);
+    await expect(init(worker, { project: 'worker' })).rejects.toThrow(
+      'apps/worker/src/main.ts creates the app with NestFactory.createApplicationContext only',
+    );
+    expect(snapshot(worker)).toEqual(before);
+  });
+
+  it('custom sourceRoot and entry file from nest-cli.json, and a differently named app variable', async () => {
+    const { tree } = await init(fixtureTree('custom-source-root'));
+    expectRegistrationAfterCreate(tree, '/server/bootstrap.ts', 'server');
+    expect(tree.exists('/server/mikro-orm.config.ts')).toBe(true);
+    expect(moduleMetadata(source(tree, '/server/server.module.ts'), 'ServerModule').get('imports')).toEqual(['DatabaseModule']);
+    expect(JSON.parse(tree.readContent('/package.json'))['mikro-orm'].configPaths).toEqual([
+      './server/mikro-orm.config.ts',
+      './dist/mikro-orm.config.js',
+    ]);
+  });
+
+  it('an app that already creates a context gets no second one, and the library middleware is turned off', async () => {
+    const fixture = fixtureTree('has-context');
+    const { tree, logs } = await init(fixture);
+    const main = source(tree, '/src/main.ts');
+    expect(callsOf(main, 'RequestContext', 'create')).toHaveLength(1);
+    expect(tree.readContent('/src/main.ts')).toBe(fixtureTree('has-context').readContent('/src/main.ts'));
+    expect(tree.exists('/src/database/database.module.ts')).toBe(false);
+    expect(tree.exists('/src/mikro-orm.config.ts')).toBe(false);
+    const [forRoot] = callsOf(source(tree, '/src/app.module.ts'), 'MikroOrmModule', 'forRoot');
+    expect(ts.isCallExpression(forRoot.arguments[0])).toBe(true); // defineConfig({...}) is not an object literal we can edit
+    expect(logs.join('\n')).toContain('set registerRequestContext: false in the MikroOrmModule options yourself');
+    expect(logs.join('\n')).toMatch(/Request context already registered \(src\/main\.ts:8 RequestContext\.create\)/);
+  });
+
+  it('an app with the library middleware only: our registration, and registerRequestContext switched to false', async () => {
+    const { tree } = await init(fixtureTree('library-middleware'));
+    expectRegistrationAfterCreate(tree, '/src/main.ts');
+    const [forRoot] = callsOf(source(tree, '/src/app.module.ts'), 'MikroOrmModule', 'forRoot');
+    expect(objectArgument(forRoot).get('registerRequestContext')).toBe('false');
+    expect(tree.exists('/src/database/database.module.ts')).toBe(false);
+    const again = await init(tree);
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+  });
+});
+
+describe('init refuses bad input, and writes nothing', () => {
+  const cases: [string, (tree: UnitTestTree) => void, Options, string][] = [
+    ['an unknown driver', () => undefined, { driver: 'oracle' }, 'Unknown driver "oracle": choose one of sqlite, postgresql'],
+    ['an unknown --type', () => undefined, { type: 'graphql' }, 'Unknown driver "graphql"'],
+    ['an unknown style', () => undefined, { style: 'global' }, 'Unknown style "global"'],
+    ['an invalid project name', () => undefined, { project: '../x' }, 'Invalid project name "../x"'],
+    ['a project that is not in nest-cli.json', () => undefined, { project: 'api' }, 'Project "api" is not in nest-cli.json'],
+    ['an invalid --path', () => undefined, { path: '../outside' }, 'Invalid --path "../outside"'],
+    ['a missing main.ts', (t) => t.delete('/src/main.ts'), {}, 'src/main.ts not found'],
+    ['main.ts without NestFactory.create', (t) => t.overwrite('/src/main.ts', 'console.log(1);\n'), {}, 'src/main.ts has no NestFactory.create(...) call'],
+    [
+      'a microservice-only app',
+      (t) => t.overwrite('/src/main.ts', "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module.js';\nconst app = await NestFactory.createMicroservice(AppModule, {});\nawait app.listen();\n"),
+      {},
+      'creates the app with NestFactory.createMicroservice only',
+    ],
+    ['a syntax error', (t) => t.overwrite('/src/main.ts', 'async function bootstrap( {\n'), {}, 'src/main.ts:2:1 has a syntax error'],
+    [
+      'a create call whose app is not kept',
+      (t) => t.overwrite('/src/main.ts', "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module.js';\nawait (await NestFactory.create(AppModule)).listen(3000);\n"),
+      {},
+      'the result of NestFactory.create(...) is not kept in a variable',
+    ],
+    ['invalid nest-cli.json', (t) => t.overwrite('/nest-cli.json', '{ "sourceRoot": '), {}, 'nest-cli.json is not valid JSON'],
+  ];
+  it.each(cases)('%s', async (_name, damage, options, message) => {
+    const tree = fixtureTree('nest12');
+    damage(tree);
+    const before = snapshot(tree);
+    const error = await init(tree, options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SchematicsException);
+    expect((error as Error).message).toContain(message);
+    expect(snapshot(tree)).toEqual(before);
+  });
+});
+
+describe('init never overwrites a user\'s file silently', () => {
+  it('keeps an existing config with other content and warns; --force replaces it', async () => {
+    const tree = fixtureTree('nest12');
+    tree.create('/src/mikro-orm.config.ts', '// mine\nexport default {};\n');
+    const { tree: kept, logs } = await init(tree);
+    expect(kept.readContent('/src/mikro-orm.config.ts')).toBe('// mine\nexport default {};\n');
+    expect(logs).toContain('src/mikro-orm.config.ts exists with other content: kept as it is (--force replaces it).');
+    const tree2 = fixtureTree('nest12');
+    tree2.create('/src/mikro-orm.config.ts', '// mine\n');
+    const { tree: replaced } = await init(tree2, { force: true });
+    expect(replaced.readContent('/src/mikro-orm.config.ts')).toContain('defineConfig');
+  });
+});
