@@ -2,7 +2,7 @@
 // compiles the factories with tsc, and copies the schemas next to the compiled index.js, so that
 // collection.json points at dist/ only.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +19,20 @@ for (const name of schematics) {
   writeFileSync(join(root, 'src', name, 'schema.d.ts'), optionsInterface(name, schema));
 }
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-
+// Compile into a fresh folder and swap it in at the end, so that a test running while the package
+// is rebuilt never sees a half-written dist/ (and no file of a deleted source survives).
+const next = join(root, `.dist-${process.pid}`);
+const previous = join(root, `.dist-old-${process.pid}`);
+rmSync(next, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', next], {
+  stdio: 'inherit',
+});
 for (const name of schematics) {
-  cpSync(join(root, 'src', name, 'schema.json'), join(root, 'dist', name, 'schema.json'));
+  cpSync(join(root, 'src', name, 'schema.json'), join(next, name, 'schema.json'));
 }
+if (existsSync(join(root, 'dist'))) renameSync(join(root, 'dist'), previous);
+renameSync(next, join(root, 'dist'));
+rmSync(previous, { recursive: true, force: true });
 
 function optionsInterface(name, schema) {
   const typeName = `${name.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}Options`;

@@ -34,7 +34,8 @@ export function removeDir(dir: string): void {
 
 /** `tsc --noEmit -p <tsconfig>` against the real packages; resolves with tsc's output, rejects with it on errors. */
 export async function typecheck(dir: string, tsconfig = 'tsconfig.json'): Promise<void> {
-  const tsc = require.resolve('typescript/bin/tsc');
+  // The app's own TypeScript: 6.0 at the project root, 5.9 in the MikroORM 6 workspace.
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [dir] });
   try {
     await run(process.execPath, [tsc, '--noEmit', '-p', join(dir, tsconfig)], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
