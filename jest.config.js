@@ -9,6 +9,8 @@ module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/src'],
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/fixtures/', '/.tmp/'],
+  // Fixture apps and generated apps have package.json files of their own: keep them out of Jest's module map.
+  modulePathIgnorePatterns: ['<rootDir>/test/fixtures/', '<rootDir>/.tmp/', '<rootDir>/test/orm6/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
     '/node_modules/magic-string/.+\\.mjs$': [
