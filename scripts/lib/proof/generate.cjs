@@ -1,0 +1,350 @@
+'use strict';
+// Builds the apps the proof runs: a fixture copied into a temporary folder where packages resolve
+// from the project's own node_modules (Nest 12 + MikroORM 7 under .tmp/, Nest 11 + MikroORM 6 under
+// test/orm6/.tmp/), the package's own schematics run on it through the Angular devkit exactly as a
+// user's `nest g` / `schematics` run does, compiled with tsc and given its schema. The control is
+// a copy of that app with the request context taken out, made by AST edits (clearly marked).
+const { execFile } = require('node:child_process');
+const { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } = require('node:fs');
+const { dirname, join, relative } = require('node:path');
+const { trackFolder } = require('./processes.cjs');
+
+const ROOT = join(__dirname, '..', '..', '..');
+const COLLECTION = join(ROOT, 'collection.json');
+const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+/** The package's compiled helpers (npm run build): the same AST code the schematics use. */
+function utils() {
+  const dist = join(ROOT, 'dist', 'utils');
+  if (!existsSync(join(dist, 'ast.js'))) throw new Error('dist/ is missing: run `npm run build` first.');
+  return {
+    ast: require(join(dist, 'ast.js')),
+    bootstrap: require(join(dist, 'bootstrap.js')),
+    module: require(join(dist, 'module.js')),
+    style: require(join(dist, 'source-style.js')),
+    workspace: require(join(dist, 'workspace.js')),
+  };
+}
+
+/**
+ * @typedef {object} AppSpec
+ * @property {string} fixture            folder under test/fixtures (nest12, nest11, fastify...)
+ * @property {6|7} ormMajor              7: resolves from the root node_modules; 6: from test/orm6
+ * @property {'sqlite'|'postgresql'} driver
+ * @property {'main'|'middleware'} style
+ */
+
+/**
+ * @typedef {object} App
+ * @property {string} dir
+ * @property {AppSpec} spec
+ * @property {'generated'|'control'} kind
+ * @property {boolean} esm
+ * @property {string[]} log   what the schematics reported (CREATE/UPDATE lines and their messages)
+ */
+
+/** The schematics the proof runs after init, in order (the seed's repository pattern, then its REST resource). */
+const FEATURE_SCHEMATICS = [
+  ['repository', { name: 'users', fields: 'name:string' }],
+  ['resource', { name: 'users' }],
+];
+
+function baseFolder(ormMajor) {
+  const base = ormMajor === 6 ? join(ROOT, 'test', 'orm6', '.tmp') : join(ROOT, '.tmp');
+  mkdirSync(base, { recursive: true });
+  return base;
+}
+
+/**
+ * A fixture app with init, repository and resource applied, plus the proof's isolation endpoint.
+ * @param {AppSpec} spec
+ * @param {{ features?: (dir: string, log: string[]) => Promise<void> }} [options]
+ *   features: what runs after init (default: the FEATURE_SCHEMATICS, i.e. `repository users` and `resource users`)
+ * @returns {Promise<App>}
+ */
+async function generateApp(spec, { features = runFeatureSchematics } = {}) {
+  const source = join(FIXTURES, spec.fixture);
+  if (!existsSync(join(source, 'package.json'))) throw new Error(`No fixture app at test/fixtures/${spec.fixture}.`);
+  const dir = trackFolder(mkdtempSync(join(baseFolder(spec.ormMajor), `proof-${spec.fixture}-${spec.driver}-${spec.style}-`)));
+  cpSync(source, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) });
+  const log = [];
+  await runSchematic(dir, 'init', { driver: spec.driver, style: spec.style, skipInstall: true }, log);
+  await features(dir, log);
+  const esm = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module';
+  addIsolationEndpoint(dir, esm);
+  return { dir, spec, kind: 'generated', esm, log };
+}
+
+async function runFeatureSchematics(dir, log) {
+  for (const [schematic, options] of FEATURE_SCHEMATICS) {
+    await runSchematic(dir, schematic, options, log);
+  }
+}
+
+/**
+ * Runs one schematic of this package on a folder with the devkit's NodeWorkflow (real file system,
+ * schema defaults and validation, no prompts), as `schematics mikro-request-context:<name>` would.
+ */
+async function runSchematic(dir, schematic, options, log = []) {
+  const { NodeWorkflow } = require('@angular-devkit/schematics/tools');
+  const { logging } = require('@angular-devkit/core');
+  const workflow = new NodeWorkflow(dir, {
+    force: false,
+    dryRun: false,
+    resolvePaths: [dir, ROOT],
+    schemaValidation: true,
+    packageManager: 'npm',
+  });
+  workflow.reporter.subscribe((event) => {
+    const path = event.path.replace(/^\//, '');
+    if (event.kind === 'error') log.push(`ERROR ${path} (${event.description})`);
+    else log.push(`${event.kind.toUpperCase()} ${path}`);
+  });
+  const logger = new logging.Logger(`proof:${schematic}`);
+  const messages = [];
+  logger.subscribe((entry) => messages.push(`${entry.level}: ${entry.message}`));
+  try {
+    await new Promise((resolve, reject) => {
+      workflow.execute({ collection: COLLECTION, schematic, options, logger, allowPrivate: false, debug: false }).subscribe({
+        error: reject,
+        complete: resolve,
+      });
+    });
+  } catch (error) {
+    throw new Error(`Schematic ${schematic} ${JSON.stringify(options)} failed in ${dir}: ${/** @type {Error} */ (error).message}\n${messages.join('\n')}`);
+  }
+  log.push(...messages.map((m) => `  ${m}`));
+  return log;
+}
+
+/** Parses, edits through the AST (the package's own helpers) and writes back one file of an app. */
+function editFile(dir, path, edit) {
+  const { HostTree } = require('@angular-devkit/schematics');
+  const { ast } = utils();
+  const full = join(dir, path);
+  const tree = new HostTree();
+  tree.create(path, readFileSync(full));
+  edit(ast.parseText(path, readFileSync(full, 'utf8')), tree);
+  writeFileSync(full, tree.readText(path));
+}
+
+/** Every .ts file under the app's src (no specs). */
+function sourcePaths(dir, folder = 'src') {
+  const out = [];
+  for (const entry of readdirSync(join(dir, folder), { withFileTypes: true })) {
+    const path = `${folder}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...sourcePaths(dir, path));
+    else if (path.endsWith('.ts') && !path.endsWith('.spec.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** The file that declares the `User` entity that `repository users` generated. */
+function userEntityPath(dir) {
+  const { ast } = utils();
+  for (const path of sourcePaths(dir)) {
+    const source = ast.parseText(path, readFileSync(join(dir, path), 'utf8'));
+    if (ast.classesWithDecorator(source, 'Entity').some((c) => c.name?.text === 'User')) return path;
+  }
+  throw new Error(`No @Entity() class User under ${join(dir, 'src')}: did \`repository users\` run?`);
+}
+
+const ISOLATION_CONTROLLER = 'src/proof/proof-isolation.controller.ts';
+
+/**
+ * PROOF SCAFFOLDING (not generated code): one endpoint for the isolation check, added to both the
+ * generated app and the control. It loads one user, changes it without flushing, waits so that other
+ * requests interleave, then reports which entities its EntityManager holds and which changes its
+ * flush would write. With one context per request, that is only its own user.
+ */
+function addIsolationEndpoint(dir, esm) {
+  const { ast, module, style, workspace } = utils();
+  const suffix = esm ? '.js' : '';
+  const entity = userEntityPath(dir);
+  const entityImport = workspace.relativeImport(ISOLATION_CONTROLLER, entity, suffix);
+  const controller = `// PROOF SCAFFOLDING, not generated code: the endpoint that the proof's isolation check calls
+// (scripts/lib/proof/isolation.cjs). It is added to the generated app and to the control alike.
+import { Body, Controller, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/core';
+import { User } from '${entityImport}';
+
+@Controller('proof')
+export class ProofIsolationController {
+  constructor(private readonly em: EntityManager) {}
+
+  @Post('isolation/:id')
+  async isolate(@Param('id', ParseIntPipe) id: number, @Body() body: { marker: string; waitMs: number }) {
+    // The EntityManager this request works with: its own fork, or the global one when there is no context.
+    const em = this.em.getContext();
+    const user = await em.findOneOrFail(User, { id });
+    user.name = body.marker;
+    await new Promise((resolve) => setTimeout(resolve, body.waitMs));
+    const uow = em.getUnitOfWork();
+    const seen = uow.getIdentityMap().values().map((e) => Number((e as { id?: unknown }).id));
+    uow.computeChangeSets();
+    const changed = uow.getChangeSets().map((c) => Number((c.entity as { id?: unknown }).id));
+    await em.flush();
+    return { id, context: em.id, seen, changed };
+  }
+}
+`;
+  mkdirSync(join(dir, dirname(ISOLATION_CONTROLLER)), { recursive: true });
+  writeFileSync(join(dir, ISOLATION_CONTROLLER), controller);
+  const appModule = 'src/app.module.ts';
+  editFile(dir, appModule, (source, tree) => {
+    const found = module.findModuleClass(source, 'AppModule');
+    if (!found) throw new Error(`${appModule} has no AppModule.`);
+    const from = workspace.relativeImport(appModule, ISOLATION_CONTROLLER, suffix);
+    ast.applyInsertions(
+      tree,
+      appModule,
+      module.moduleArrayInsertions(source, style.detectSourceStyle(source), found, 'controllers', 'ProofIsolationController', [
+        { names: ['ProofIsolationController'], from },
+      ]),
+    );
+  });
+}
+
+const CONTROL_NOTE = 'PROOF CONTROL, not generated code';
+
+/**
+ * The control: a copy of the generated app with the request context taken out and the global
+ * EntityManager allowed (`allowGlobalContext: true`, the usual "fix" for MikroORM's v5+ error).
+ * It must serve stale data, or the proof proves nothing.
+ * @param {App} app
+ * @returns {App}
+ */
+function makeControl(app) {
+  const { ast, bootstrap } = utils();
+  const dir = trackFolder(mkdtempSync(`${app.dir}-control-`));
+  cpSync(app.dir, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) && !path.endsWith('.tsbuildinfo') });
+  const removed = app.spec.style === 'main' ? removeMainRegistration(dir) : removeMiddlewareRegistration(dir);
+
+  // allowGlobalContext: true in the MikroOrmModule.forRoot options.
+  const roots = sourcePaths(dir).filter((path) => bootstrap.findOrmRoots(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
+  if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in the generated app, found ${roots.length}.`);
+  editFile(dir, roots[0], (source, tree) => {
+    const options = bootstrap.ormRootOptions(bootstrap.findOrmRoots(source)[0]);
+    if (!options) throw new Error(`${roots[0]}: the forRoot options are not an object literal.`);
+    const { style } = utils();
+    const insertion = ast.propertyInsertion(source, style.detectSourceStyle(source), options, 'allowGlobalContext: true');
+    ast.applyInsertions(tree, roots[0], [{ pos: 0, text: `// ${CONTROL_NOTE}: the global EntityManager is allowed (allowGlobalContext: true).\n` }, insertion]);
+  });
+  writeFileSync(
+    join(dir, 'PROOF-CONTROL.md'),
+    `# ${CONTROL_NOTE}\n\nThis app is the proof's control: the generated app with its request context removed (${removed}) ` +
+      `and \`allowGlobalContext: true\` in the MikroORM options. Every request shares the global EntityManager, ` +
+      `so it serves stale data across instances. Never ship this.\n`,
+  );
+  return { ...app, dir, kind: 'control', log: [...app.log, `CONTROL ${removed}`, `CONTROL ${roots[0]}: allowGlobalContext: true`] };
+}
+
+/** style main: the `app.use(... RequestContext.create ...)` statement of main.ts, with its comment. */
+function removeMainRegistration(dir) {
+  const { ast } = utils();
+  const main = 'src/main.ts';
+  let description = '';
+  editFile(dir, main, (source, tree) => {
+    const calls = ast.findNodes(source, (n) => ast.isMethodCall(n, 'RequestContext', ['create', 'createAsync', 'enter']));
+    if (calls.length !== 1) throw new Error(`${main}: expected one RequestContext.create registration, found ${calls.length}.`);
+    const statement = enclosingStatement(calls[0]);
+    description = `${main}: ${statement.getText(source).split('\n')[0]}`;
+    removeStatement(source, tree, main, statement);
+  });
+  return description;
+}
+
+/** style middleware: the `consumer.apply(MikroOrmRequestContextMiddleware).forRoutes(...)` statement in configure(). */
+function removeMiddlewareRegistration(dir) {
+  const { ast } = utils();
+  const ts = require('typescript');
+  const appModule = 'src/app.module.ts';
+  let description = '';
+  editFile(dir, appModule, (source, tree) => {
+    const applies = ast.findNodes(
+      source,
+      (n) =>
+        ts.isCallExpression(n) &&
+        ast.calledName(n) === 'apply' &&
+        n.arguments.some((a) => ts.isIdentifier(a) && a.text === 'MikroOrmRequestContextMiddleware'),
+    );
+    if (applies.length !== 1) throw new Error(`${appModule}: expected one consumer.apply(MikroOrmRequestContextMiddleware), found ${applies.length}.`);
+    const statement = enclosingStatement(applies[0]);
+    description = `${appModule}: ${statement.getText(source).split('\n')[0]}`;
+    removeStatement(source, tree, appModule, statement);
+  });
+  return description;
+}
+
+function enclosingStatement(node) {
+  const ts = require('typescript');
+  let n = node;
+  while (n && !ts.isExpressionStatement(n)) n = n.parent;
+  if (!n) throw new Error('The registration is not a statement of its own.');
+  return n;
+}
+
+/** Replaces the statement (and the comment lines above it) with a marked comment. */
+function removeStatement(source, tree, path, statement) {
+  const { ast } = utils();
+  const indent = ast.lineIndent(source, statement);
+  const start = statement.getFullStart();
+  const recorder = tree.beginUpdate(path);
+  recorder.remove(start, statement.getEnd() - start);
+  recorder.insertLeft(start, `\n${indent}// ${CONTROL_NOTE}: the request context registration was removed here.`);
+  tree.commitUpdate(recorder);
+}
+
+/**
+ * Compiles the app with its own tsconfig.build.json and the TypeScript its workspace resolves.
+ * @param {App} app
+ */
+function compileApp(app) {
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [app.dir] });
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [tsc, '-p', join(app.dir, 'tsconfig.build.json')], { cwd: app.dir, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`tsc failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
+      else resolve(undefined);
+    });
+  });
+}
+
+/** The compiled MikroORM config of an app (dist/ layout follows the tsconfig's rootDir). */
+function compiledConfig(dir) {
+  const found = [join(dir, 'dist', 'mikro-orm.config.js'), join(dir, 'dist', 'src', 'mikro-orm.config.js')].find((f) => existsSync(f));
+  if (!found) throw new Error(`No compiled mikro-orm.config.js under ${join(dir, 'dist')}.`);
+  return found;
+}
+
+/**
+ * Creates the schema in the given database through the app's own compiled config and MikroORM (as
+ * `npx mikro-orm schema:create --run` does), in a process started in the app's folder so that the
+ * app's MikroORM (6 or 7) is the one that runs.
+ * @param {App} app
+ * @param {Record<string, string>} env  the database's MIKRO_ORM_* variables
+ */
+function createSchema(app, env) {
+  const config = relative(app.dir, compiledConfig(app.dir)).split('\\').join('/');
+  const script = `
+    const { MikroORM } = await import('@mikro-orm/core');
+    const mod = await import('./${config}');
+    const config = mod.default?.default ?? mod.default;
+    const orm = await MikroORM.init({ ...config, debug: false });
+    const generator = orm.schema;
+    await (typeof generator.create === 'function' ? generator.create() : generator.createSchema());
+    await orm.close(true);
+  `;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: app.dir, env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`Creating the schema failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
+        else resolve(undefined);
+      },
+    );
+  });
+}
+
+module.exports = { ROOT, generateApp, runSchematic, makeControl, compileApp, createSchema, FEATURE_SCHEMATICS, CONTROL_NOTE };

@@ -1,0 +1,72 @@
+'use strict';
+// One proof variant (fixture × driver × style × MikroORM major): the generated app and its control,
+// each compiled once and run as several instances on a database of its own, shared by the scenario,
+// the load check and the isolation check.
+const { compileApp, createSchema, generateApp, makeControl } = require('./generate.cjs');
+const { postgresDatabase, sqliteDatabase } = require('./database.cjs');
+const { startInstance, stopInstance } = require('./processes.cjs');
+const { closeConnections } = require('./http.cjs');
+
+/**
+ * @typedef {import('./generate.cjs').AppSpec & { name?: string }} VariantSpec
+ */
+
+/** A short label: "nest12 express/sqlite/main MikroORM 7". */
+function variantName(spec) {
+  return spec.name ?? `${spec.fixture} ${spec.driver} --style ${spec.style} (MikroORM ${spec.ormMajor})`;
+}
+
+/**
+ * Generates the app, derives the control, compiles both (in parallel).
+ * @param {VariantSpec} spec
+ * @param {{ log?: (line: string) => void, features?: (dir: string, log: string[]) => Promise<void> }} [options]
+ */
+async function buildVariant(spec, { log = () => undefined, features } = {}) {
+  const started = Date.now();
+  const generated = await generateApp(spec, features ? { features } : {});
+  log(`generated ${generated.dir} (${generated.log.filter((l) => /^(CREATE|UPDATE)/.test(l)).length} files created or updated)`);
+  const control = makeControl(generated);
+  log(`control ${control.dir}: ${control.log.filter((l) => l.startsWith('CONTROL')).join('; ')}`);
+  await Promise.all([compileApp(generated), compileApp(control)]);
+  log(`compiled both with tsc (${((Date.now() - started) / 1000).toFixed(1)} s so far)`);
+  return { spec, generated, control };
+}
+
+/**
+ * @typedef {object} RunningBuild
+ * @property {import('./generate.cjs').App} app
+ * @property {import('./database.cjs').ProofDatabase} database
+ * @property {import('./processes.cjs').Instance[]} instances
+ * @property {() => Promise<void>} stop   stops the instances and drops the database
+ */
+
+/**
+ * A fresh database with the app's schema, and `count` instances of the app on it (A, B, C...).
+ * @param {import('./generate.cjs').App} app
+ * @param {{ count?: number }} [options]
+ * @returns {Promise<RunningBuild>}
+ */
+async function startBuild(app, { count = 2 } = {}) {
+  const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(app.dir, app.kind);
+  /** @type {import('./processes.cjs').Instance[]} */
+  const instances = [];
+  const stop = async () => {
+    await Promise.all(instances.map((i) => stopInstance(i)));
+    closeConnections();
+    await database.drop();
+  };
+  try {
+    await createSchema(app, database.env);
+    const names = 'ABCDEFGH'.slice(0, count).split('');
+    const started = await Promise.allSettled(names.map((name) => startInstance({ dir: app.dir, name, env: database.env })));
+    for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { app, database, instances, stop };
+}
+
+module.exports = { buildVariant, startBuild, variantName };
