@@ -1,0 +1,357 @@
+import * as ts from 'typescript';
+import { findNodes, Insertion, lineIndent } from './ast';
+import { SourceStyle } from './source-style';
+
+/**
+ * Work that no HTTP middleware reaches (DESIGN.md §3): queue processors, scheduled jobs, microservice
+ * and WebSocket handlers, lifecycle hooks. Pure helpers over parsed files: which methods are such
+ * handlers, whether they already run in a request context, and which classes reach the database.
+ */
+
+/** Decorators that make a method a non-HTTP handler, with the package each must come from. */
+export const HANDLER_DECORATORS: readonly { name: string; from: string }[] = [
+  { name: 'Process', from: '@nestjs/bull' },
+  { name: 'Cron', from: '@nestjs/schedule' },
+  { name: 'Interval', from: '@nestjs/schedule' },
+  { name: 'Timeout', from: '@nestjs/schedule' },
+  { name: 'MessagePattern', from: '@nestjs/microservices' },
+  { name: 'EventPattern', from: '@nestjs/microservices' },
+  { name: 'SubscribeMessage', from: '@nestjs/websockets' },
+];
+
+/** Lifecycle hooks that run once at startup, outside any request. */
+export const LIFECYCLE_HOOKS: readonly string[] = ['onModuleInit', 'onApplicationBootstrap'];
+
+/** Method decorators from @mikro-orm/* that run the method in its own context. */
+export const CONTEXT_DECORATORS: readonly string[] = ['CreateRequestContext', 'EnsureRequestContext', 'UseRequestContext', 'Transactional'];
+
+const ENTITY_MANAGER_TYPES = new Set(['EntityManager', 'SqlEntityManager', 'MongoEntityManager']);
+const REPOSITORY_TYPES = new Set(['EntityRepository', 'SqlEntityRepository', 'MongoEntityRepository']);
+const ORM_TYPES = new Set(['MikroORM']);
+
+/** Where a name used in a file comes from. `name` is `*` for a namespace import, `default` for a default import. */
+export interface Binding {
+  from: string;
+  name: string;
+}
+
+export function importBindings(source: ts.SourceFile): Map<string, Binding> {
+  const bindings = new Map<string, Binding>();
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const from = statement.moduleSpecifier.text;
+    const clause = statement.importClause;
+    if (!clause) continue;
+    if (clause.name) bindings.set(clause.name.text, { from, name: 'default' });
+    const named = clause.namedBindings;
+    if (named && ts.isNamespaceImport(named)) bindings.set(named.name.text, { from, name: '*' });
+    if (named && ts.isNamedImports(named)) {
+      for (const element of named.elements) {
+        bindings.set(element.name.text, { from, name: (element.propertyName ?? element.name).text });
+      }
+    }
+  }
+  return bindings;
+}
+
+/** A decorator resolved to the name it is exported under and the module it comes from (undefined: declared in the file). */
+export interface ResolvedDecorator {
+  node: ts.Decorator;
+  name: string;
+  from?: string;
+}
+
+export function resolvedDecorators(node: ts.HasDecorators, bindings: Map<string, Binding>): ResolvedDecorator[] {
+  return (ts.getDecorators(node) ?? []).flatMap((decorator) => {
+    let expression = decorator.expression;
+    if (ts.isCallExpression(expression)) expression = expression.expression;
+    if (ts.isIdentifier(expression)) {
+      const binding = bindings.get(expression.text);
+      return [{ node: decorator, name: binding && binding.name !== '*' ? binding.name : expression.text, from: binding?.from }];
+    }
+    if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression)) {
+      const binding = bindings.get(expression.expression.text);
+      if (binding?.name === '*') return [{ node: decorator, name: expression.name.text, from: binding.from }];
+    }
+    return [];
+  });
+}
+
+/** The 1-based line a node starts on (after its decorators when `afterDecorators`). */
+export function lineOf(source: ts.SourceFile, node: ts.Node): number {
+  return source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+}
+
+export interface Handler {
+  className: string;
+  cls: ts.ClassDeclaration;
+  method: ts.MethodDeclaration;
+  methodName: string;
+  /** what makes it a handler: `@Cron()`, `WorkerHost.process()`, `onModuleInit()` */
+  trigger: string;
+  isAsync: boolean;
+  isStatic: boolean;
+  /** the line of the method's name */
+  line: number;
+  /** how it already gets a context, when it does */
+  existingContext?: string;
+}
+
+/** The non-HTTP handlers declared in a file. */
+export function findHandlers(source: ts.SourceFile): Handler[] {
+  const bindings = importBindings(source);
+  const handlers: Handler[] = [];
+  for (const cls of findNodes(source, (n): n is ts.ClassDeclaration => ts.isClassDeclaration(n))) {
+    if (!cls.name) continue;
+    const workerHost = extendsFrom(cls, bindings, 'WorkerHost', '@nestjs/bullmq');
+    for (const member of cls.members) {
+      if (!ts.isMethodDeclaration(member) || !member.body || !(ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))) continue;
+      const methodName = member.name.text;
+      const decorators = resolvedDecorators(member, bindings);
+      const decorator = decorators.find((d) => HANDLER_DECORATORS.some((h) => h.name === d.name && h.from === d.from));
+      let trigger: string | undefined;
+      if (decorator) trigger = `@${decorator.name}()`;
+      else if (workerHost && methodName === 'process') trigger = 'WorkerHost.process()';
+      else if (LIFECYCLE_HOOKS.includes(methodName)) trigger = `${methodName}()`;
+      if (!trigger) continue;
+      const modifiers = ts.getModifiers(member) ?? [];
+      handlers.push({
+        className: cls.name.text,
+        cls,
+        method: member,
+        methodName,
+        trigger,
+        isAsync: modifiers.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword),
+        isStatic: modifiers.some((m) => m.kind === ts.SyntaxKind.StaticKeyword),
+        line: lineOf(source, member.name),
+        existingContext: existingContext(member, decorators),
+      });
+    }
+  }
+  return handlers;
+}
+
+function extendsFrom(cls: ts.ClassDeclaration, bindings: Map<string, Binding>, name: string, from: string): boolean {
+  const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  if (!base || !ts.isIdentifier(base)) return false;
+  const binding = bindings.get(base.text);
+  return binding?.name === name && binding.from === from;
+}
+
+/** How a method already runs in its own context: a MikroORM context decorator, RequestContext.create, or a local em.fork(). */
+export function existingContext(method: ts.MethodDeclaration, decorators: ResolvedDecorator[]): string | undefined {
+  const decorator = decorators.find((d) => CONTEXT_DECORATORS.includes(d.name) && (d.from ?? '').startsWith('@mikro-orm/'));
+  if (decorator) return `@${decorator.name}()`;
+  if (!method.body) return undefined;
+  for (const call of findNodes(method.body, (n): n is ts.CallExpression => ts.isCallExpression(n))) {
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee)) continue;
+    const receiver = callee.expression;
+    if (
+      ts.isIdentifier(receiver) &&
+      (receiver.text === 'RequestContext' || receiver.text === 'TransactionContext') &&
+      ['create', 'createAsync', 'enter'].includes(callee.name.text)
+    ) {
+      return `${receiver.text}.${callee.name.text}()`;
+    }
+    if (callee.name.text === 'fork' && isEntityManagerExpression(receiver)) return `${receiver.getText()}.fork()`;
+  }
+  return undefined;
+}
+
+/** `em`, `this.em`, `this.orm.em`, `entityManager`, `this.userEm`…: an expression that names an EntityManager. */
+export function isEntityManagerExpression(node: ts.Expression): boolean {
+  const name = ts.isIdentifier(node) ? node.text : ts.isPropertyAccessExpression(node) ? node.name.text : undefined;
+  return name !== undefined && (name === 'em' || /Em$/.test(name) || /[eE]ntityManager$/.test(name));
+}
+
+/** One injected or declared member of a class: a constructor parameter or a property. */
+export interface ClassMember {
+  name: string;
+  /** the type reference's name (`EntityRepository` for `EntityRepository<User>`) */
+  type?: string;
+  /** names of its decorators (`InjectRepository`) */
+  decorators: string[];
+  kind: 'parameter' | 'property';
+  /** a constructor parameter that declares a property (private/readonly/public…) */
+  isProperty: boolean;
+}
+
+/** What the analyses need to know about a class. */
+export interface ClassFacts {
+  name: string;
+  path: string;
+  node: ts.ClassDeclaration;
+  members: ClassMember[];
+  extendsName?: string;
+  implementsNames: string[];
+  /** has at least one class decorator (so Nest creates it through DI) */
+  decorated: boolean;
+  constructorNode?: ts.ConstructorDeclaration;
+}
+
+export function classFacts(source: ts.SourceFile, path: string): ClassFacts[] {
+  return findNodes(source, (n): n is ts.ClassDeclaration => ts.isClassDeclaration(n) && !!n.name).map((cls) => {
+    const members: ClassMember[] = [];
+    const constructorNode = cls.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && !!m.body);
+    for (const parameter of constructorNode?.parameters ?? []) {
+      if (!ts.isIdentifier(parameter.name)) continue;
+      members.push({
+        name: parameter.name.text,
+        type: typeName(parameter.type),
+        decorators: decoratorNames(parameter),
+        kind: 'parameter',
+        isProperty: (ts.getModifiers(parameter) ?? []).some((m) =>
+          [ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.PublicKeyword, ts.SyntaxKind.ReadonlyKeyword].includes(m.kind),
+        ),
+      });
+    }
+    for (const member of cls.members) {
+      if (!ts.isPropertyDeclaration(member) || !(ts.isIdentifier(member.name) || ts.isPrivateIdentifier(member.name))) continue;
+      members.push({ name: member.name.text, type: typeName(member.type), decorators: decoratorNames(member), kind: 'property', isProperty: true });
+    }
+    const heritage = (token: ts.SyntaxKind) =>
+      (cls.heritageClauses ?? []).filter((h) => h.token === token).flatMap((h) => h.types.map((t) => t.expression.getText(source)));
+    return {
+      name: cls.name!.text,
+      path,
+      node: cls,
+      members,
+      extendsName: heritage(ts.SyntaxKind.ExtendsKeyword)[0],
+      implementsNames: heritage(ts.SyntaxKind.ImplementsKeyword),
+      decorated: (ts.getDecorators(cls) ?? []).length > 0,
+      constructorNode,
+    };
+  });
+}
+
+function typeName(type: ts.TypeNode | undefined): string | undefined {
+  if (!type || !ts.isTypeReferenceNode(type)) return undefined;
+  return ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+}
+
+function decoratorNames(node: ts.HasDecorators): string[] {
+  return (ts.getDecorators(node) ?? []).flatMap((d) => {
+    const e = ts.isCallExpression(d.expression) ? d.expression.expression : d.expression;
+    return ts.isIdentifier(e) ? [e.text] : ts.isPropertyAccessExpression(e) ? [e.name.text] : [];
+  });
+}
+
+/** What a member gives access to, when it is a MikroORM object. */
+export function memberRole(member: ClassMember, repositoryClasses: ReadonlySet<string> = new Set()): 'orm' | 'em' | 'repository' | undefined {
+  const type = member.type;
+  if (member.decorators.includes('InjectMikroORM') || (type && ORM_TYPES.has(type))) return 'orm';
+  if (member.decorators.includes('InjectEntityManager') || (type && ENTITY_MANAGER_TYPES.has(type))) return 'em';
+  if (member.decorators.includes('InjectRepository') || (type && (REPOSITORY_TYPES.has(type) || repositoryClasses.has(type)))) return 'repository';
+  return undefined;
+}
+
+/** The classes of the app that extend a MikroORM repository class (custom repositories). */
+export function repositoryClasses(classes: readonly ClassFacts[]): Set<string> {
+  return new Set(classes.filter((c) => c.extendsName && REPOSITORY_TYPES.has(c.extendsName.replace(/<.*$/s, ''))).map((c) => c.name));
+}
+
+/**
+ * The classes that reach the database, each with the reason: they inject an EntityManager, the
+ * MikroORM instance or a repository, or (transitively) a class of the app that does. A class that a
+ * database class extends or implements counts too (a repository port bound to its MikroORM adapter).
+ */
+export function databaseClasses(classes: readonly ClassFacts[]): Map<string, string> {
+  const reasons = new Map<string, string>();
+  const known = new Set(classes.map((c) => c.name));
+  for (const cls of classes) {
+    if (cls.extendsName && REPOSITORY_TYPES.has(cls.extendsName.replace(/<.*$/s, ''))) {
+      reasons.set(cls.name, `${cls.name} is a MikroORM repository`);
+      continue;
+    }
+    const direct = cls.members.find((m) => memberRole(m) !== undefined);
+    if (direct) reasons.set(cls.name, `${cls.name} injects ${direct.type ?? `@${direct.decorators[0]}()`} (${direct.name})`);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const cls of classes) {
+      if (reasons.has(cls.name)) continue;
+      const via = cls.members.find((m) => m.type !== undefined && (reasons.has(m.type) || (!known.has(m.type) && /Repository$/.test(m.type))));
+      const subclass = classes.find(
+        (c) => reasons.has(c.name) && (c.extendsName === cls.name || c.implementsNames.includes(cls.name)),
+      );
+      if (via) {
+        reasons.set(cls.name, `${cls.name} injects ${via.type} (${via.name})${reasons.has(via.type!) ? `, and ${reasons.get(via.type!)}` : ''}`);
+        changed = true;
+      } else if (subclass) {
+        reasons.set(cls.name, `${subclass.name}, bound to ${cls.name}, reaches the database`);
+        changed = true;
+      }
+    }
+  }
+  return reasons;
+}
+
+/**
+ * How `@CreateRequestContext()` finds the EntityManager on `this` (it looks at `this.em`, then
+ * `this.orm`; MikroORM 5's `@UseRequestContext()` only at `this.orm`), or the member a decorator
+ * callback can return instead.
+ */
+export function contextAccess(
+  cls: ClassFacts,
+  ormMajor: number,
+  repositories: ReadonlySet<string> = new Set(),
+): { kind: 'this'; member: 'em' | 'orm' } | { kind: 'member'; member: string } | undefined {
+  const properties = cls.members.filter((m) => m.isProperty && !m.name.startsWith('#'));
+  const orm = properties.find((m) => m.name === 'orm' && memberRole(m) === 'orm');
+  const em = properties.find((m) => m.name === 'em' && memberRole(m) === 'em');
+  if (orm) return { kind: 'this', member: 'orm' };
+  if (em && ormMajor >= 6) return { kind: 'this', member: 'em' };
+  const other = properties.find((m) => memberRole(m, repositories) !== undefined);
+  return other && ormMajor >= 6 ? { kind: 'member', member: other.name } : undefined;
+}
+
+/**
+ * Inserts a method decorator as the innermost one (right above the method's modifiers and name):
+ * Nest's @Cron(), @MessagePattern()… store their metadata on the function they receive, so the
+ * context wrapper must be in place before them. On the line of the last decorator when it shares the
+ * method's line, else on its own line.
+ */
+export function methodDecoratorInsertion(source: ts.SourceFile, style: SourceStyle, method: ts.MethodDeclaration, decorator: string): Insertion {
+  const first = (ts.getModifiers(method) ?? [])[0] ?? method.asteriskToken ?? method.name;
+  const pos = first.getStart(source);
+  const decorators = ts.getDecorators(method) ?? [];
+  const last = decorators[decorators.length - 1];
+  const lineStart = (p: number) => source.getLineAndCharacterOfPosition(p).line;
+  if (last && lineStart(last.getEnd()) === lineStart(pos)) return { pos, text: `${decorator} ` };
+  return { pos, text: `${decorator}${style.eol}${lineIndent(source, method)}` };
+}
+
+/**
+ * Adds a constructor parameter property (`private readonly orm: MikroORM`) to a class: appended to
+ * the constructor's parameters in their layout, or a new constructor before the first method when
+ * the class has none. Undefined when the class extends another without its own constructor (a new
+ * constructor would have to call super() with arguments we cannot know).
+ */
+export function constructorParameterInsertion(
+  source: ts.SourceFile,
+  style: SourceStyle,
+  cls: ts.ClassDeclaration,
+  parameter: string,
+): Insertion | undefined {
+  const ctor = cls.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && !!m.body);
+  if (ctor) {
+    const params = ctor.parameters;
+    if (params.length === 0) return { pos: params.pos, text: parameter };
+    const last = params[params.length - 1];
+    const multiline = source.text.slice(params.pos, params[0].getStart(source)).includes('\n');
+    if (!multiline) return { pos: last.getEnd(), text: `, ${parameter}` };
+    const indent = lineIndent(source, params[0]);
+    return params.hasTrailingComma
+      ? { pos: params.end, text: `${style.eol}${indent}${parameter},` }
+      : { pos: last.getEnd(), text: `,${style.eol}${indent}${parameter}` };
+  }
+  if (cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) return undefined;
+  const anchor = cls.members.find((m) => !ts.isPropertyDeclaration(m) && !ts.isIndexSignatureDeclaration(m) && !ts.isClassStaticBlockDeclaration(m));
+  const constructor = `constructor(${parameter}) {}`;
+  if (anchor) {
+    return { pos: anchor.getStart(source), text: `${constructor}${style.eol}${style.eol}${lineIndent(source, anchor)}` };
+  }
+  const indent = lineIndent(source, cls) + style.indent;
+  return { pos: cls.members.end, text: `${style.eol}${style.eol}${indent}${constructor}` };
+}
