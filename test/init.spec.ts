@@ -250,6 +250,23 @@ describe('init on other apps', () => {
   });
 });
 
+describe('init and tsconfig', () => {
+  it('turns on the decorator options only when the config chain lacks them, keeping comments', async () => {
+    const tree = fixtureTree('monorepo');
+    const original = tree.readContent('/tsconfig.json');
+    tree.overwrite('/tsconfig.json', original.replace('"emitDecoratorMetadata": true,', ''));
+    const { tree: result, logs } = await init(tree, { project: 'api' });
+    // apps/api/tsconfig.app.json extends the root config, which lacks emitDecoratorMetadata now.
+    const app = result.readContent('/apps/api/tsconfig.app.json');
+    expect(JSON.parse(app).compilerOptions).toMatchObject({ emitDecoratorMetadata: true });
+    expect(JSON.parse(app).compilerOptions.experimentalDecorators).toBeUndefined();
+    expect(result.readContent('/tsconfig.json')).toContain('// Shared compiler options of every app and library of the workspace.');
+    expect(logs).toContain('apps/api/tsconfig.app.json: compilerOptions.emitDecoratorMetadata = true (MikroORM\'s decorators need it).');
+    const untouched = await init(fixtureTree('nest12'));
+    expect(untouched.tree.readContent('/tsconfig.json')).toBe(fixtureTree('nest12').readContent('/tsconfig.json'));
+  });
+});
+
 describe('init refuses bad input, and writes nothing', () => {
   const cases: [string, (tree: UnitTestTree) => void, Options, string][] = [
     ['an unknown driver', () => undefined, { driver: 'oracle' }, 'Unknown driver "oracle": choose one of sqlite, postgresql'],

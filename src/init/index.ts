@@ -1,6 +1,6 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
-import { AppProfile, readAppProfile } from '../utils/app-profile';
+import { AppProfile, compilerOption, readAppProfile } from '../utils/app-profile';
 import { applyInsertions, importInsertion, Insertion, lineIndent, objectProperty, parseSource, propertyInsertion } from '../utils/ast';
 import { Bootstrap, contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions } from '../utils/bootstrap';
 import { addPackages } from '../utils/dependencies';
@@ -51,6 +51,7 @@ export function init(options: InitOptions): Rule {
       registerRequestContext(plan),
       disableLibraryMiddleware(plan),
       importDatabaseModule(plan),
+      enableDecorators(plan),
       makeDefaultCollection(plan),
       configureOrmCli(plan),
       ignoreDatabaseFile(plan),
@@ -313,6 +314,24 @@ function importDatabaseModule(plan: InitPlan): Rule {
       plan.appModulePath,
       moduleArrayInsertions(source, detectSourceStyle(source), module, 'imports', 'DatabaseModule', [{ names: ['DatabaseModule'], from }], 'first'),
     );
+  };
+}
+
+/**
+ * MikroORM's legacy decorators (the ones Nest uses) need experimentalDecorators, and the reflect
+ * metadata provider reads emitDecoratorMetadata: set them in the app's tsconfig only when its
+ * config chain lacks them, through the JSONC editor (comments kept).
+ */
+function enableDecorators(plan: InitPlan): Rule {
+  return (tree, context) => {
+    const path = plan.project.tsconfig;
+    if (!tree.exists(path)) return;
+    const json = new JSONFile(tree, path);
+    for (const option of ['experimentalDecorators', 'emitDecoratorMetadata']) {
+      if (compilerOption(tree, path, option) === true) continue;
+      json.modify(['compilerOptions', option], true);
+      context.logger.info(`${path}: compilerOptions.${option} = true (MikroORM's decorators need it).`);
+    }
   };
 }
 

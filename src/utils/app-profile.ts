@@ -28,7 +28,7 @@ interface PackageJson {
 
 interface TsConfig {
   extends?: string;
-  compilerOptions?: { module?: string; moduleResolution?: string };
+  compilerOptions?: Record<string, unknown>;
 }
 
 /** Reads the app's package.json and tsconfig. Pure apart from reading the tree. */
@@ -52,19 +52,25 @@ export function readAppProfile(tree: Tree, project: NestProject): AppProfile {
   };
 }
 
-/** `module` from the tsconfig, following `extends` chains inside the tree. */
-function tsModule(tree: Tree, path: string, seen = new Set<string>()): string | undefined {
+/** A compiler option as the tsconfig sees it: its own value, else the one of the config it extends (inside the tree). */
+export function compilerOption(tree: Tree, path: string, name: string, seen = new Set<string>()): unknown {
   if (seen.has(path)) return undefined;
   seen.add(path);
   const config = readJson<TsConfig>(tree, path);
   if (!config) return undefined;
-  const own = config.compilerOptions?.module ?? config.compilerOptions?.moduleResolution;
-  if (own) return own.toLowerCase();
+  const own = config.compilerOptions?.[name];
+  if (own !== undefined) return own;
   if (config.extends && config.extends.startsWith('.')) {
     const base = path.split('/').slice(0, -1).concat(config.extends).join('/');
-    return tsModule(tree, normalizePath(base.endsWith('.json') ? base : `${base}.json`), seen);
+    return compilerOption(tree, normalizePath(base.endsWith('.json') ? base : `${base}.json`), name, seen);
   }
   return undefined;
+}
+
+/** `module` (else `moduleResolution`) from the tsconfig, lower-cased. */
+function tsModule(tree: Tree, path: string): string | undefined {
+  const value = compilerOption(tree, path, 'module') ?? compilerOption(tree, path, 'moduleResolution');
+  return typeof value === 'string' ? value.toLowerCase() : undefined;
 }
 
 function normalizePath(path: string): string {
