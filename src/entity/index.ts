@@ -1,0 +1,369 @@
+import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import * as ts from 'typescript';
+import { applyInsertions, importInsertion, Insertion, lineIndent, parseSource } from '../utils/ast';
+import { DataKind, DataProperty, EntityModel, findEntities, readEntityModel } from '../utils/entities';
+import { readDefineEntityModel } from '../utils/define-entity';
+import { EntityCode, entityCode, lowerFirst } from '../utils/entity-code';
+import { FeaturePlan, planFeature } from '../utils/feature';
+import { Field, formatFields, parseFields } from '../utils/fields';
+import { renderFiles } from '../utils/files';
+import { EntityDiscovery, entityRegistrationInsertions, findEntityDiscovery, isConfigFile } from '../utils/orm-config';
+import { detectSourceStyle } from '../utils/source-style';
+import { EntityOptions } from './schema';
+
+const TEMPLATES = '../../templates/entity';
+
+/** Everything the entity rules need, decided (and checked) before any edit. */
+export interface EntityPlan {
+  feature: FeaturePlan;
+  model: EntityModel;
+  /** the entity file is created (false: the app already has this entity, used as it is) */
+  create: boolean;
+  definition: 'decorators' | 'define-entity';
+  fields: Field[];
+  pk: 'int' | 'uuid';
+  timestamps: boolean;
+  /** where the entity is registered, when the app lists its entities */
+  discovery: EntityDiscovery;
+  /** owning ManyToOne sides added to existing entities for `posts:Post[]` fields */
+  inverseSides: { path: string; className: string; property: string }[];
+  /** entity class → file, for the imports of relation targets */
+  entityFiles: Map<string, string>;
+  /** oneToMany field → the ManyToOne property that owns it on the target */
+  mappedBy: Map<string, string>;
+  /** relation target class → what to import and refer to (the class, or a v6 schema constant) */
+  targetTokens: Map<string, string>;
+  defaultsUsed: string[];
+  notes: string[];
+}
+
+export interface EntityPlanExtras {
+  /** fields used when neither --fields nor the prompt gave any (repository and resource: `name:string`) */
+  defaultFields?: string;
+  /** MikroORM custom repository class (`--pattern custom`) */
+  customRepository?: { className: string; path: string };
+  /** reuse an existing entity of that class wherever it is (repository/resource) rather than refusing */
+  reuseExisting?: boolean;
+}
+
+/** `entity`: a MikroORM entity with typed properties, registered where the app lists its entities. */
+export function entity(options: EntityOptions): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    const plan = planEntity(tree, options, planFeature(tree, options));
+    return chain([...entityRules(plan), reportEntity(plan, context)]);
+  };
+}
+
+export function planEntity(tree: Tree, options: EntityOptions, feature: FeaturePlan, extras: EntityPlanExtras = {}): EntityPlan {
+  const defaultsUsed: string[] = [];
+  const notes: string[] = [];
+  const className = feature.names.singular.pascal;
+  const path = `${feature.folder}/${feature.names.singular.kebab}.entity.ts`;
+  const entityFiles = findEntities(tree, feature.project.sourceRoot);
+  const existing = entityFiles.get(className);
+  const pk = choose(options.pk, ['int', 'uuid'] as const, 'int', 'pk', defaultsUsed);
+  const definition = choose(options.definition, ['decorators', 'define-entity'] as const, 'decorators', 'definition', defaultsUsed);
+  const discovery = findEntityDiscovery(tree, feature.project);
+
+  if (existing && (extras.reuseExisting || existing === path)) {
+    if (options.fields) notes.push(`${existing} already defines ${className}: --fields was not used (edit the entity, or pass --force to regenerate it).`);
+    if (!(existing === path && options.force)) {
+      const model = readModel(tree, existing, className);
+      resolveRelationKeys(tree, model, entityFiles);
+      return {
+        feature,
+        model,
+        create: false,
+        definition,
+        fields: [],
+        pk,
+        timestamps: true,
+        discovery,
+        inverseSides: [],
+        entityFiles,
+        mappedBy: new Map(),
+        targetTokens: new Map(),
+        defaultsUsed,
+        notes,
+      };
+    }
+  } else if (existing) {
+    throw new SchematicsException(
+      `${existing} already defines an entity ${className}: a second one would clash in MikroORM's metadata. ` +
+        `Use that one (nest g repository ${feature.names.plural.kebab} finds it), or choose another name.`,
+    );
+  }
+
+  let spec = options.fields;
+  if (spec === undefined || spec.trim() === '') {
+    spec = extras.defaultFields ?? '';
+    defaultsUsed.push(`fields=${spec || '(none)'}`);
+  }
+  const fields = parseFields(spec);
+  if (definition === 'define-entity' && extras.customRepository) {
+    throw new SchematicsException('--pattern custom needs a decorated entity class: leave out --definition define-entity, or use --pattern repository.');
+  }
+  const inverseSides: EntityPlan['inverseSides'] = [];
+  const mappedBy = new Map<string, string>();
+  const targetModels = new Map<string, EntityModel>();
+  for (const field of fields) {
+    if (field.kind !== 'manyToOne' && field.kind !== 'oneToMany') continue;
+    if (field.target === className) continue;
+    const targetPath = entityFiles.get(field.target);
+    if (!targetPath) {
+      throw new SchematicsException(
+        `Field "${field.name}" refers to ${field.target}, which is no entity of this app (none found under ${feature.project.sourceRoot}): ` +
+          `create it first (nest g entity ${field.target}), or fix the type. Nothing was changed.`,
+      );
+    }
+    const target = targetModels.get(field.target) ?? readModel(tree, targetPath, field.target);
+    targetModels.set(field.target, target);
+    if (field.kind === 'oneToMany') {
+      const owner = target.data.find((d) => d.kind === 'relation' && d.target === className);
+      if (owner) {
+        mappedBy.set(field.name, owner.name);
+      } else {
+        const property = lowerFirst(className);
+        if (target.properties.includes(property)) {
+          throw new SchematicsException(
+            `Field "${field.name}": ${field.target} (${targetPath}) has a property "${property}" that is not a ManyToOne to ${className}: add the owning side yourself, then run again.`,
+          );
+        }
+        if (readEntityModel(parseSource(tree, targetPath), field.target) === undefined) {
+          throw new SchematicsException(
+            `Field "${field.name}": ${field.target} (${targetPath}) has no ManyToOne to ${className}, and it is not a decorated class this schematic can edit: add \`${property}\` to it first.`,
+          );
+        }
+        inverseSides.push({ path: targetPath, className: field.target, property });
+        mappedBy.set(field.name, property);
+        notes.push(`${targetPath}: added the owning side ${field.target}.${property} (ManyToOne to ${className}) for ${className}.${field.name}.`);
+      }
+    }
+  }
+  const model = modelFromFields(className, path, pk, fields, targetModels, definition === 'define-entity' && feature.ormMajor === 6);
+  if (extras.customRepository) model.customRepository = extras.customRepository.className;
+  const timestamps = options.timestamps !== false;
+  model.properties = ['id', ...fields.map((f) => f.name), ...(timestamps ? ['createdAt', 'updatedAt'] : [])];
+  return {
+    feature,
+    model,
+    create: true,
+    definition,
+    fields,
+    pk,
+    timestamps,
+    discovery,
+    inverseSides,
+    entityFiles,
+    mappedBy,
+    targetTokens: new Map([...targetModels].map(([name, target]) => [name, target.token])),
+    defaultsUsed,
+    notes,
+  };
+}
+
+function choose<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, option: string, defaultsUsed: string[]): T {
+  if (value === undefined) {
+    defaultsUsed.push(`${option}=${fallback}`);
+    return fallback;
+  }
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new SchematicsException(`Invalid --${option} "${value}": use ${allowed.join(' or ')}.`);
+  }
+  return value as T;
+}
+
+function readModel(tree: Tree, path: string, className: string): EntityModel {
+  const source = parseSource(tree, path);
+  const model = readEntityModel(source, className) ?? readDefineEntityModel(source, className);
+  if (!model) {
+    throw new SchematicsException(`${path}: could not read the entity ${className} (neither an @Entity() class nor a defineEntity schema).`);
+  }
+  return model;
+}
+
+/** Relations are written as the related entity's primary key: its type comes from that entity. */
+function resolveRelationKeys(tree: Tree, model: EntityModel, entityFiles: Map<string, string>): void {
+  for (const property of model.data) {
+    if (property.kind !== 'relation' || !property.target) continue;
+    if (property.target === model.className) {
+      property.ts = model.pk.ts;
+      continue;
+    }
+    const path = entityFiles.get(property.target);
+    const target = path ? (readEntityModel(parseSource(tree, path), property.target) ?? readDefineEntityModel(parseSource(tree, path), property.target)) : undefined;
+    property.ts = target?.pk.ts ?? 'number';
+  }
+}
+
+const KINDS: Record<string, DataKind> = {
+  string: 'string',
+  text: 'string',
+  int: 'integer',
+  float: 'float',
+  number: 'float',
+  boolean: 'boolean',
+  date: 'date',
+  uuid: 'uuid',
+  json: 'json',
+};
+
+export function modelFromFields(
+  className: string,
+  path: string,
+  pk: 'int' | 'uuid',
+  fields: readonly Field[],
+  targets: ReadonlyMap<string, EntityModel>,
+  schemaOnly: boolean,
+): EntityModel {
+  const pkModel = { name: 'id', kind: pk, ts: pk === 'int' ? 'number' : 'string' } as const;
+  const data: DataProperty[] = [];
+  for (const field of fields) {
+    const base = { name: field.name, optional: field.nullable, nullable: field.nullable, unique: field.unique };
+    if (field.kind === 'scalar') {
+      const kind = KINDS[field.type];
+      data.push({ ...base, kind, ts: kind === 'integer' || kind === 'float' ? 'number' : kind === 'date' ? 'Date | string' : kind === 'json' ? 'Record<string, unknown>' : kind === 'boolean' ? 'boolean' : 'string' });
+    } else if (field.kind === 'enum') {
+      data.push({ ...base, kind: 'enum', ts: field.enumName, enumName: field.enumName, enumMember: `${field.enumName}.${field.members[0].key}` });
+    } else if (field.kind === 'manyToOne') {
+      const keyType = field.target === className ? pkModel.ts : (targets.get(field.target)?.pk.ts ?? 'number');
+      data.push({ ...base, kind: 'relation', ts: keyType, target: field.target });
+    }
+  }
+  return {
+    className,
+    token: schemaOnly ? `${className}Schema` : className,
+    typeOnly: schemaOnly,
+    path,
+    pk: pkModel,
+    data,
+    properties: [],
+  };
+}
+
+/** The rules that create the entity, its inverse sides, and register it: shared with repository and resource. */
+export function entityRules(plan: EntityPlan): Rule[] {
+  if (!plan.create) return [registerEntity(plan)];
+  return [renderEntity(plan), addInverseSides(plan), registerEntity(plan)];
+}
+
+function renderEntity(plan: EntityPlan): Rule {
+  const { feature, model } = plan;
+  const code = entityCode({ className: model.className, fields: plan.fields, mappedBy: plan.mappedBy, tokens: plan.targetTokens });
+  return renderFiles({
+    from: `${TEMPLATES}/${plan.definition}`,
+    to: feature.folder,
+    force: feature.force,
+    values: {
+      entityFile: feature.names.singular.kebab,
+      className: model.className,
+      schema: `${model.className}Schema`,
+      ormMajor: feature.ormMajor,
+      pk: plan.pk,
+      timestamps: plan.timestamps,
+      code,
+      customRepository: model.customRepository,
+      imports: entityImports(plan, code),
+    },
+  });
+}
+
+/** The import lines of a new entity file: node:crypto, MikroORM, the related entities, the custom repository. */
+export function entityImports(plan: EntityPlan, code: EntityCode): string[] {
+  const { feature, model } = plan;
+  const lines: string[] = [];
+  const named = (names: string[]) => [...new Set(names)].sort((a, b) => a.replace(/^type /, '').localeCompare(b.replace(/^type /, '')));
+  if (plan.pk === 'uuid') lines.push(`import { randomUUID } from 'node:crypto';`);
+  if (plan.definition === 'define-entity') {
+    const core = ['defineEntity', 'p', ...(feature.ormMajor === 6 ? ['type InferEntity'] : [])];
+    lines.push(`import { ${named(core).join(', ')} } from '@mikro-orm/core';`);
+  } else {
+    const core = [
+      ...code.core.filter((n) => n !== 'type Opt' || plan.timestamps),
+      ...(model.customRepository ? ['EntityRepositoryType'] : []),
+    ];
+    if (feature.ormMajor === 6) {
+      lines.push(`import { ${named([...core, ...code.decorators]).join(', ')} } from '@mikro-orm/core';`);
+    } else {
+      const typesOnly = core.every((n) => n.startsWith('type '));
+      if (core.length > 0 && typesOnly) lines.push(`import type { ${named(core).map((n) => n.slice(5)).join(', ')} } from '@mikro-orm/core';`);
+      else if (core.length > 0) lines.push(`import { ${named(core).join(', ')} } from '@mikro-orm/core';`);
+      lines.push(`import { ${named(code.decorators).join(', ')} } from '${feature.decoratorsPackage}';`);
+    }
+  }
+  for (const target of code.targets) {
+    lines.push(`import { ${plan.targetTokens.get(target) ?? target} } from '${feature.importPath(model.path, plan.entityFiles.get(target)!)}';`);
+  }
+  if (model.customRepository) {
+    lines.push(`import { ${model.customRepository} } from './${feature.names.singular.kebab}.repository${feature.profile.importSuffix}';`);
+  }
+  return lines;
+}
+
+/** `@ManyToOne(() => User) user!: Rel<User>;` in each entity a new `posts:Post[]` field maps. */
+function addInverseSides(plan: EntityPlan): Rule {
+  return (tree) => {
+    for (const side of plan.inverseSides) {
+      const source = parseSource(tree, side.path);
+      const style = detectSourceStyle(source);
+      const node = source.statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === side.className)!;
+      if (node.members.some((m) => m.name && ts.isIdentifier(m.name) && m.name.text === side.property)) continue;
+      const owner = plan.model.className;
+      const firstProperty = node.members.find(ts.isPropertyDeclaration);
+      const indent = firstProperty ? lineIndent(source, firstProperty) : lineIndent(source, node) + style.indent;
+      const semi = style.semicolon ? ';' : '';
+      const lastPersistent = [...node.members].reverse().find((m) => ts.isPropertyDeclaration(m) && (ts.getDecorators(m) ?? []).length > 0);
+      const anchor = lastPersistent ?? node.members[node.members.length - 1];
+      const block = `${style.eol}${style.eol}${indent}@ManyToOne(() => ${owner})${style.eol}${indent}${side.property}!: Rel<${owner}>${semi}`;
+      const insertions: Insertion[] = [anchor ? { pos: anchor.getEnd(), text: block } : { pos: node.members.end, text: block.slice(style.eol.length) }];
+      const decorators = importInsertion(source, style, ['ManyToOne'], plan.feature.decoratorsPackage);
+      const rel = importInsertion(source, style, ['type Rel'], '@mikro-orm/core');
+      const ownerImport = importInsertion(source, style, [owner], plan.feature.importPath(side.path, plan.model.path));
+      for (const insertion of [decorators, hasImported(source, 'Rel') ? undefined : rel, ownerImport]) if (insertion) insertions.push(insertion);
+      applyInsertions(tree, side.path, insertions);
+    }
+  };
+}
+
+function hasImported(source: ts.SourceFile, name: string): boolean {
+  return source.statements.some(
+    (s) =>
+      ts.isImportDeclaration(s) &&
+      !!s.importClause?.namedBindings &&
+      ts.isNamedImports(s.importClause.namedBindings) &&
+      s.importClause.namedBindings.elements.some((e) => e.name.text === name),
+  );
+}
+
+/** Lists the entity in `entities: [...]` of the app's MikroORM options (nothing to do with globs or autoLoadEntities). */
+export function registerEntity(plan: EntityPlan): Rule {
+  return (tree, context) => {
+    const { discovery } = plan;
+    if (discovery.kind === 'automatic') {
+      context.logger.info(`${discovery.path} discovers entities through ${discovery.how}: ${plan.model.className} needs no registration.`);
+      return;
+    }
+    if (discovery.kind === 'unknown') {
+      context.logger.warn(
+        `Could not find the app's MikroORM entities list (no mikro-orm.config.ts, no MikroOrmModule.forRoot options): add ${plan.model.token} to it yourself.`,
+      );
+      return;
+    }
+    const from = plan.feature.importPath(discovery.path, plan.model.path);
+    const isConfig = isConfigFile(tree, plan.feature.project, discovery.path);
+    applyInsertions(tree, discovery.path, entityRegistrationInsertions(tree, discovery.path, isConfig, plan.model.token, from));
+  };
+}
+
+export function reportEntity(plan: EntityPlan, context: SchematicContext): Rule {
+  return () => {
+    const log = context.logger;
+    if (plan.defaultsUsed.length > 0) {
+      log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (pass --fields, --pk, --definition, or answer the prompt in a terminal).`);
+    }
+    if (plan.create) {
+      log.info(`Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.length ? `, ${formatFields(plan.fields)}` : ''}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`);
+    }
+    for (const note of plan.notes) log.info(note);
+  };
+}

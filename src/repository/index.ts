@@ -1,0 +1,255 @@
+import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { entityRules, EntityPlan, planEntity, reportEntity } from '../entity/index';
+import { addPackages } from '../utils/dependencies';
+import { readDefineEntityModel } from '../utils/define-entity';
+import { EntityModel, readEntityModel } from '../utils/entities';
+import { lowerFirst } from '../utils/entity-code';
+import { FeaturePlan, planFeature } from '../utils/feature';
+import {
+  checkFeatureModule,
+  FeatureModule,
+  findParentModule,
+  importIntoParent,
+  moduleFileParts,
+  updateFeatureModule,
+} from '../utils/feature-module';
+import { renderFiles } from '../utils/files';
+import { configFile } from '../utils/orm-config';
+import { parseSource } from '../utils/ast';
+import { sampleRow, SampleRow } from '../utils/samples';
+import { ORM_RELEASES } from '../utils/versions';
+import { RepositoryOptions } from './schema';
+
+const TEMPLATES = '../../templates/repository';
+
+/** The default fields of an entity that repository and resource create (a DTO needs something to carry). */
+export const DEFAULT_FIELDS = 'name:string';
+
+export interface RepositoryPlan {
+  feature: FeaturePlan;
+  entity: EntityPlan;
+  pattern: 'repository' | 'custom';
+  module: FeatureModule;
+  /** where the feature module is imported (undefined: none found, or --skip-import) */
+  parent?: { path: string; className: string };
+  /** values every repository and resource template uses */
+  values: Record<string, unknown>;
+  /** the data of one row for the specs (undefined: required relations form a cycle, no spec) */
+  sample?: SampleRow;
+  files: { port: string; adapter: string; spec: string; custom: string; module: string };
+  defaultsUsed: string[];
+  notes: string[];
+}
+
+/** `repository`: the entity (if missing), the port, its MikroORM adapter, the module wiring and a spec on SQLite. */
+export function repository(options: RepositoryOptions): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    const plan = planRepository(tree, options);
+    return chain([...repositoryRules(plan), reportRepository(plan, context)]);
+  };
+}
+
+export function planRepository(
+  tree: Tree,
+  options: RepositoryOptions,
+  extraEntries: (feature: FeaturePlan) => FeatureModule['entries'] = () => [],
+): RepositoryPlan {
+  const feature = planFeature(tree, options);
+  const defaultsUsed: string[] = [];
+  const pattern = options.pattern ?? (defaultsUsed.push('pattern=repository'), 'repository');
+  if (pattern !== 'repository' && pattern !== 'custom') {
+    throw new SchematicsException(`Invalid --pattern "${pattern}": use repository (a port and its MikroORM adapter) or custom (MikroORM's custom repository class).`);
+  }
+  const { names, folder } = feature;
+  const files = {
+    port: `${folder}/${names.plural.kebab}.repository.ts`,
+    adapter: `${folder}/${names.plural.kebab}.repository.mikro-orm.ts`,
+    spec: pattern === 'custom' ? `${folder}/${names.singular.kebab}.repository.spec.ts` : `${folder}/${names.plural.kebab}.repository.mikro-orm.spec.ts`,
+    custom: `${folder}/${names.singular.kebab}.repository.ts`,
+    module: `${folder}/${names.plural.kebab}.module.ts`,
+  };
+  const customClass = `${names.singular.pascal}Repository`;
+  const entity = planEntity(tree, options, feature, {
+    defaultFields: DEFAULT_FIELDS,
+    reuseExisting: true,
+    customRepository: pattern === 'custom' ? { className: customClass, path: files.custom } : undefined,
+  });
+  const model = entity.model;
+  if (pattern === 'custom' && !entity.create && model.customRepository !== customClass) {
+    throw new SchematicsException(
+      `--pattern custom: ${model.path} already defines ${model.className} without \`repository: () => ${customClass}\`. ` +
+        `Add it to @Entity() yourself (with [EntityRepositoryType]?: ${customClass}), or use the default pattern. Nothing was changed.`,
+    );
+  }
+  if (pattern === 'custom' && model.typeOnly) {
+    throw new SchematicsException(`--pattern custom needs an entity class; ${model.path} declares ${model.className} as a type only.`);
+  }
+  const port = `${names.plural.pascal}Repository`;
+  const adapter = `${port}MikroORM`;
+  const moduleClass = `${names.plural.pascal}Module`;
+  const fromFolder = (to: string) => feature.importPath(`${folder}/file.ts`, to);
+  const entityFrom = fromFolder(model.path);
+  const entries: FeatureModule['entries'] =
+    pattern === 'repository'
+      ? [
+          {
+            property: 'providers',
+            element: `{ provide: ${port}, useClass: ${adapter} }`,
+            key: port,
+            imports: [
+              { names: [port], from: fromFolder(files.port) },
+              { names: [adapter], from: fromFolder(files.adapter) },
+            ],
+          },
+          { property: 'exports', element: port, key: port, imports: [{ names: [port], from: fromFolder(files.port) }] },
+        ]
+      : [{ property: 'exports', element: 'MikroOrmModule', key: 'MikroOrmModule', imports: [{ names: ['MikroOrmModule'], from: '@mikro-orm/nestjs' }] }];
+  const module: FeatureModule = {
+    path: files.module,
+    className: moduleClass,
+    exists: tree.exists(files.module),
+    entity: { token: model.token, from: entityFrom },
+    entries: [...entries, ...extraEntries(feature)],
+  };
+  checkFeatureModule(tree, module);
+  const parent = feature.skipImport ? undefined : findParentModule(tree, files.module, feature.project.sourceRoot);
+  const notes = [...entity.notes];
+  if (!feature.skipImport && !parent) notes.push(`No parent module found above ${files.module}: import ${moduleClass} where you need it.`);
+
+  const sample = sampleRow(model, (className) => relatedModel(tree, entity, className));
+  if (feature.spec && !sample) notes.push(`${model.className} has required relations that form a cycle: no spec was generated (seed the rows yourself).`);
+  const config = configFile(tree, feature.project);
+  if (feature.spec && !config) notes.push(`No mikro-orm.config.ts with a default export: the specs need one to build the test database; no spec was generated.`);
+  const pk = model.pk;
+  const values = {
+    pluralFile: names.plural.kebab,
+    singularFile: names.singular.kebab,
+    suffix: feature.profile.importSuffix,
+    port,
+    adapter,
+    customClass,
+    moduleClass,
+    repositoryField: pattern === 'custom' ? `${names.singular.camel}Repository` : `${names.plural.camel}Repository`,
+    repositoryClass: pattern === 'custom' ? customClass : port,
+    subject: pattern === 'custom' ? customClass : adapter,
+    dataFrom: fromFolder(pattern === 'custom' ? files.custom : files.port),
+    methods: pattern === 'custom' ? { findAll: 'findPage', create: 'add' } : { findAll: 'findAll', create: 'create' },
+    specFile: pattern === 'custom' ? `${names.singular.kebab}.repository` : `${names.plural.kebab}.repository.mikro-orm`,
+    variable: names.singular.camel === model.className.toLowerCase() ? names.singular.camel : lowerFirst(model.className),
+    entity: {
+      className: model.className,
+      token: model.token,
+      label: names.singular.kebab.replace(/-/g, ' '),
+      labelPlural: names.plural.kebab.replace(/-/g, ' '),
+      from: entityFrom,
+      importLine: entityImportLine(model, entityFrom),
+      typeImportLine: `import ${model.typeOnly ? 'type ' : ''}{ ${model.className} } from '${entityFrom}';`,
+    },
+    pk,
+    data: model.data,
+    driverPackage: feature.driverPackage,
+    ormMajor: feature.ormMajor,
+    sqliteDriver: feature.driver !== 'sqlite',
+    configImport: config ? fromFolder(config) : '',
+    sample: sample ?? { entries: [], seeds: [] },
+    specImports: importsOf(feature, `${folder}/file.ts`, sample, entity),
+    missingId: pk.ts === 'number' ? '999999' : `'00000000-0000-4000-8000-999999999999'`,
+    missingIdPath: pk.ts === 'number' ? '999999' : '00000000-0000-4000-8000-999999999999',
+  };
+  return {
+    feature,
+    entity,
+    pattern,
+    module,
+    parent,
+    values,
+    sample: config ? sample : undefined,
+    files,
+    defaultsUsed: [...entity.defaultsUsed, ...defaultsUsed],
+    notes,
+  };
+}
+
+/** `import { User } from './user.entity.js';`, or for a v6 schema `import { type User, UserSchema } from ...`. */
+function entityImportLine(model: EntityModel, from: string): string {
+  const names = model.typeOnly ? [`type ${model.className}`, model.token] : [model.className];
+  return `import { ${names.join(', ')} } from '${from}';`;
+}
+
+/** The model of an entity a sample row refers to. */
+export function relatedModel(tree: Tree, entity: EntityPlan, className: string): EntityModel | undefined {
+  const path = entity.entityFiles.get(className);
+  if (!path) return undefined;
+  const source = parseSource(tree, path);
+  return readEntityModel(source, className) ?? readDefineEntityModel(source, className);
+}
+
+/** Imports of the related entities a spec seeds, from the file `from`. */
+export function importsOf(feature: FeaturePlan, from: string, sample: SampleRow | undefined, entity: EntityPlan): string[] {
+  const lines: string[] = [];
+  for (const seed of sample?.seeds ?? []) {
+    const className = [...entity.entityFiles.keys()].find((name) => name === seed.token || `${name}Schema` === seed.token) ?? seed.token;
+    const path = entity.entityFiles.get(className);
+    if (path) lines.push(`import { ${seed.token} } from '${feature.importPath(from, path)}';`);
+  }
+  return lines;
+}
+
+export function repositoryRules(plan: RepositoryPlan): Rule[] {
+  return [
+    ...entityRules(plan.entity),
+    renderRepository(plan),
+    wireModule(plan),
+    importModuleIntoParent(plan),
+    addTestDependencies(plan),
+  ];
+}
+
+function renderRepository(plan: RepositoryPlan): Rule {
+  const { feature, values } = plan;
+  const folders = plan.pattern === 'repository' ? ['port', 'adapter'] : ['custom'];
+  if (feature.spec && plan.sample) folders.push('spec');
+  return chain(
+    folders.map((name) => renderFiles({ from: `${TEMPLATES}/${name}`, to: feature.folder, values, force: feature.force })),
+  );
+}
+
+/** Creates the feature module, or adds forFeature, the provider and the export to the one that exists. */
+function wireModule(plan: RepositoryPlan): Rule {
+  return (tree) => {
+    if (!plan.module.exists) {
+      const { fileImports, parts } = moduleFileParts(plan.module);
+      return renderFiles({
+        from: `${TEMPLATES}/module`,
+        to: plan.feature.folder,
+        values: { ...plan.values, fileImports, parts },
+        force: plan.feature.force,
+      });
+    }
+    updateFeatureModule(tree, plan.module);
+    return undefined;
+  };
+}
+
+function importModuleIntoParent(plan: RepositoryPlan): Rule {
+  return (tree) => {
+    if (!plan.parent) return;
+    importIntoParent(tree, plan.parent, plan.module.className, plan.feature.importPath(plan.parent.path, plan.module.path));
+  };
+}
+
+/** The specs run on in-memory SQLite: an app on another database gets @mikro-orm/sqlite as a dev dependency. */
+function addTestDependencies(plan: RepositoryPlan): Rule {
+  if (!plan.feature.spec || plan.feature.driver === 'sqlite' || !plan.sample) return () => undefined;
+  return addPackages(plan.feature.project.packageJson, { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } }, true);
+}
+
+export function reportRepository(plan: RepositoryPlan, context: SchematicContext): Rule {
+  return (tree) => {
+    reportEntity({ ...plan.entity, defaultsUsed: plan.defaultsUsed, notes: plan.notes }, context)(tree, context);
+    if (plan.entity.create === false) context.logger.info(`Using the existing entity ${plan.entity.model.className} (${plan.entity.model.path}).`);
+    if (plan.feature.driver !== 'sqlite' && plan.feature.spec && plan.sample) {
+      context.logger.info('The specs run on in-memory SQLite: @mikro-orm/sqlite was added to devDependencies (run your package manager\'s install).');
+    }
+  };
+}
