@@ -61,8 +61,10 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
   const path = `${feature.folder}/${feature.names.singular.kebab}.entity.ts`;
   const entityFiles = findEntities(tree, feature.project.sourceRoot);
   const existing = entityFiles.get(className);
-  const pk = choose(options.pk, ['int', 'uuid'] as const, 'int', 'pk', defaultsUsed);
-  const definition = choose(options.definition, ['decorators', 'define-entity'] as const, 'decorators', 'definition', defaultsUsed);
+  // Defaults only matter for an entity that is created: they are reported then.
+  const creationDefaults: string[] = [];
+  const pk = choose(options.pk, ['int', 'uuid'] as const, 'int', 'pk', creationDefaults);
+  const definition = choose(options.definition, ['decorators', 'define-entity'] as const, 'decorators', 'definition', creationDefaults);
   const discovery = findEntityDiscovery(tree, feature.project);
 
   if (existing && (extras.reuseExisting || existing === path)) {
@@ -94,6 +96,7 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
     );
   }
 
+  defaultsUsed.push(...creationDefaults);
   let spec = options.fields;
   if (spec === undefined || spec.trim() === '') {
     spec = extras.defaultFields ?? '';
@@ -359,7 +362,7 @@ export function reportEntity(plan: EntityPlan, context: SchematicContext): Rule 
   return () => {
     const log = context.logger;
     if (plan.defaultsUsed.length > 0) {
-      log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (pass --fields, --pk, --definition, or answer the prompt in a terminal).`);
+      log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (set them with the matching --option, or answer the prompts in a terminal).`);
     }
     if (plan.create) {
       log.info(`Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.length ? `, ${formatFields(plan.fields)}` : ''}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`);

@@ -1,5 +1,6 @@
 import { chain, externalSchematic, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import { planRepository, repositoryRules, reportRepository, RepositoryPlan, importsOf } from '../repository/index';
+import { compilerOption } from '../utils/app-profile';
 import { DataProperty } from '../utils/entities';
 import { FeaturePlan } from '../utils/feature';
 import { renderFiles } from '../utils/files';
@@ -75,6 +76,11 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
     requiredField: model.data.some((p) => !p.optional),
     dto,
     e2e: {
+      // Without esModuleInterop a CommonJS app cannot call supertest's default import at runtime.
+      supertestImport:
+        feature.profile.esm || compilerOption(tree, feature.project.tsconfig, 'esModuleInterop') === true
+          ? `import request from 'supertest';`
+          : `import * as request from 'supertest';`,
       configImport: config ? feature.importPath(e2ePath, config) : '',
       imports: [
         `import { ${repository.module.className} } from '${feature.importPath(e2ePath, repository.module.path)}';`,

@@ -1,6 +1,6 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
-import { applyInsertions, arrayElementInsertion, importInsertion, Insertion, isMethodCall, objectProperty, parseSource } from './ast';
+import { applyInsertions, arrayElementInsertion, importInsertion, Insertion, isMethodCall, lineIndent, objectProperty, parseSource } from './ast';
 import { findModuleClass, moduleArrayInsertions } from './module';
 import { detectSourceStyle } from './source-style';
 
@@ -69,11 +69,28 @@ export function updateFeatureModule(tree: Tree, module: FeatureModule): void {
   applyInsertions(tree, module.path, forFeatureInsertions(tree, module));
   for (const entry of module.entries) {
     const source = parseSource(tree, module.path);
+    const style = detectSourceStyle(source);
     const found = findModuleClass(source, module.className) ?? findModuleClass(source)!;
     if (hasEntry(source, found.metadata!, entry)) continue;
-    applyInsertions(tree, module.path, moduleArrayInsertions(source, detectSourceStyle(source), found, entry.property, entry.element, entry.imports));
+    const missing = !objectProperty(found.metadata!, entry.property);
+    const previous = ORDER.slice(0, ORDER.indexOf(entry.property))
+      .reverse()
+      .map((name) => found.metadata!.properties.find((p) => p.name?.getText(source) === name))
+      .find((p): p is ts.ObjectLiteralElementLike => !!p);
+    if (missing && previous) {
+      // A new array goes where Nest's own modules put it: imports, controllers, providers, exports.
+      const multiline = source.text.slice(found.metadata!.getStart(source), previous.getStart(source)).includes('\n');
+      const text = `${entry.property}: [${entry.element}]`;
+      const insertion = { pos: previous.getEnd(), text: multiline ? `,${style.eol}${lineIndent(source, previous)}${text}` : `, ${text}` };
+      const imports = entry.imports.map((i) => importInsertion(source, style, i.names, i.from)).filter((i): i is Insertion => !!i);
+      applyInsertions(tree, module.path, [insertion, ...imports]);
+      continue;
+    }
+    applyInsertions(tree, module.path, moduleArrayInsertions(source, style, found, entry.property, entry.element, entry.imports));
   }
 }
+
+const ORDER: ModuleProperty[] = ['imports', 'controllers', 'providers', 'exports'];
 
 function forFeatureInsertions(tree: Tree, module: FeatureModule): Insertion[] {
   const source = parseSource(tree, module.path);
