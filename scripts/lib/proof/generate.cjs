@@ -347,4 +347,18 @@ function createSchema(app, env) {
   });
 }
 
-module.exports = { ROOT, generateApp, runSchematic, makeControl, compileApp, createSchema, FEATURE_SCHEMATICS, CONTROL_NOTE };
+module.exports = {
+  ROOT,
+  generateApp,
+  runSchematic,
+  makeControl,
+  compileApp,
+  createSchema,
+  FEATURE_SCHEMATICS,
+  CONTROL_NOTE,
+  // Used by the benchmark (scripts/lib/bench/variants.cjs) to derive its variants the way makeControl does.
+  utils,
+  editFile,
+  sourcePaths,
+  removeMainRegistration,
+};

@@ -181,4 +181,4 @@ function describeLoad(report) {
   );
 }
 
-module.exports = { runLoad, checkHistory, describeLoad, versionOf, valueOf };
+module.exports = { runLoad, checkHistory, describeLoad, versionOf, valueOf, random };
