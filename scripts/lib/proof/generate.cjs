@@ -23,6 +23,7 @@ function utils() {
     module: require(join(dist, 'module.js')),
     style: require(join(dist, 'source-style.js')),
     workspace: require(join(dist, 'workspace.js')),
+    versions: require(join(dist, 'versions.js')),
   };
 }
 
@@ -68,9 +69,21 @@ async function generateApp(spec, { features = runFeatureSchematics } = {}) {
   const dir = trackFolder(mkdtempSync(join(baseFolder(spec.ormMajor), `proof-${spec.fixture}-${spec.driver}-${spec.style}-`)));
   cpSync(source, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) });
   const log = [];
+  const { versions } = utils();
+  if (spec.ormMajor === 6) {
+    // A user who stays on MikroORM 6 has it in package.json already; init then generates for 6.
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    pkg.dependencies = { ...pkg.dependencies, '@mikro-orm/core': versions.ORM_RELEASES[6].orm };
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  }
   await runSchematic(dir, 'init', { driver: spec.driver, style: spec.style, skipInstall: true }, log);
   await features(dir, log);
-  const esm = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module';
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const ormMajor = versions.majorOf(pkg.dependencies?.['@mikro-orm/core']);
+  if (ormMajor !== spec.ormMajor) {
+    throw new Error(`init set up MikroORM ${ormMajor} in ${dir}, not ${spec.ormMajor}: the packages under ${baseFolder(spec.ormMajor)} would not match.`);
+  }
+  const esm = pkg.type === 'module';
   addIsolationEndpoint(dir, esm);
   return { dir, spec, kind: 'generated', esm, log };
 }

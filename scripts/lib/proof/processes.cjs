@@ -117,6 +117,11 @@ function trackFolder(dir) {
   return dir;
 }
 
+/** Keeps the tracked folders (demo --keep): cleanup() no longer removes them. */
+function releaseFolders() {
+  folders.clear();
+}
+
 /** Async work for cleanup() (dropping a PostgreSQL database...). Returns a function that unregisters it. */
 function onCleanup(finalizer) {
   finalizers.add(finalizer);
@@ -159,4 +164,4 @@ function installSignalHandlers(log = (m) => process.stderr.write(`${m}\n`)) {
   process.on('exit', killAllSync);
 }
 
-module.exports = { freePort, startInstance, stopInstance, trackFolder, onCleanup, cleanup, installSignalHandlers, killAllSync };
+module.exports = { freePort, startInstance, stopInstance, trackFolder, releaseFolders, onCleanup, cleanup, installSignalHandlers, killAllSync };

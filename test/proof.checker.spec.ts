@@ -1,0 +1,137 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Instance, Operation, proof, ProofDatabase } from './support/proof';
+
+/**
+ * The proof's own checks can fail: the staleness checker on hand-made histories, and the scenario
+ * and the load run against in-process stand-in servers, one set sharing one store (always fresh)
+ * and one set where each instance keeps what it loaded, as a global identity map does.
+ */
+describe('checkHistory', () => {
+  const patch = (key: number, version: number, start: number, end: number, instance = 'B'): Operation => ({
+    op: 'PATCH',
+    key,
+    instance,
+    start,
+    end,
+    status: 200,
+    version,
+  });
+  const get = (key: number, version: number, start: number, end: number, instance = 'A'): Operation => ({
+    op: 'GET',
+    key,
+    instance,
+    start,
+    end,
+    status: 200,
+    version,
+  });
+
+  it('flags a GET that started after a PATCH completed and returned the older version', () => {
+    const result = proof.checkHistory([patch(0, 1, 0, 10), get(0, 0, 11, 12)]);
+    expect(result).toMatchObject({ gets: 1, patches: 1, errors: 0, stale: 1, maxLag: 1, staleByInstance: { A: 1 } });
+    expect(result.examples[0]).toContain('GET user 0 on A returned v0 after v1 had been written');
+  });
+
+  it('accepts either value from a GET that overlaps the PATCH', () => {
+    expect(proof.checkHistory([patch(0, 1, 0, 10), get(0, 0, 5, 15), get(0, 1, 5, 15)]).stale).toBe(0);
+  });
+
+  it('requires the newest completed version, and accepts a version whose PATCH is still running', () => {
+    const history = [patch(0, 1, 0, 10), patch(0, 2, 20, 30), patch(0, 3, 40, 50), get(0, 1, 31, 35), get(0, 3, 41, 45), get(0, 2, 31, 33)];
+    const result = proof.checkHistory(history);
+    expect(result.stale).toBe(1);
+    expect(result.maxLag).toBe(1);
+  });
+
+  it('keeps users apart, counts failed requests as errors and never checks them', () => {
+    const failed: Operation = { ...get(1, 0, 100, 101), status: 500, error: 'HTTP 500' };
+    const result = proof.checkHistory([patch(0, 5, 0, 10), get(1, 0, 20, 21), failed, { ...patch(1, 1, 0, 1), error: 'HTTP 500' }]);
+    expect(result).toMatchObject({ gets: 1, patches: 1, errors: 2, stale: 0 });
+  });
+
+  it('starts from the given initial versions', () => {
+    expect(proof.checkHistory([get(0, 1, 5, 6)], { initial: new Map([[0, 2]]) }).stale).toBe(1);
+    expect(proof.checkHistory([get(0, 2, 5, 6)], { initial: new Map([[0, 2]]) }).stale).toBe(0);
+  });
+});
+
+/** In-process stand-ins for instances of a users API on one shared store; `caching` ones keep what they loaded. */
+async function standIns(count: number, caching: boolean): Promise<{ instances: Instance[]; database: ProofDatabase; close: () => Promise<void> }> {
+  const store = new Map<number, string>();
+  let nextId = 1;
+  const servers: Server[] = [];
+  const instances: Instance[] = [];
+  for (let i = 0; i < count; i++) {
+    const cache = new Map<number, string>();
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const send = (status: number, value?: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(value === undefined ? '' : JSON.stringify(value));
+        };
+        const id = Number(/^\/users\/(\d+)$/.exec(req.url ?? '')?.[1]);
+        if (req.method === 'GET' && req.url === '/') return send(200, 'hello');
+        if (req.method === 'POST' && req.url === '/users') {
+          const user = { id: nextId++, name: JSON.parse(body).name as string };
+          store.set(user.id, user.name);
+          if (caching) cache.set(user.id, user.name);
+          return send(201, user);
+        }
+        if (!store.has(id)) return send(404, { message: 'not found' });
+        if (req.method === 'PATCH') {
+          const name = JSON.parse(body).name as string;
+          store.set(id, name);
+          if (caching) cache.set(id, name);
+          return send(200, { id, name });
+        }
+        if (req.method === 'GET') {
+          if (caching && !cache.has(id)) cache.set(id, store.get(id)!);
+          return send(200, { id, name: caching ? cache.get(id) : store.get(id) });
+        }
+        send(405);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    servers.push(server);
+    instances.push({ name: 'ABCD'[i], port, url: `http://127.0.0.1:${port}`, output: () => '' });
+  }
+  const database: ProofDatabase = {
+    driver: 'memory',
+    label: 'memory',
+    env: {},
+    readNames: async (ids) => new Map(ids.filter((id) => store.has(id)).map((id) => [id, store.get(id)!])),
+    drop: async () => undefined,
+  };
+  const close = async () => {
+    for (const s of servers) s.closeAllConnections();
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  };
+  return { instances, database, close };
+}
+
+describe('the scenario and the load check tell a fresh API from a caching one', () => {
+  it.each([
+    ['shared store', false],
+    ['instances that keep what they loaded', true],
+  ])('%s', async (_label, caching) => {
+    const { instances, database, close } = await standIns(3, caching);
+    try {
+      const scenario = await proof.runScenario({ a: instances[0], b: instances[1], database });
+      expect(scenario.stale).toBe(caching);
+      expect(scenario.fresh).toBe(!caching);
+      expect(scenario.steps.map((s) => s.actual)).toEqual(['user 1 "John"', 'John', 'Mike', 'Mike', 'Mike', caching ? 'John' : 'Mike']);
+
+      const load = await proof.runLoad({ instances, users: 20, operations: 600, concurrency: 8, seed: 7 });
+      expect(load.gets + load.patches).toBe(600);
+      expect(load.errors).toBe(0);
+      if (caching) expect(load.stale).toBeGreaterThan(0);
+      else expect(load.stale).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+});
