@@ -2,7 +2,7 @@ import { findNodeAtLocation, Node as JsonNode, parseTree } from 'jsonc-parser';
 import * as ts from 'typescript';
 import { decoratorArgument, findNodes, isMethodCall, objectProperty } from './ast';
 import { contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions } from './bootstrap';
-import { ClassFacts, databaseClasses, Handler, isEntityManagerExpression, lineOf, memberRole, repositoryClasses } from './handlers';
+import { ClassFacts, databaseClasses, Handler, importBindings, isEntityManagerExpression, lineOf, memberRole, repositoryClasses } from './handlers';
 import { majorOf, ORM_RELEASES } from './versions';
 
 /**
@@ -101,6 +101,8 @@ export function storedForkRule(input: DoctorInput): Finding[] {
   const findings: Finding[] = [];
   for (const source of input.sources.values()) {
     for (const cls of findNodes(source, (n): n is ts.ClassDeclaration => ts.isClassDeclaration(n) && !!n.name)) {
+      // A request-scoped class lives for one request: its fork is per request (requestScopeRule tells the cost).
+      if (requestScoped(cls, source)) continue;
       const name = cls.name!.text;
       const report = (node: ts.Node, field: string) =>
         findings.push(
@@ -134,6 +136,11 @@ export function storedForkRule(input: DoctorInput): Finding[] {
     }
   }
   return findings;
+}
+
+function requestScoped(cls: ts.ClassDeclaration, source: ts.SourceFile): boolean {
+  const options = decoratorArgument(cls, 'Injectable')?.object;
+  return options !== undefined && objectProperty(options, 'scope')?.initializer.getText(source) === 'Scope.REQUEST';
 }
 
 const TIMERS = ['setInterval', 'setTimeout', 'setImmediate'];
@@ -244,7 +251,7 @@ export function registrationRule(input: DoctorInput): Finding[] {
     }
     for (const call of findOrmRoots(source)) {
       usesOrm = true;
-      const options = ormRootOptions(call);
+      const options = ormRootOptions(call) ?? configObject(call, source, input.sources);
       const setting = options && objectProperty(options, 'registerRequestContext');
       if (setting?.initializer.kind === ts.SyntaxKind.FalseKeyword) continue;
       if (!options && !setting) {
@@ -282,6 +289,35 @@ export function registrationRule(input: DoctorInput): Finding[] {
       : 'keep one registration (the first, right after NestFactory.create) and remove this one',
     ...(r.library && ordered.some((o) => !o.library) ? { fixBy: 'init' as const } : {}),
   }));
+}
+
+/**
+ * `MikroOrmModule.forRoot(config)`: the object literal behind the identifier, declared in the file or
+ * the default export (`defineConfig({...})` or a literal) of the relative module it is imported from.
+ */
+function configObject(call: ts.CallExpression, source: ts.SourceFile, sources: Map<string, ts.SourceFile>): ts.ObjectLiteralExpression | undefined {
+  const [arg] = call.arguments;
+  if ((call.expression as ts.PropertyAccessExpression).name.text !== 'forRoot' || !arg || !ts.isIdentifier(arg)) return undefined;
+  const literal = (e: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined => {
+    if (e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'defineConfig') e = e.arguments[0];
+    return e && ts.isObjectLiteralExpression(e) ? e : undefined;
+  };
+  const local = (file: ts.SourceFile, name: string) =>
+    literal(
+      findNodes(file, (n): n is ts.VariableDeclaration => ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name)[0]
+        ?.initializer,
+    );
+  const binding = importBindings(source).get(arg.text);
+  if (!binding) return local(source, arg.text);
+  if (binding.name !== 'default' || !binding.from.startsWith('.')) return undefined;
+  const base = [...source.fileName.split('/').slice(0, -1), ...binding.from.replace(/\.js$/, '').split('/')].reduce<string[]>(
+    (parts, segment) => (segment === '..' ? parts.slice(0, -1) : segment === '.' ? parts : [...parts, segment]),
+    [],
+  );
+  const target = sources.get(`${base.join('/')}.ts`) ?? sources.get(`${base.join('/')}/index.ts`);
+  const exported = target?.statements.find((st): st is ts.ExportAssignment => ts.isExportAssignment(st) && !st.isExportEquals)?.expression;
+  if (!target || !exported) return undefined;
+  return ts.isIdentifier(exported) ? local(target, exported.text) : literal(exported);
 }
 
 /** Custom repository classes listed in a module's providers instead of coming from forFeature. */
