@@ -374,4 +374,5 @@ module.exports = {
   editFile,
   sourcePaths,
   removeMainRegistration,
+  compiledConfig,
 };
