@@ -12,6 +12,10 @@ import { detectSourceStyle } from '../utils/source-style';
 import { EntityOptions } from './schema';
 
 const TEMPLATES = '../../templates/entity';
+/** Names an entity file imports: an entity class cannot take them. */
+const ENTITY_FILE_NAMES = new Set(
+  'Entity PrimaryKey Property Enum ManyToOne OneToMany Collection Opt Rel EntityRepositoryType defineEntity InferEntity'.split(' '),
+);
 
 /** Everything the entity rules need, decided (and checked) before any edit. */
 export interface EntityPlan {
@@ -97,6 +101,11 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
   }
 
   defaultsUsed.push(...creationDefaults);
+  if (ENTITY_FILE_NAMES.has(className)) {
+    throw new SchematicsException(
+      `Invalid name "${options.name}": the class ${className} would shadow MikroORM's ${className} in its own file. Choose another name. Nothing was changed.`,
+    );
+  }
   let spec = options.fields;
   if (spec === undefined || spec.trim() === '') {
     spec = extras.defaultFields ?? '';
@@ -139,7 +148,7 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
         }
         inverseSides.push({ path: targetPath, className: field.target, property });
         mappedBy.set(field.name, property);
-        notes.push(`${targetPath}: added the owning side ${field.target}.${property} (ManyToOne to ${className}) for ${className}.${field.name}.`);
+        notes.push(`${targetPath}: added the owning side ${field.target}.${property} (a nullable ManyToOne to ${className}) for ${className}.${field.name}.`);
       }
     }
   }
@@ -315,9 +324,13 @@ function addInverseSides(plan: EntityPlan): Rule {
       const firstProperty = node.members.find(ts.isPropertyDeclaration);
       const indent = firstProperty ? lineIndent(source, firstProperty) : lineIndent(source, node) + style.indent;
       const semi = style.semicolon ? ';' : '';
-      const lastPersistent = [...node.members].reverse().find((m) => ts.isPropertyDeclaration(m) && (ts.getDecorators(m) ?? []).length > 0);
+      // After the last persistent property, before createdAt/updatedAt.
+      const lastPersistent = [...node.members]
+        .reverse()
+        .find((m) => ts.isPropertyDeclaration(m) && (ts.getDecorators(m) ?? []).length > 0 && !['createdAt', 'updatedAt'].includes(m.name.getText(source)));
       const anchor = lastPersistent ?? node.members[node.members.length - 1];
-      const block = `${style.eol}${style.eol}${indent}@ManyToOne(() => ${owner})${style.eol}${indent}${side.property}!: Rel<${owner}>${semi}`;
+      // Nullable: the rows and the code that already exist keep working without it.
+      const block = `${style.eol}${style.eol}${indent}@ManyToOne(() => ${owner}, { nullable: true })${style.eol}${indent}${side.property}?: Rel<${owner}>${semi}`;
       const insertions: Insertion[] = [anchor ? { pos: anchor.getEnd(), text: block } : { pos: node.members.end, text: block.slice(style.eol.length) }];
       const decorators = importInsertion(source, style, ['ManyToOne'], plan.feature.decoratorsPackage);
       const rel = importInsertion(source, style, ['type Rel'], '@mikro-orm/core');

@@ -136,15 +136,7 @@ export function planRepository(
     methods: pattern === 'custom' ? { findAll: 'findPage', create: 'add' } : { findAll: 'findAll', create: 'create' },
     specFile: pattern === 'custom' ? `${names.singular.kebab}.repository` : `${names.plural.kebab}.repository.mikro-orm`,
     variable: names.singular.camel === model.className.toLowerCase() ? names.singular.camel : lowerFirst(model.className),
-    entity: {
-      className: model.className,
-      token: model.token,
-      label: names.singular.kebab.replace(/-/g, ' '),
-      labelPlural: names.plural.kebab.replace(/-/g, ' '),
-      from: entityFrom,
-      importLine: entityImportLine(model, entityFrom),
-      typeImportLine: `import ${model.typeOnly ? 'type ' : ''}{ ${model.className} } from '${entityFrom}';`,
-    },
+    entity: entityValues(model, entityFrom, names.singular.kebab, names.plural.kebab),
     pk,
     data: model.data,
     driverPackage: feature.driverPackage,
@@ -170,10 +162,36 @@ export function planRepository(
   };
 }
 
-/** `import { User } from './user.entity.js';`, or for a v6 schema `import { type User, UserSchema } from ...`. */
-function entityImportLine(model: EntityModel, from: string): string {
-  const names = model.typeOnly ? [`type ${model.className}`, model.token] : [model.className];
-  return `import { ${names.join(', ')} } from '${from}';`;
+/**
+ * Names the generated files import that an entity class must not shadow: such an entity is
+ * imported under an alias (`Post as PostEntity` beside Nest's @Post()).
+ */
+const TAKEN_NAMES = new Set(
+  ('Body Controller DefaultValuePipe Delete Get HttpCode Param ParseIntPipe ParseUUIDPipe Patch Post Query Injectable ' +
+    'NotFoundException InjectRepository EntityManager EntityRepository Page MikroORM RequestContext MikroOrmModule Test ' +
+    'TestingModule SqliteDriver INestApplication ValidationPipe App Module request config').split(' '),
+);
+
+/** How the repository and resource files refer to the entity, and the import lines that bring it in. */
+export function entityValues(model: EntityModel, from: string, label: string, labelPlural: string) {
+  const ref = TAKEN_NAMES.has(model.className) ? `${model.className}Entity` : model.className;
+  const local = ref === model.className ? model.className : `${model.className} as ${ref}`;
+  const token = model.typeOnly ? model.token : ref;
+  const enums = [...new Set(model.data.filter((p) => p.kind === 'enum').map((p) => p.enumName!))];
+  return {
+    className: model.className,
+    ref,
+    token,
+    label: label.replace(/-/g, ' '),
+    labelPlural: labelPlural.replace(/-/g, ' '),
+    from,
+    /** the adapter: the class (or schema) as a value, for @InjectRepository */
+    importLine: `import { ${model.typeOnly ? `type ${local}, ${model.token}` : local} } from '${from}';`,
+    /** service and controller: the entity as a type */
+    typeImportLine: `import type { ${local} } from '${from}';`,
+    /** the port and the custom repository: the entity and the enums its data uses, as types */
+    dataImportLine: `import type { ${[local, ...enums].join(', ')} } from '${from}';`,
+  };
 }
 
 /** The model of an entity a sample row refers to. */
@@ -184,15 +202,15 @@ export function relatedModel(tree: Tree, entity: EntityPlan, className: string):
   return readEntityModel(source, className) ?? readDefineEntityModel(source, className);
 }
 
-/** Imports of the related entities a spec seeds, from the file `from`. */
+/** Imports of a spec (at `from`): the related entities it seeds and the enums its sample data uses. */
 export function importsOf(feature: FeaturePlan, from: string, sample: SampleRow | undefined, entity: EntityPlan): string[] {
-  const lines: string[] = [];
-  for (const seed of sample?.seeds ?? []) {
-    const className = [...entity.entityFiles.keys()].find((name) => name === seed.token || `${name}Schema` === seed.token) ?? seed.token;
-    const path = entity.entityFiles.get(className);
-    if (path) lines.push(`import { ${seed.token} } from '${feature.importPath(from, path)}';`);
-  }
-  return lines;
+  const byFile = new Map<string, string[]>();
+  const add = (path: string | undefined, names: string[]) => {
+    if (path && names.length > 0) byFile.set(path, [...(byFile.get(path) ?? []), ...names]);
+  };
+  add(entity.model.path, sample?.enums ?? []);
+  for (const seed of sample?.seeds ?? []) add(entity.entityFiles.get(seed.className), [seed.token, ...seed.enums]);
+  return [...byFile].map(([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`);
 }
 
 export function repositoryRules(plan: RepositoryPlan): Rule[] {

@@ -9,6 +9,8 @@ export interface SampleRow {
   entries: string[];
   /** rows of related entities the data needs, inserted before each test */
   seeds: Seed[];
+  /** enums of the entity the entries refer to (imported from the entity's file) */
+  enums: string[];
   /** a property compared after reading back (undefined: only the primary key is compared) */
   probe?: { name: string; first: string; second: string };
 }
@@ -18,10 +20,16 @@ export interface Seed {
   variable: string;
   /** the class (or schema) inserted */
   token: string;
-  /** the TypeScript type of its primary key */
+  /** the TypeScript type of its primary key, and its name */
   keyType: string;
+  key: string;
+  /** the local variable holding the created row: `user` */
+  row: string;
   /** `{ name: 'name 1' }` */
   data: string;
+  /** the related entity's class name, and the enums its data refers to */
+  className: string;
+  enums: string[];
 }
 
 const PROBE_KINDS = new Set(['string', 'uuid', 'integer', 'float', 'boolean', 'enum']);
@@ -72,7 +80,11 @@ export function sampleRow(model: EntityModel, resolve: (className: string) => En
       variable: `${lower(target)}Id`,
       token: related.token,
       keyType: related.pk.ts,
+      key: related.pk.name,
+      row: `${lower(target)}Row`,
       data: entries.length > 0 ? `{ ${entries.join(', ')} }` : '{}',
+      className: related.className,
+      enums: enumsOf(related.data),
     });
     return true;
   };
@@ -83,9 +95,14 @@ export function sampleRow(model: EntityModel, resolve: (className: string) => En
   const probe = model.data.find((p) => PROBE_KINDS.has(p.kind) && p.kind !== 'enum');
   return {
     entries: used.map((p) => `${p.name}: ${sampleValue(p, 'i')}`),
+    enums: enumsOf(used),
     seeds,
     probe: probe && { name: probe.name, first: sampleValue(probe, 1), second: sampleValue(probe, 2) },
   };
+}
+
+function enumsOf(data: readonly DataProperty[]): string[] {
+  return [...new Set(data.filter((p) => p.kind === 'enum').map((p) => p.enumName!))];
 }
 
 function lower(name: string): string {
