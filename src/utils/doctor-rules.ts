@@ -239,7 +239,7 @@ export function registrationRule(input: DoctorInput): Finding[] {
   const main = input.sources.get(input.main);
   const bootstrap = main && findBootstrap(main);
   if (!main || !bootstrap || 'kind' in bootstrap) return [];
-  const registrations: { file: string; line: number; what: string; library: boolean }[] = [];
+  const registrations: { file: string; line: number; what: string; library: boolean; editable?: boolean }[] = [];
   let unknown = 0;
   let usesOrm = false;
   for (const [path, source] of input.sources) {
@@ -251,14 +251,15 @@ export function registrationRule(input: DoctorInput): Finding[] {
     }
     for (const call of findOrmRoots(source)) {
       usesOrm = true;
-      const options = ormRootOptions(call) ?? configObject(call, source, input.sources);
+      const literal = ormRootOptions(call);
+      const options = literal ?? configObject(call, source, input.sources);
       const setting = options && objectProperty(options, 'registerRequestContext');
       if (setting?.initializer.kind === ts.SyntaxKind.FalseKeyword) continue;
       if (!options && !setting) {
         unknown++;
         continue;
       }
-      registrations.push({ file: path, line: lineOf(source, call), what: `@mikro-orm/nestjs's middleware (MikroOrmModule.${(call.expression as ts.PropertyAccessExpression).name.text} without registerRequestContext: false)`, library: true });
+      registrations.push({ file: path, line: lineOf(source, call), what: `@mikro-orm/nestjs's middleware (MikroOrmModule.${(call.expression as ts.PropertyAccessExpression).name.text} without registerRequestContext: false)`, library: true, editable: !!literal });
     }
     for (const call of findNodes(source, (n): n is ts.CallExpression => isMethodCall(n, 'MikroOrmModule', ['forMiddleware']))) {
       registrations.push({ file: path, line: lineOf(source, call), what: `@mikro-orm/nestjs's middleware (MikroOrmModule.forMiddleware)`, library: true });
@@ -284,10 +285,12 @@ export function registrationRule(input: DoctorInput): Finding[] {
     severity: 'error' as const,
     rule: 'context-registration' as const,
     message: `the request context is registered twice: ${r.what} here and ${first.what} at ${first.file}:${first.line}; each request forks twice, and entities loaded in the outer context are not the ones handlers see`,
-    fix: r.library
-      ? 'set registerRequestContext: false in the MikroOrmModule options (nest g -c mikro-request-context doctor fix does it)'
-      : 'keep one registration (the first, right after NestFactory.create) and remove this one',
-    ...(r.library && ordered.some((o) => !o.library) ? { fixBy: 'init' as const } : {}),
+    fix: !r.library
+      ? 'keep one registration (the first, right after NestFactory.create) and remove this one'
+      : r.editable
+        ? 'set registerRequestContext: false in the MikroOrmModule options (nest g -c mikro-request-context doctor fix does it)'
+        : 'pass registerRequestContext: false in the MikroOrmModule options, e.g. forRoot({ ...config, registerRequestContext: false })',
+    ...(r.library && r.editable && ordered.some((o) => !o.library) ? { fixBy: 'init' as const } : {}),
   }));
 }
 
