@@ -56,7 +56,7 @@ export function moduleFileParts(module: FeatureModule): { fileImports: string[];
     parts[entry.property].push(entry.element);
     for (const { names, from } of entry.imports) byModule.set(from, [...(byModule.get(from) ?? []), ...names]);
   }
-  const order = [...byModule.keys()].sort((a, b) => Number(a.startsWith('.')) - Number(b.startsWith('.')) || (a.startsWith('.') ? a.localeCompare(b) : 0));
+  const order = [...byModule.keys()].sort((a, b) => Number(a.startsWith('.')) - Number(b.startsWith('.')) || (a.startsWith('.') ? (a < b ? -1 : a > b ? 1 : 0) : 0));
   const fileImports = order.map((from) => `import { ${[...new Set(byModule.get(from))].sort().join(', ')} } from '${from}';`);
   return { fileImports, parts };
 }
