@@ -1,10 +1,10 @@
 import { strings } from '@angular-devkit/core';
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 import { removeDir, tempDir, writeTree } from './support/app';
-import { COLLECTION, fixtureTree, ROOT, runner } from './support/fixtures';
+import { COLLECTION, fixtureTree, folderFiles, ROOT, runner } from './support/fixtures';
 import { applyUnifiedDiff } from './support/patch';
 
 /** The built bin, run as users run it (`npx mikro-request-context …` executes this file). */
@@ -63,19 +63,11 @@ function exec(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv 
 
 const bin = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> => exec(process.execPath, [BIN, ...args], cwd, env);
 
-/** Every file of a folder (node_modules left out), path → bytes, to prove a run wrote nothing. */
-function folder(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const visit = (d: string): void => {
-    for (const entry of readdirSync(d)) {
-      const full = join(d, entry);
-      if (entry === 'node_modules') continue;
-      if (statSync(full).isDirectory()) visit(full);
-      else files.set(relative(dir, full).split('\\').join('/'), readFileSync(full));
-    }
-  };
-  visit(dir);
-  return files;
+/** What a run changed in a folder: [CREATE|UPDATE, path, size] of each file that is new or different. */
+function changes(before: Map<string, Buffer>, dir: string): [string, string, number][] {
+  return [...folderFiles(dir)]
+    .filter(([path, content]) => !before.get(path)?.equals(content))
+    .map(([path, content]) => [before.has(path) ? 'UPDATE' : 'CREATE', path, content.length]);
 }
 
 function app(fixture: string): string {
@@ -219,10 +211,10 @@ describe('mikro-request-context (the package bin)', () => {
     const dry = app('nest12');
     const real = app('nest12');
     try {
-      const before = folder(dry);
+      const before = folderFiles(dry);
       const result = await bin(dry, ['init', '--dry-run']);
       expect(result.code).toBe(0);
-      expect(folder(dry)).toEqual(before);
+      expect(folderFiles(dry)).toEqual(before);
       expect(result.stdout).not.toMatch(ANSI);
       expect(result.stdout).toContain('Using defaults: driver=sqlite, style=main');
       expect(result.stdout.trimEnd().endsWith('Dry run enabled. No files written to disk.')).toBe(true);
@@ -230,10 +222,8 @@ describe('mikro-request-context (the package bin)', () => {
 
       // The same command for real: every line of the dry run must describe what it writes.
       expect((await bin(real, ['init', '--skip-install'])).code).toBe(0);
-      const after = folder(real);
-      const expected = [...after]
-        .filter(([path, content]) => !before.get(path)?.equals(content))
-        .map(([path, content]): [string, string, number] => [before.has(path) ? 'UPDATE' : 'CREATE', path, content.length]);
+      const after = folderFiles(real);
+      const expected = changes(before, real);
       expect(actions(result.stdout).sort()).toEqual(expected.sort());
       expect(actions(result.stdout).map(([, path]) => path)).toEqual(expect.arrayContaining(['src/main.ts', 'src/app.module.ts', 'src/mikro-orm.config.ts']));
 
@@ -272,32 +262,32 @@ describe('mikro-request-context (the package bin)', () => {
   it('fails with the schematic\'s message, a non-zero exit code and no stack trace, leaving every file as it was', async () => {
     const dir = app('nest12');
     try {
-      const before = folder(dir);
+      const before = folderFiles(dir);
       const bad = await bin(dir, ['init', '--driver', 'nope']);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain('Unknown driver "nope": choose one of sqlite, postgresql');
       expect(bad.stderr).not.toMatch(/^\s+at /m);
       expect(actions(bad.stdout)).toEqual([]);
-      expect(folder(dir)).toEqual(before);
+      expect(folderFiles(dir)).toEqual(before);
 
       const verbose = await bin(dir, ['init', '--driver', 'nope', '--verbose']);
       expect(verbose.code).toBe(1);
       expect(verbose.stderr).toMatch(/^\s+at .*init/m);
 
       unlinkSync(join(dir, 'src/main.ts'));
-      const withoutMain = folder(dir);
+      const withoutMain = folderFiles(dir);
       const missing = await bin(dir, ['init']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('src/main.ts not found');
       expect(missing.stderr).not.toMatch(/^\s+at /m);
-      expect(folder(dir)).toEqual(withoutMain);
+      expect(folderFiles(dir)).toEqual(withoutMain);
       expect(installs()).toEqual([]);
 
       const typo = await bin(dir, ['init', '--drvier', 'postgresql']);
       expect(typo.code).toBe(2);
       expect(typo.stderr).toContain('Unknown option --drvier for init');
       expect(typo.stderr).toContain('--driver');
-      expect(folder(dir)).toEqual(withoutMain);
+      expect(folderFiles(dir)).toEqual(withoutMain);
     } finally {
       removeDir(dir);
     }
@@ -319,7 +309,7 @@ describe('mikro-request-context (the package bin)', () => {
   it('works in a Nest monorepo: --project chooses the app; inside a project folder that project is the default', async () => {
     const dir = app('monorepo');
     try {
-      const before = folder(dir);
+      const before = folderFiles(dir);
       const unknown = await bin(dir, ['init', '--project', 'nope', '--skip-install']);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('Project "nope" is not in nest-cli.json: choose one of api, worker, shared.');
@@ -329,13 +319,14 @@ describe('mikro-request-context (the package bin)', () => {
       expect(inWorker.stdout).toContain('Project worker');
       expect(inWorker.code).toBe(1);
       expect(inWorker.stderr).toContain('apps/worker/src/main.ts creates the app with NestFactory.createApplicationContext');
-      expect(folder(dir)).toEqual(before);
+      expect(folderFiles(dir)).toEqual(before);
 
       const api = await bin(join(dir, 'apps/worker/src'), ['init', '--project', 'api', '--skip-install']);
       expect(api.code).toBe(0);
       expect(imports(source(dir, 'apps/api/src/mikro-orm.config.ts')).get('@mikro-orm/sqlite')).toContain('defineConfig');
       expect(statementAfterCreate(source(dir, 'apps/api/src/main.ts'))).toContain('RequestContext.create(');
-      const changed = [...folder(dir)].filter(([path, content]) => !before.get(path)?.equals(content)).map(([path]) => path);
+      const changed = changes(before, dir).map(([, path]) => path);
+      expect(changed).toContain('apps/api/src/main.ts');
       expect(changed.filter((path) => path.startsWith('apps/worker') || path.startsWith('libs/'))).toEqual([]);
     } finally {
       removeDir(dir);
@@ -455,13 +446,13 @@ describe('nest add mikro-request-context (the nest-add schematic)', () => {
       // The package as `nest add` leaves it after installing it (the install itself goes to the fake npm).
       mkdirSync(join(dir, 'node_modules'));
       symlinkSync(relative(join(dir, 'node_modules'), ROOT), join(dir, 'node_modules', 'mikro-request-context'), 'dir');
-      const before = folder(dir);
+      const before = folderFiles(dir);
       rmSync(installLog, { force: true });
       const dry = await exec(process.execPath, [NEST_CLI, 'add', 'mikro-request-context', '--driver=postgresql', '--dry-run'], dir);
       expect(dry.code).toBe(0);
       expect(dry.stdout).toContain('driver postgresql');
       expect(dry.stdout).toContain('Dry run enabled. No files written to disk.');
-      expect(folder(dir)).toEqual(before);
+      expect(folderFiles(dir)).toEqual(before);
 
       const real = await exec(process.execPath, [NEST_CLI, 'add', 'mikro-request-context', '--driver=postgresql', '--style=middleware'], dir);
       expect(real.code).toBe(0);

@@ -9,7 +9,11 @@ export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 /** The files of a fixture app (no node_modules), path → content. */
 export function fixtureFiles(name: string): Map<string, Buffer> {
-  const root = join(FIXTURES, name);
+  return folderFiles(join(FIXTURES, name));
+}
+
+/** The files of an app folder (node_modules and dist left out), path → content: to compare a folder before and after a run. */
+export function folderFiles(root: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir)) {
