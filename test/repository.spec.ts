@@ -1,0 +1,262 @@
+import { SchematicsException } from '@angular-devkit/schematics';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
+import * as ts from 'typescript';
+import { snapshot } from './support/fixtures';
+import { classOf, configEntities, constructorParameters, copyTree, decorators, initApp, methods, properties, run, source } from './support/features';
+import { imports, moduleMetadata } from './support/inspect';
+
+describe('repository users in a default Nest 12 app after init', () => {
+  let before: UnitTestTree;
+  let tree: UnitTestTree;
+  let logs: string[];
+  beforeAll(async () => {
+    before = await initApp('nest12');
+    ({ tree, logs } = await run('repository', { name: 'users' }, copyTree(before)));
+  });
+
+  it('creates exactly the feature files, and touches only the root module and the config', () => {
+    const created = tree.files.filter((f) => !before.exists(f)).sort();
+    expect(created).toEqual([
+      '/src/users/user.entity.ts',
+      '/src/users/users.module.ts',
+      '/src/users/users.repository.mikro-orm.spec.ts',
+      '/src/users/users.repository.mikro-orm.ts',
+      '/src/users/users.repository.ts',
+    ]);
+    const changed = before.files.filter((f) => before.readContent(f) !== tree.readContent(f)).sort();
+    expect(changed).toEqual(['/src/app.module.ts', '/src/mikro-orm.config.ts']);
+  });
+
+  it('creates the entity with explicit MikroORM types and the v7 legacy decorators', () => {
+    const file = source(tree, '/src/users/user.entity.ts');
+    const user = classOf(file, 'User');
+    expect(decorators(user)).toEqual(['Entity()']);
+    const props = properties(user);
+    expect([...props.keys()]).toEqual(['id', 'name', 'createdAt', 'updatedAt']);
+    expect(props.get('id')).toMatchObject({ decorators: ["PrimaryKey({ type: 'integer' })"], type: 'number' });
+    expect(props.get('name')).toMatchObject({ decorators: ["Property({ type: 'string' })"], type: 'string' });
+    expect(props.get('updatedAt')).toMatchObject({ decorators: ["Property({ type: 'datetime', onUpdate: () => new Date() })"], initializer: 'new Date()' });
+    expect(imports(file).get('@mikro-orm/decorators/legacy')).toEqual(['Entity', 'PrimaryKey', 'Property']);
+    expect(logs).toContain('info Using defaults: pk=int, definition=decorators, fields=name:string, pattern=repository (set them with the matching --option, or answer the prompts in a terminal).');
+  });
+
+  it('creates the port: an abstract class with the five operations', () => {
+    const file = source(tree, '/src/users/users.repository.ts');
+    const port = classOf(file, 'UsersRepository');
+    expect((ts.getModifiers(port) ?? []).map((m) => m.getText(file))).toEqual(['export', 'abstract']);
+    const ops = methods(port);
+    expect([...ops.keys()]).toEqual(['findById', 'findAll', 'create', 'update', 'remove']);
+    expect([...ops.values()].every((m) => m.abstract)).toBe(true);
+    expect(ops.get('findById')).toMatchObject({ parameters: ['id: number'], returns: 'Promise<User | null>' });
+    expect(ops.get('findAll')).toMatchObject({ parameters: ['page: Page'], returns: 'Promise<User[]>' });
+    expect(ops.get('update')).toMatchObject({ parameters: ['id: number', 'data: UpdateUserData'], returns: 'Promise<User | null>' });
+    expect(ops.get('remove')).toMatchObject({ returns: 'Promise<boolean>' });
+    const page = file.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'Page')!;
+    expect(page.members.map((m) => m.getText(file))).toEqual(['limit: number;', 'offset: number;']);
+  });
+
+  it('creates the adapter: @InjectRepository(User) EntityRepository from the driver, the EntityManager, no fork, no global context', () => {
+    const text = tree.readContent('/src/users/users.repository.mikro-orm.ts');
+    const file = source(tree, '/src/users/users.repository.mikro-orm.ts');
+    const adapter = classOf(file, 'UsersRepositoryMikroORM');
+    expect(decorators(adapter)).toEqual(['Injectable()']);
+    expect(adapter.heritageClauses!.map((h) => h.getText(file))).toEqual(['implements UsersRepository']);
+    expect(constructorParameters(adapter)).toEqual([
+      '@InjectRepository(User) private readonly usersRepository: EntityRepository<User>',
+      'private readonly em: EntityManager',
+    ]);
+    expect(imports(file).get('@mikro-orm/sqlite')).toEqual(['EntityManager', 'EntityRepository']);
+    expect(imports(file).get('@mikro-orm/nestjs')).toEqual(['InjectRepository']);
+    expect([...methods(adapter).keys()]).toEqual(['findById', 'findAll', 'create', 'update', 'remove']);
+    expect(text).not.toMatch(/fork\(|allowGlobalContext|persistAndFlush/);
+    // update loads, assigns and flushes.
+    const update = adapter.members.find((m) => ts.isMethodDeclaration(m) && m.name.getText(file) === 'update') as ts.MethodDeclaration;
+    expect(update.body!.statements.map((s) => s.getText(file))).toEqual([
+      'const user = await this.findById(id);',
+      'if (!user) return null;',
+      'this.usersRepository.assign(user, data, { ignoreUndefined: true });',
+      'await this.em.flush();',
+      'return user;',
+    ]);
+  });
+
+  it('wires the module: forFeature, the port bound to the adapter, exported; imported into AppModule; User in the config', () => {
+    const module = source(tree, '/src/users/users.module.ts');
+    const metadata = moduleMetadata(module, 'UsersModule');
+    expect(metadata.get('imports')).toEqual(['MikroOrmModule.forFeature([User])']);
+    expect(metadata.get('providers')).toEqual(['{ provide: UsersRepository, useClass: UsersRepositoryMikroORM }']);
+    expect(metadata.get('exports')).toEqual(['UsersRepository']);
+    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toEqual(['DatabaseModule', 'UsersModule']);
+    expect(imports(source(tree, '/src/app.module.ts')).get('./users/users.module.js')).toEqual(['UsersModule']);
+    const config = source(tree, '/src/mikro-orm.config.ts');
+    expect(configEntities(config)).toEqual(['User']);
+    expect(imports(config).get('./users/user.entity.js')).toEqual(['User']);
+  });
+
+  it('writes a spec that runs the adapter on in-memory SQLite in request contexts, covering every method', () => {
+    const file = source(tree, '/src/users/users.repository.mikro-orm.spec.ts');
+    const text = file.text;
+    expect(imports(file).get('../mikro-orm.config.js')).toEqual(['config']);
+    expect(text).toContain("MikroOrmModule.forRoot({ ...config, dbName: ':memory:', registerRequestContext: false })");
+    expect(text).toContain('RequestContext.create(orm.em, work)');
+    for (const call of ['repository.create(', 'repository.findById(', 'repository.findAll(', 'repository.update(', 'repository.remove(']) {
+      expect(text).toContain(call);
+    }
+    expect(text).not.toMatch(/allowGlobalContext|jest\.fn|vi\.fn|mock/i);
+  });
+
+  it('changes nothing when run a second time', async () => {
+    const again = await run('repository', { name: 'users' }, copyTree(tree));
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+    expect(again.logs).toContain('info Using the existing entity User (src/users/user.entity.ts).');
+  });
+});
+
+describe('repository names', () => {
+  let app: UnitTestTree;
+  beforeAll(async () => (app = await initApp('nest12')));
+
+  it.each([
+    ['users', 'src/users', 'user', 'users', 'User', 'UsersRepository', 'UsersModule'],
+    ['user', 'src/users', 'user', 'users', 'User', 'UsersRepository', 'UsersModule'],
+    ['UserProfiles', 'src/user-profiles', 'user-profile', 'user-profiles', 'UserProfile', 'UserProfilesRepository', 'UserProfilesModule'],
+    ['user-profile', 'src/user-profiles', 'user-profile', 'user-profiles', 'UserProfile', 'UserProfilesRepository', 'UserProfilesModule'],
+    ['admin/users', 'src/admin/users', 'user', 'users', 'User', 'UsersRepository', 'UsersModule'],
+  ])('%s → %s', async (name, folder, singular, plural, entity, port, module) => {
+    const { tree } = await run('repository', { name }, copyTree(app));
+    expect(classOf(source(tree, `/${folder}/${singular}.entity.ts`), entity)).toBeDefined();
+    expect(classOf(source(tree, `/${folder}/${plural}.repository.ts`), port)).toBeDefined();
+    expect(classOf(source(tree, `/${folder}/${plural}.repository.mikro-orm.ts`), `${port}MikroORM`)).toBeDefined();
+    expect(moduleMetadata(source(tree, `/${folder}/${plural}.module.ts`), module).get('exports')).toEqual([port]);
+    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toContain(module);
+  });
+
+  it.each([
+    ['../x', /must stay inside the project/],
+    ['class', /reserved word/],
+    ['123abc', /must start with a letter/],
+    ['', /name is required/],
+    ['user profiles', /must start with a letter and contain only/],
+  ])('refuses %j with a clear error and writes nothing', async (name, message) => {
+    const before = snapshot(app);
+    const attempt = run('repository', { name }, app);
+    await expect(attempt).rejects.toThrow(SchematicsException);
+    await expect(run('repository', { name }, app)).rejects.toThrow(message);
+    expect(snapshot(app)).toEqual(before);
+  });
+});
+
+describe('repository options', () => {
+  let app: UnitTestTree;
+  beforeAll(async () => (app = await initApp('nest12')));
+
+  it('--path, --flat, --spec false and --skip-import', async () => {
+    const { tree } = await run('repository', { name: 'users', path: 'features', flat: true, spec: false, skipImport: true }, copyTree(app));
+    expect(tree.files.filter((f) => !app.exists(f)).sort()).toEqual([
+      '/src/features/user.entity.ts',
+      '/src/features/users.module.ts',
+      '/src/features/users.repository.mikro-orm.ts',
+      '/src/features/users.repository.ts',
+    ]);
+    expect(tree.readContent('/src/app.module.ts')).toBe(app.readContent('/src/app.module.ts'));
+    expect(configEntities(source(tree, '/src/mikro-orm.config.ts'))).toEqual(['User']);
+  });
+
+  it('merges into an existing module: one forFeature, the provider and export added, the rest kept', async () => {
+    const input = await initApp('nest12');
+    input.create(
+      '/src/users/users.module.ts',
+      [
+        "import { Module } from '@nestjs/common';",
+        "import { MikroOrmModule } from '@mikro-orm/nestjs';",
+        "import { Profile } from './profile.entity.js';",
+        "import { UsersHelper } from './users.helper.js';",
+        '',
+        '@Module({',
+        '  imports: [MikroOrmModule.forFeature([Profile])],',
+        '  providers: [UsersHelper],',
+        '})',
+        'export class UsersModule {}',
+        '',
+      ].join('\n'),
+    );
+    const { tree } = await run('repository', { name: 'users' }, input);
+    const metadata = moduleMetadata(source(tree, '/src/users/users.module.ts'), 'UsersModule');
+    expect(metadata.get('imports')).toEqual(['MikroOrmModule.forFeature([Profile, User])']);
+    expect(metadata.get('providers')).toEqual(['UsersHelper', '{ provide: UsersRepository, useClass: UsersRepositoryMikroORM }']);
+    expect(metadata.get('exports')).toEqual(['UsersRepository']);
+  });
+
+  it('--pattern custom: the entity names its repository, forFeature provides it, nothing in providers', async () => {
+    const { tree } = await run('repository', { name: 'users', pattern: 'custom' }, copyTree(app));
+    const entity = source(tree, '/src/users/user.entity.ts');
+    const user = classOf(entity, 'User');
+    expect(decorators(user)).toEqual(['Entity({ repository: () => UserRepository })']);
+    expect(user.members[0].getText(entity)).toBe('[EntityRepositoryType]?: UserRepository;');
+    const repository = source(tree, '/src/users/user.repository.ts');
+    const cls = classOf(repository, 'UserRepository');
+    expect(cls.heritageClauses!.map((h) => h.getText(repository))).toEqual(['extends EntityRepository<User>']);
+    expect(imports(repository).get('@mikro-orm/sqlite')).toEqual(['EntityRepository']);
+    const metadata = moduleMetadata(source(tree, '/src/users/users.module.ts'), 'UsersModule');
+    expect(metadata.get('imports')).toEqual(['MikroOrmModule.forFeature([User])']);
+    expect(metadata.has('providers')).toBe(false);
+    expect(metadata.get('exports')).toEqual(['MikroOrmModule']);
+    expect(tree.exists('/src/users/users.repository.mikro-orm.ts')).toBe(false);
+    expect(tree.readContent('/src/users/user.repository.spec.ts')).toContain('moduleRef.get(UserRepository)');
+  });
+
+  it('never overwrites a changed file without --force', async () => {
+    const { tree } = await run('repository', { name: 'users' }, copyTree(app));
+    tree.overwrite('/src/users/users.repository.ts', '// mine\n');
+    const kept = await run('repository', { name: 'users' }, copyTree(tree));
+    expect(kept.tree.readContent('/src/users/users.repository.ts')).toBe('// mine\n');
+    expect(kept.logs).toContain('warn src/users/users.repository.ts exists with other content: kept as it is (--force replaces it).');
+    const forced = await run('repository', { name: 'users', force: true }, tree);
+    expect(forced.tree.readContent('/src/users/users.repository.ts')).toContain('export abstract class UsersRepository');
+  });
+
+  it.each([
+    [{ name: 'users', pattern: 'active-record' }, /"\/pattern" must be equal to one of the allowed values/],
+    [{ name: 'users', fields: 'name:strng' }, /unknown type "strng"/],
+    [{ name: 'users', pk: 'bigint' }, /"\/pk" must be equal to one of the allowed values/],
+    [{ name: 'users', path: '../outside' }, /Invalid --path/],
+    [{ name: 'posts', fields: 'author:Author' }, /refers to Author, which is no entity of this app/],
+    [{ name: 'users', project: 'nope' }, /not in nest-cli.json/],
+  ])('refuses %j and writes nothing', async (options, message) => {
+    const before = snapshot(app);
+    await expect(run('repository', options, app)).rejects.toThrow(message);
+    expect(snapshot(app)).toEqual(before);
+  });
+
+  it('refuses an app without MikroORM, naming init', async () => {
+    const { fixtureTree } = await import('./support/fixtures');
+    await expect(run('repository', { name: 'users' }, fixtureTree('nest12'))).rejects.toThrow(/nest g -c mikro-request-context init/);
+  });
+});
+
+describe('repository in other apps', () => {
+  it('a CommonJS Nest 11 app with MikroORM 6: no .js suffix, decorators and EntityRepository from MikroORM 6 packages', async () => {
+    const { tree } = await run('repository', { name: 'users' }, await initApp('nest11', {}, 6));
+    const entity = source(tree, '/src/users/user.entity.ts');
+    expect(imports(entity).get('@mikro-orm/core')).toEqual(['Entity', 'Opt', 'PrimaryKey', 'Property']);
+    expect(imports(source(tree, '/src/users/users.module.ts')).get('./users.repository')).toEqual(['UsersRepository']);
+    const spec = tree.readContent('/src/users/users.repository.mikro-orm.spec.ts');
+    expect(spec).toContain('await orm.schema.createSchema();');
+    expect(spec).toContain('await orm.schema.clearDatabase();');
+  });
+
+  it('a monorepo project (--project api): files, config and module of that app', async () => {
+    const { tree } = await run('repository', { name: 'users', project: 'api' }, await initApp('monorepo', { project: 'api' }));
+    expect(tree.exists('/apps/api/src/users/users.repository.mikro-orm.ts')).toBe(true);
+    expect(configEntities(source(tree, '/apps/api/src/mikro-orm.config.ts'))).toEqual(['User']);
+    expect(moduleMetadata(source(tree, '/apps/api/src/api.module.ts'), 'ApiModule').get('imports')).toContain('UsersModule');
+  });
+
+  it('an app on PostgreSQL: EntityRepository from @mikro-orm/postgresql, specs on SQLite with @mikro-orm/sqlite as a dev dependency', async () => {
+    const { tree, logs } = await run('repository', { name: 'users' }, await initApp('nest12', { driver: 'postgresql' }));
+    expect(imports(source(tree, '/src/users/users.repository.mikro-orm.ts')).get('@mikro-orm/postgresql')).toEqual(['EntityManager', 'EntityRepository']);
+    expect(tree.readContent('/src/users/users.repository.mikro-orm.spec.ts')).toContain("driver: SqliteDriver, dbName: ':memory:'");
+    expect(JSON.parse(tree.readContent('/package.json')).devDependencies['@mikro-orm/sqlite']).toBe('7.2.1');
+    expect(logs.some((l) => l.includes('@mikro-orm/sqlite was added to devDependencies'))).toBe(true);
+  });
+});
