@@ -1,6 +1,6 @@
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import * as ts from 'typescript';
@@ -159,8 +159,25 @@ afterAll(() => {
   if (dir) removeDir(dir);
 });
 
-it('doctor, through the real Nest CLI, reports the job and the message handler at their exact lines', async () => {
+/** The app's files (not node_modules, dist or the database), to show that a command wrote nothing. */
+function appFiles(): Map<string, string> {
+  const found = new Map<string, string>();
+  const visit = (folder: string): void => {
+    for (const entry of readdirSync(join(dir, folder), { withFileTypes: true })) {
+      const path = folder ? `${folder}/${entry.name}` : entry.name;
+      if (['node_modules', 'dist'].includes(entry.name) || entry.name.endsWith('.sqlite3') || entry.name.endsWith('.tsbuildinfo')) continue;
+      if (entry.isDirectory()) visit(path);
+      else found.set(path, readFileSync(join(dir, path), 'utf8'));
+    }
+  };
+  visit('');
+  return found;
+}
+
+it('doctor, through the real Nest CLI, reports the job and the message handler at their exact lines, and writes nothing', async () => {
+  const before = appFiles();
   const output = await nestCli(['g', 'doctor']);
+  expect(appFiles()).toEqual(before);
   const findings = output.split('\n').filter((l) => /^src\/\S+:\d+ (error|warning) /.test(l.trim()));
   expect(findings.map((f) => f.trim().split(' — ')[0].split(' (')[0])).toEqual([
     'src/counters/counter.job.ts:12 error CounterJob.report()',
@@ -205,7 +222,9 @@ it('control (allowGlobalContext, never generated for users): they run, but serve
 });
 
 it('nest g context lists each change under --dry-run; after context both read fresh data written by another process', async () => {
+  const before = appFiles();
   const dryRun = await nestCli(['g', 'context', '--dry-run']);
+  expect(appFiles()).toEqual(before);
   expect(dryRun).toContain('UPDATE src/counters/counter.job.ts: @CreateRequestContext() on CounterJob.report()');
   expect(dryRun).toContain('UPDATE src/counters/counters.controller.ts: @CreateRequestContext() on CountersController.counter()');
   expect(dryRun).toContain('Dry run enabled');

@@ -277,11 +277,13 @@ function addDecoratorsPackage(plan: ContextPlan): Rule {
 function report(plan: ContextPlan, ctx: SchematicContext): Rule {
   return () => {
     const log = ctx.logger;
-    for (const { path, className, because } of plan.injections) {
-      log.info(`UPDATE ${path}: ${className} gets \`${ORM_PARAMETER}\` (injected by Nest), where @${plan.decorator.name}() finds the ORM; ${because}.`);
-    }
-    for (const o of plan.outcomes) {
-      if (o.kind === 'add') log.info(`UPDATE ${o.path}: ${o.decorator} on ${o.handler.className}.${o.handler.methodName}()`);
+    for (const path of plan.edits.keys()) {
+      for (const { className, because } of plan.injections.filter((i) => i.path === path)) {
+        log.info(`UPDATE ${path}: ${className} gets \`${ORM_PARAMETER}\` (injected by Nest), where @${plan.decorator.name}() finds the ORM; ${because}.`);
+      }
+      for (const o of plan.outcomes) {
+        if (o.kind === 'add' && o.path === path) log.info(`UPDATE ${o.path}: ${o.decorator} on ${o.handler.className}.${o.handler.methodName}()`);
+      }
     }
     for (const o of plan.outcomes) {
       if (o.kind === 'report') {
