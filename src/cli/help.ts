@@ -56,15 +56,19 @@ export function schematicHelp(name: string, description: string, schema: Options
     .filter(([, p]) => p.visible !== false)
     .map(([key, p]) => [flagLabel(key, p), optionDescription(p, positionals.includes(key))]);
   lines.push('Options:', ...(rows.length ? table(rows, width) : ['  (none)']), '');
-  lines.push('Options of every command:', ...table(globalRows(), width), '');
+  // a flag the schema defines too (--skip-install) is listed once, with the schematic's words
+  const own = new Set(Object.keys(properties).map((key) => strings.dasherize(key)));
+  lines.push('Options of every command:', ...table(globalRows(own), width), '');
   return lines.join('\n');
 }
 
-function globalRows(): string[][] {
-  return Object.entries(GLOBAL_FLAGS).map(([name, flag]) => {
-    const label = `${flag.short ? `-${flag.short}, ` : ''}--${flag.negatable ? '[no-]' : ''}${name}`;
-    return [label, flag.description];
-  });
+function globalRows(except = new Set<string>()): string[][] {
+  return Object.entries(GLOBAL_FLAGS)
+    .filter(([name]) => !except.has(name))
+    .map(([name, flag]) => {
+      const label = `${flag.short ? `-${flag.short}, ` : ''}--${flag.negatable ? '[no-]' : ''}${name}`;
+      return [label, flag.description];
+    });
 }
 
 function flagLabel(key: string, property: SchemaProperty): string {
