@@ -193,6 +193,16 @@ describe('doctor is read-only, and clean on clean apps', () => {
     expect((error as Error).message).toBe('Unknown argument "fixx": nest g doctor takes none (read-only audit) or "fix" (apply the safe fixes).');
   });
 
+  it('MikroORM 4 (no request-context decorator): the other rules still run', async () => {
+    const tree = fixtureTree('doctor-problems');
+    const pkg = JSON.parse(tree.readContent('package.json'));
+    pkg.dependencies['@mikro-orm/core'] = '^4.5.10';
+    tree.overwrite('package.json', JSON.stringify(pkg, null, 2));
+    const { logs } = await doctor(tree);
+    expect(located(logs, 'reaches the database with no request context')).toEqual([]);
+    expect(located(logs, 'keeps one em.fork()')).toEqual(['src/users/users.service.ts:7 error', 'src/users/users.service.ts:11 error']);
+  });
+
   it('a file that does not parse is a finding, not a crash', async () => {
     const tree = fixtureTree('doctor-healthy');
     tree.overwrite('src/stats/stats.service.ts', 'export class Broken {\n  x = ;\n}\n');

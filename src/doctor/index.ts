@@ -18,7 +18,7 @@ import {
   versionsRule,
 } from '../utils/doctor-rules';
 import { classFacts } from '../utils/handlers';
-import { driverPackage, DRIVERS } from '../utils/versions';
+import { driverPackage, DRIVERS, majorOf } from '../utils/versions';
 import { NestProject, resolveProject } from '../utils/workspace';
 import { DoctorOptions } from './schema';
 
@@ -94,7 +94,8 @@ export function examine(tree: Tree, options: DoctorOptions): Examination {
     ...repositoryProvidersRule(input, facts),
     ...versionsRule(input),
   );
-  if (profile.hasDependency('@mikro-orm/core') && !findings.some((f) => f.rule === 'syntax')) {
+  // The handler rule is what `context` would do: it needs MikroORM 5+ (the decorator) and files that parse.
+  if ((majorOf(profile.dependencies['@mikro-orm/core']) ?? 0) >= 5 && !findings.some((f) => f.rule === 'syntax')) {
     exam.contextPlan = planContext(tree, { project: options.project, sourceRoot: options.sourceRoot });
     findings.push(...handlerFindings(exam.contextPlan.outcomes));
   }
