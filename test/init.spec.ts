@@ -102,11 +102,22 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     expect(logs.join('\n')).toContain('npx mikro-orm schema:update --run');
   });
 
+  it('keeps package.json\'s final newline', () => {
+    expect(tree.readContent('/package.json').endsWith('}\n')).toBe(true);
+  });
+
   it('changes nothing on a second run, and says so', async () => {
     const before = snapshot(tree);
     const second = await init(tree);
     expect(snapshot(second.tree)).toEqual(before);
     expect(second.logs).toContain('Nothing to change: MikroORM and its request context are already set up in this app.');
+  });
+});
+
+describe('init --type', () => {
+  it('is the driver for nest g, and wins over a driver prompt answer', async () => {
+    const { tree } = await init(fixtureTree('nest12'), { type: 'postgresql', driver: 'sqlite' });
+    expect(imports(source(tree, '/src/mikro-orm.config.ts')).get('@mikro-orm/postgresql')).toEqual(['defineConfig']);
   });
 });
 

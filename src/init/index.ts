@@ -125,7 +125,9 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
 }
 
 function chooseDriver(raw: InitOptions, defaultsUsed: string[]): Driver {
-  const given = raw.driver ?? raw.type;
+  // --type is only ever typed on a command line (nest g has no --driver), while driver may be the
+  // answer of the prompt that the devkit shows because --driver was not given: --type wins.
+  const given = raw.type ?? raw.driver;
   if (given === undefined) {
     defaultsUsed.push('driver=sqlite');
     return 'sqlite';

@@ -22,5 +22,17 @@ export function addPackages(packageJsonPath: string, packages: PackagesToAdd, sk
       addDependency(name, version, { type, packageJsonPath, install, existing: ExistingBehavior.Skip }),
     ),
   );
-  return chain(rules);
+  return (tree) => {
+    const endsWithNewline = tree.exists(packageJsonPath) && /\r?\n$/.test(tree.readText(packageJsonPath));
+    return chain([...rules, keepFinalNewline(packageJsonPath, endsWithNewline)]);
+  };
+}
+
+/** addDependency rewrites package.json without its final newline: put it back when the file had one. */
+function keepFinalNewline(path: string, endsWithNewline: boolean): Rule {
+  return (tree) => {
+    if (!endsWithNewline || !tree.exists(path)) return;
+    const text = tree.readText(path);
+    if (!/\n$/.test(text)) tree.overwrite(path, `${text}${text.includes('\r\n') ? '\r\n' : '\n'}`);
+  };
 }
