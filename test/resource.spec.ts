@@ -1,0 +1,252 @@
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
+import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as ts from 'typescript';
+import { removeDir, tempDir, typecheck, writeTree } from './support/app';
+import { ROOT, snapshot } from './support/fixtures';
+import { classOf, constructorParameters, copyTree, decorators, initApp, methods, properties, run, source } from './support/features';
+import { imports, moduleMetadata } from './support/inspect';
+
+const exec = promisify(execFile);
+
+function withDependencies(tree: UnitTestTree, names: string[]): UnitTestTree {
+  const pkg = JSON.parse(tree.readContent('/package.json'));
+  for (const name of names) pkg.dependencies[name] = '*';
+  tree.overwrite('/package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+  return tree;
+}
+
+describe('resource users (REST) in a default Nest 12 app', () => {
+  let app: UnitTestTree;
+  let tree: UnitTestTree;
+  let logs: string[];
+  beforeAll(async () => {
+    app = await initApp('nest12');
+    ({ tree, logs } = await run('resource', { name: 'users' }, copyTree(app)));
+  });
+
+  it('creates the repository files, the controller, the service, the DTOs and an e2e spec', () => {
+    expect(tree.files.filter((f) => !app.exists(f)).sort()).toEqual([
+      '/src/users/dto/create-user.dto.ts',
+      '/src/users/dto/update-user.dto.ts',
+      '/src/users/user.entity.ts',
+      '/src/users/users.controller.ts',
+      '/src/users/users.module.ts',
+      '/src/users/users.repository.mikro-orm.spec.ts',
+      '/src/users/users.repository.mikro-orm.ts',
+      '/src/users/users.repository.ts',
+      '/src/users/users.service.ts',
+      '/test/users.e2e-spec.ts',
+    ]);
+  });
+
+  it('routes GET /users (limit, offset), GET/PATCH/DELETE /users/:id (ParseIntPipe) and POST /users', () => {
+    const file = source(tree, '/src/users/users.controller.ts');
+    const controller = classOf(file, 'UsersController');
+    expect(decorators(controller)).toEqual(["Controller('users')"]);
+    const routes = methods(controller);
+    expect(Object.fromEntries([...routes].map(([name, m]) => [name, m.decorators]))).toEqual({
+      findAll: ['Get()'],
+      findOne: ["Get(':id')"],
+      create: ['Post()'],
+      update: ["Patch(':id')"],
+      remove: ["Delete(':id')", 'HttpCode(204)'],
+    });
+    expect(routes.get('findAll')!.parameters).toEqual([
+      "@Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number",
+      "@Query('offset', new DefaultValuePipe(0), ParseIntPipe) offset: number",
+    ]);
+    expect(routes.get('findOne')!.parameters).toEqual(["@Param('id', ParseIntPipe) id: number"]);
+    expect(routes.get('update')!.parameters).toEqual(["@Param('id', ParseIntPipe) id: number", '@Body() dto: UpdateUserDto']);
+    expect(constructorParameters(controller)).toEqual(['private readonly usersService: UsersService']);
+  });
+
+  it('puts the service on the UsersRepository port and answers a missing row with NotFoundException', () => {
+    const file = source(tree, '/src/users/users.service.ts');
+    const service = classOf(file, 'UsersService');
+    expect(decorators(service)).toEqual(['Injectable()']);
+    expect(constructorParameters(service)).toEqual(['private readonly usersRepository: UsersRepository']);
+    expect(imports(file).get('./users.repository.js')).toEqual(['Page', 'UsersRepository']);
+    expect([...imports(file).keys()].some((m) => m.startsWith('@mikro-orm'))).toBe(false);
+    const throwsNotFound = ['findOne', 'update', 'remove'].every((name) => {
+      const method = service.members.find((m) => ts.isMethodDeclaration(m) && m.name.getText(file) === name)!;
+      return method.getText(file).includes('throw new NotFoundException(');
+    });
+    expect(throwsNotFound).toBe(true);
+  });
+
+  it('writes DTOs without validation decorators when the app has no class-validator, and says so', () => {
+    const create = classOf(source(tree, '/src/users/dto/create-user.dto.ts'), 'CreateUserDto');
+    expect(properties(create).get('name')).toEqual({ decorators: [], type: 'string', optional: false, initializer: undefined });
+    const update = classOf(source(tree, '/src/users/dto/update-user.dto.ts'), 'UpdateUserDto');
+    expect(properties(update).get('name')).toMatchObject({ optional: true, type: 'string' });
+    expect(logs.some((l) => l.includes('Request bodies are not validated: the app has no class-validator'))).toBe(true);
+  });
+
+  it('declares the controller and the service in the feature module', () => {
+    const metadata = moduleMetadata(source(tree, '/src/users/users.module.ts'), 'UsersModule');
+    expect(metadata.get('controllers')).toEqual(['UsersController']);
+    expect(metadata.get('providers')).toEqual(['{ provide: UsersRepository, useClass: UsersRepositoryMikroORM }', 'UsersService']);
+  });
+
+  it('writes an e2e spec with supertest on in-memory SQLite and the app\'s request context registration', () => {
+    const file = source(tree, '/test/users.e2e-spec.ts');
+    expect(imports(file).get('supertest')).toEqual(['request']);
+    expect(imports(file).get('../src/users/users.module.js')).toEqual(['UsersModule']);
+    expect(file.text).toContain('app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next));');
+    expect(file.text).not.toMatch(/allowGlobalContext/);
+  });
+
+  it('changes nothing when run a second time, also after repository', async () => {
+    expect(snapshot((await run('resource', { name: 'users' }, copyTree(tree))).tree)).toEqual(snapshot(tree));
+    const stepwise = (await run('repository', { name: 'users' }, copyTree(app))).tree;
+    const after = (await run('resource', { name: 'users' }, stepwise)).tree;
+    expect(moduleMetadata(source(after, '/src/users/users.module.ts'), 'UsersModule')).toEqual(
+      moduleMetadata(source(tree, '/src/users/users.module.ts'), 'UsersModule'),
+    );
+    expect(snapshot((await run('resource', { name: 'users' }, copyTree(after))).tree)).toEqual(snapshot(after));
+  });
+
+  it('refuses bad input and writes nothing', async () => {
+    const before = snapshot(app);
+    for (const options of [{ name: '../x' }, { name: 'users', fields: 'x:nope' }, { name: 'users', type: 'soap' }]) {
+      await expect(run('resource', options, app)).rejects.toThrow();
+    }
+    expect(snapshot(app)).toEqual(before);
+  });
+});
+
+describe('resource options', () => {
+  it('with class-validator: validation decorators on both DTOs (update all optional), ValidationPipe in the e2e spec', async () => {
+    const app = withDependencies(await initApp('nest12'), ['class-validator', 'class-transformer']);
+    const { tree, logs } = await run('resource', { name: 'users', fields: 'name:string,age:int?,role:Role(admin|guest)' }, app);
+    const create = properties(classOf(source(tree, '/src/users/dto/create-user.dto.ts'), 'CreateUserDto'));
+    expect(Object.fromEntries([...create].map(([name, p]) => [name, p.decorators]))).toEqual({
+      name: ['IsString()'],
+      age: ['IsOptional()', 'IsInt()'],
+      role: ['IsEnum(Role)'],
+    });
+    const update = properties(classOf(source(tree, '/src/users/dto/update-user.dto.ts'), 'UpdateUserDto'));
+    expect([...update.values()].every((p) => p.optional && p.decorators[0] === 'IsOptional()')).toBe(true);
+    expect(tree.readContent('/test/users.e2e-spec.ts')).toContain('app.useGlobalPipes(new ValidationPipe({ whitelist: true }));');
+    expect(logs.some((l) => l.includes('not validated'))).toBe(false);
+  });
+
+  it('--pk uuid: ParseUUIDPipe and string ids', async () => {
+    const { tree } = await run('resource', { name: 'users', pk: 'uuid' }, await initApp('nest12'));
+    const routes = methods(classOf(source(tree, '/src/users/users.controller.ts'), 'UsersController'));
+    expect(routes.get('findOne')!.parameters).toEqual(["@Param('id', ParseUUIDPipe) id: string"]);
+  });
+
+  it('an entity named like a Nest decorator (Post) is imported under an alias', async () => {
+    const { tree } = await run('resource', { name: 'posts' }, await initApp('nest12'));
+    const file = source(tree, '/src/posts/posts.controller.ts');
+    expect(imports(file).get('@nestjs/common')).toContain('Post');
+    expect(file.text).toContain("import type { Post as PostEntity } from './post.entity.js';");
+    expect(methods(classOf(file, 'PostsController')).get('findOne')!.returns).toBe('Promise<PostEntity>');
+  });
+
+  it.each([
+    [{ type: 'graphql-code-first' }, '/src/users/users.resolver.ts'],
+    [{ type: 'microservice' }, '/src/users/users.controller.ts'],
+    [{ type: 'rest', crud: false }, '/src/users/users.controller.ts'],
+  ])('hands %j to @nestjs/schematics\' resource', async (options, expected) => {
+    // In a Node process: @nestjs/schematics 12 is ESM only, which Jest's runtime cannot load.
+    const steps = [['init', { skipInstall: true }], ['resource', { name: 'users', ...options }]];
+    const { stdout } = await exec(process.execPath, [join(__dirname, 'support/run-schematics.cjs'), JSON.stringify({ fixture: 'nest12', steps })], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const { files, logs } = JSON.parse(stdout) as { files: Record<string, string>; logs: string[] };
+    expect(Object.keys(files)).toContain(expected);
+    expect(Object.keys(files)).not.toContain('/src/users/users.repository.ts');
+    expect(files['/src/app.module.ts']).toContain('UsersModule');
+    expect(logs.some((l) => l.includes("generated by @nestjs/schematics' resource"))).toBe(true);
+  });
+});
+
+/**
+ * Generated apps, one per MikroORM major: init + entity + repository + resource with the options
+ * that change the generated code, type-checked with tsc, then their own generated specs run.
+ */
+describe('generated apps type-check and their generated specs pass', () => {
+  const features: [string, Record<string, unknown>][] = [
+    ['resource', { name: 'users' }],
+    ['resource', { name: 'posts', fields: 'title:string,body:text?,views:int,rating:float?,published:boolean,publishedAt:date?,meta:json?,status:Status(draft|published),author:User' }],
+    ['entity', { name: 'category', fields: 'name:string:unique,posts:Post[]' }],
+    ['resource', { name: 'admin/user-profiles', pk: 'uuid', fields: 'bio:text?,handle:string:index,user:User' }],
+    ['resource', { name: 'tags', pattern: 'custom', fields: 'label:string:unique' }],
+  ];
+
+  async function generate(fixture: string, orm: 6 | 7, extra: [string, Record<string, unknown>][]): Promise<UnitTestTree> {
+    let tree = await initApp(fixture, {}, orm);
+    if (orm === 7) tree = withDependencies(tree, ['class-validator', 'class-transformer']);
+    for (const [schematic, options] of [...features, ...extra]) tree = (await run(schematic, options, tree)).tree;
+    return tree;
+  }
+
+  async function node(dir: string, args: string[]): Promise<string> {
+    try {
+      const { stdout, stderr } = await exec(process.execPath, args, { cwd: dir, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+      return stdout + stderr;
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string };
+      throw new Error(`${args.join(' ')} failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+  }
+
+  it('Nest 12 (ESM) + MikroORM 7 + class-validator: tsc --noEmit, then vitest runs the unit and e2e specs', async () => {
+    const tree = await generate('nest12', 7, [['repository', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User?' }]]);
+    const dir = tempDir('i4-resource-nest12', 7);
+    try {
+      writeTree(tree, dir);
+      // The app's vitest configs load vite-tsconfig-paths, which this project does not install: they
+      // are replaced by one with the same settings without that plugin (the app has no path aliases),
+      // for the unit and the e2e specs at once.
+      rmSync(join(dir, 'vitest.config.ts'));
+      rmSync(join(dir, 'vitest.config.e2e.ts'));
+      writeFileSync(
+        join(dir, 'vitest.harness.config.ts'),
+        "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({ test: { globals: true, root: './', include: ['**/*.spec.ts', '**/*.e2e-spec.ts'] } });\n",
+      );
+      await typecheck(dir, 'tsconfig.json');
+      const output = await node(dir, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.harness.config.ts']);
+      const files = [
+        'src/users/users.repository.mikro-orm.spec.ts',
+        'src/posts/posts.repository.mikro-orm.spec.ts',
+        'src/admin/user-profiles/user-profiles.repository.mikro-orm.spec.ts',
+        'src/tags/tag.repository.spec.ts',
+        'src/books/books.repository.mikro-orm.spec.ts',
+        'test/users.e2e-spec.ts',
+        'test/posts.e2e-spec.ts',
+        'test/admin-user-profiles.e2e-spec.ts',
+        'test/tags.e2e-spec.ts',
+      ];
+      for (const file of files) expect(output).toContain(`✓ ${file}`);
+      expect(output).toMatch(/Test Files\s+\d+ passed \(\d+\)/);
+      expect(output).not.toMatch(/failed/i);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('Nest 11 (CommonJS) + MikroORM 6, no class-validator: tsc --noEmit, then jest runs the unit and e2e specs', async () => {
+    const tree = await generate('nest11', 6, []);
+    const dir = tempDir('i4-resource-nest11', 6);
+    try {
+      writeTree(tree, dir);
+      await typecheck(dir, 'tsconfig.json');
+      const jest = join(ROOT, 'node_modules/jest/bin/jest.js');
+      const unit = await node(dir, [jest, '--ci']);
+      const e2e = await node(dir, [jest, '--ci', '--config', './test/jest-e2e.json', 'test/users', 'test/posts', 'test/admin', 'test/tags']);
+      for (const file of ['users/users.repository.mikro-orm.spec.ts', 'posts/posts.repository.mikro-orm.spec.ts', 'admin/user-profiles/user-profiles.repository.mikro-orm.spec.ts', 'tags/tag.repository.spec.ts']) {
+        expect(unit).toContain(`PASS src/${file}`);
+      }
+      for (const file of ['users', 'posts', 'admin-user-profiles', 'tags']) expect(e2e).toContain(`PASS test/${file}.e2e-spec.ts`);
+      expect(unit + e2e).not.toContain('FAIL');
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
