@@ -1,0 +1,279 @@
+'use strict';
+// P1, generation latency. (1) Wall time of real `nest g` runs in an app where the package is
+// installed (node_modules/mikro-request-context → the project, the Nest CLI in the app's
+// node_modules), ours against @nestjs/schematics' `service`, interleaved A B A B. (2) The in-process
+// time of `init` and `repository` on apps with many feature modules, to show how it grows.
+const { execFile } = require('node:child_process');
+const { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } = require('node:fs');
+const { join, relative } = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { ROOT, runSchematic } = require('../proof/generate.cjs');
+const { trackFolder } = require('../proof/processes.cjs');
+const { growth, median, summarize, pairedRatios, ratio } = require('./stats.cjs');
+
+const COLLECTION = join(ROOT, 'collection.json');
+const NEST_CLI = join(ROOT, 'node_modules', '@nestjs', 'cli');
+/** Node keeps the links as they are, as in an app where the package is installed (see test/nest-cli.spec.ts). */
+const PRESERVE = ['--preserve-symlinks', '--preserve-symlinks-main'];
+
+/** A copy of a fixture app under .tmp/ with the package and the Nest CLI linked into its node_modules. */
+function installedApp(fixture, prefix) {
+  const base = join(ROOT, '.tmp');
+  mkdirSync(base, { recursive: true });
+  const dir = trackFolder(mkdtempSync(join(base, `${prefix}-`)));
+  cpSync(join(ROOT, 'test', 'fixtures', fixture), dir, { recursive: true, filter: (p) => !/[\\/](node_modules|dist)$/.test(p) });
+  const modules = join(dir, 'node_modules');
+  mkdirSync(join(modules, '@nestjs'), { recursive: true });
+  symlinkSync(relative(modules, ROOT), join(modules, 'mikro-request-context'), 'dir');
+  symlinkSync(relative(join(modules, '@nestjs'), NEST_CLI), join(modules, '@nestjs', 'cli'), 'dir');
+  return dir;
+}
+
+/** Every file of a folder (no node_modules) with its size and mtime, to prove that a dry run wrote nothing. */
+function fingerprint(dir) {
+  const out = [];
+  const visit = (d) => {
+    for (const entry of readdirSync(d)) {
+      if (entry === 'node_modules') continue;
+      const full = join(d, entry);
+      const s = statSync(full);
+      if (s.isDirectory()) visit(full);
+      else out.push(`${relative(dir, full)}:${s.size}:${s.mtimeMs}`);
+    }
+  };
+  visit(dir);
+  return out.sort().join('\n');
+}
+
+/**
+ * One `nest …` run in the app, as a user types it (no terminal, so no prompts). `nest g` exits 0 even
+ * when the schematic fails, so the output is checked: every expected CREATE/UPDATE line and the
+ * dry-run notice must be there, or the run's time would measure a failure.
+ * @returns {Promise<number>} wall time in ms
+ */
+function timedNest(dir, args, expected) {
+  const cli = join(dir, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    execFile(
+      process.execPath,
+      [...PRESERVE, cli, ...args],
+      { cwd: dir, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' }, maxBuffer: 16 << 20, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const elapsed = performance.now() - started;
+        const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
+        const missing = [...expected, 'Dry run enabled. No files written to disk.'].filter((line) => !output.includes(line));
+        if (error || missing.length > 0) {
+          reject(new Error(`nest ${args.join(' ')} in ${dir} did not do what it should (missing: ${missing.join(', ') || 'none'}):\n${error?.message ?? ''}\n${output}`));
+        } else resolve(elapsed);
+      },
+    );
+  });
+}
+
+/**
+ * @typedef {object} CliPair
+ * @property {string} label
+ * @property {string} app          what the app is
+ * @property {{ command: string, times: number[] }} ours
+ * @property {{ command: string, times: number[] }} theirs
+ * @property {number} ratio        median(ours) / median(theirs)
+ * @property {number[]} pairRatios per pair (A_i / B_i)
+ */
+
+/**
+ * Runs A and B alternately (A B A B …, after one discarded run of each to fill the file cache),
+ * checks that the app is unchanged, and returns the times.
+ * @param {{ label: string, app: string, dir: string, ours: { args: string[], expected: string[] }, theirs: { args: string[], expected: string[] }, runs: number, log: (line: string) => void }} options
+ * @returns {Promise<CliPair>}
+ */
+async function comparePair({ label, app, dir, ours, theirs, runs, log }) {
+  const before = fingerprint(dir);
+  await timedNest(dir, ours.args, ours.expected);
+  await timedNest(dir, theirs.args, theirs.expected);
+  const a = [];
+  const b = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await timedNest(dir, ours.args, ours.expected));
+    b.push(await timedNest(dir, theirs.args, theirs.expected));
+    log(`  ${label} ${i + 1}/${runs}: ${a[i].toFixed(0)} ms vs ${b[i].toFixed(0)} ms`);
+  }
+  if (fingerprint(dir) !== before) throw new Error(`A --dry-run changed files in ${dir}.`);
+  return {
+    label,
+    app,
+    ours: { command: `nest ${ours.args.join(' ')}`, times: a },
+    theirs: { command: `nest ${theirs.args.join(' ')}`, times: b },
+    ratio: ratio(median(a), median(b)),
+    pairRatios: pairedRatios(a, b),
+  };
+}
+
+/**
+ * P1 with the real Nest CLI 12: `repository` against `service` in an app after init, and `init`
+ * against `service` in a fresh `nest new` app.
+ * @param {{ runs: number, log: (line: string) => void }} options
+ * @returns {Promise<CliPair[]>}
+ */
+async function cliLatency({ runs, log }) {
+  const fresh = installedApp('nest12', 'bench-cli-fresh');
+  const initialized = installedApp('nest12', 'bench-cli-init');
+  // The app after `nest g -c mikro-request-context init`: our collection is its default one.
+  await runSchematic(initialized, 'init', { skipInstall: true });
+  const pairs = [];
+  pairs.push(
+    await comparePair({
+      label: 'repository vs service',
+      app: 'nest12 fixture after init (mikro-request-context is the default collection)',
+      dir: initialized,
+      ours: {
+        args: ['g', '-c', 'mikro-request-context', 'repository', 'bench-users', '--dry-run'],
+        expected: ['CREATE src/bench-users/bench-users.repository.ts', 'CREATE src/bench-users/bench-users.repository.mikro-orm.ts'],
+      },
+      theirs: {
+        args: ['g', 'service', 'bench-users', '--dry-run'],
+        expected: ['CREATE src/bench-users/bench-users.service.ts'],
+      },
+      runs,
+      log,
+    }),
+  );
+  pairs.push(
+    await comparePair({
+      label: 'init vs service',
+      app: 'fresh nest12 fixture (`nest new` with Nest CLI 12)',
+      dir: fresh,
+      ours: {
+        args: ['g', '-c', 'mikro-request-context', 'init', '--dry-run'],
+        expected: ['CREATE src/mikro-orm.config.ts', 'UPDATE src/main.ts'],
+      },
+      theirs: { args: ['g', 'service', 'foo', '--dry-run'], expected: ['CREATE src/foo/foo.service.ts'] },
+      runs,
+      log,
+    }),
+  );
+  return pairs;
+}
+
+/**
+ * The files of a Nest 12 app with `count` feature modules (a controller and a service each, as
+ * `nest g resource` lays them out), all imported into AppModule.
+ * @returns {Map<string, string>}
+ */
+function largeApp(count) {
+  const files = new Map();
+  const root = join(ROOT, 'test', 'fixtures', 'nest12');
+  const visit = (d) => {
+    for (const entry of readdirSync(d)) {
+      if (entry === 'node_modules' || entry === 'dist') continue;
+      const full = join(d, entry);
+      if (statSync(full).isDirectory()) visit(full);
+      else files.set(relative(root, full).split('\\').join('/'), readFileSync(full, 'utf8'));
+    }
+  };
+  visit(root);
+  const imports = [];
+  const names = [];
+  for (let i = 1; i <= count; i++) {
+    const kebab = `feature-${i}`;
+    const pascal = `Feature${i}`;
+    files.set(
+      `src/${kebab}/${kebab}.service.ts`,
+      `import { Injectable } from '@nestjs/common';\n\n@Injectable()\nexport class ${pascal}Service {\n  find(id: number) {\n    return { id, feature: ${i} };\n  }\n}\n`,
+    );
+    files.set(
+      `src/${kebab}/${kebab}.controller.ts`,
+      `import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';\nimport { ${pascal}Service } from './${kebab}.service.js';\n\n` +
+        `@Controller('${kebab}')\nexport class ${pascal}Controller {\n  constructor(private readonly service: ${pascal}Service) {}\n\n` +
+        `  @Get(':id')\n  find(@Param('id', ParseIntPipe) id: number) {\n    return this.service.find(id);\n  }\n}\n`,
+    );
+    files.set(
+      `src/${kebab}/${kebab}.module.ts`,
+      `import { Module } from '@nestjs/common';\nimport { ${pascal}Controller } from './${kebab}.controller.js';\nimport { ${pascal}Service } from './${kebab}.service.js';\n\n` +
+        `@Module({\n  controllers: [${pascal}Controller],\n  providers: [${pascal}Service],\n})\nexport class ${pascal}Module {}\n`,
+    );
+    imports.push(`import { ${pascal}Module } from './${kebab}/${kebab}.module.js';`);
+    names.push(`${pascal}Module`);
+  }
+  files.set(
+    'src/app.module.ts',
+    `import { Module } from '@nestjs/common';\nimport { AppController } from './app.controller.js';\nimport { AppService } from './app.service.js';\n${imports.join('\n')}\n\n` +
+      `@Module({\n  imports: [\n${names.map((n) => `    ${n},`).join('\n')}\n  ],\n  controllers: [AppController],\n  providers: [AppService],\n})\nexport class AppModule {}\n`,
+  );
+  return files;
+}
+
+/** Whether collection.json lists the schematic (the bench reports what is missing instead of failing). */
+function hasSchematic(name) {
+  return Object.hasOwn(JSON.parse(readFileSync(COLLECTION, 'utf8')).schematics ?? {}, name);
+}
+
+function treeOf(files) {
+  const { HostTree } = require('@angular-devkit/schematics');
+  const { UnitTestTree } = require('@angular-devkit/schematics/testing');
+  const host = new HostTree();
+  for (const [path, content] of files) host.create(path, content);
+  return new UnitTestTree(host);
+}
+
+/**
+ * @typedef {object} ScalePoint
+ * @property {number} modules
+ * @property {number[]} init   ms per run
+ * @property {number[]} repository
+ */
+
+/**
+ * In-process time of `init` and of `repository bench-users` (on the app after init) through the
+ * devkit's SchematicTestRunner, on apps of each size; sizes are interleaved within each repetition.
+ * Building the trees is not timed.
+ * @param {{ sizes: number[], repetitions: number, log: (line: string) => void }} options
+ */
+async function scaleLatency({ sizes, repetitions, log }) {
+  const { SchematicTestRunner } = require('@angular-devkit/schematics/testing');
+  const runner = new SchematicTestRunner('mikro-request-context', COLLECTION);
+  const withRepository = hasSchematic('repository');
+  if (!withRepository) log('  (the collection has no repository schematic yet: init only)');
+  const apps = new Map(sizes.map((size) => [size, largeApp(size)]));
+  /** @type {Map<number, ScalePoint>} */
+  const points = new Map(sizes.map((size) => [size, { modules: size, init: [], repository: [] }]));
+
+  const once = async (size) => {
+    const fresh = treeOf(apps.get(size));
+    let started = performance.now();
+    const initialized = await runner.runSchematic('init', { skipInstall: true }, fresh);
+    const init = performance.now() - started;
+    if (!initialized.exists('src/mikro-orm.config.ts')) throw new Error(`init did not create src/mikro-orm.config.ts in the ${size}-module app.`);
+    // The repository runs on a copy of the app after init, so that its own reading is what is timed.
+    const copy = treeOf(new Map(initialized.files.map((f) => [f.replace(/^\//, ''), initialized.readContent(f)])));
+    if (!withRepository) return { init, repository: NaN };
+    started = performance.now();
+    const after = await runner.runSchematic('repository', { name: 'bench-users' }, copy);
+    const repository = performance.now() - started;
+    if (!after.exists('src/bench-users/bench-users.repository.mikro-orm.ts')) {
+      throw new Error(`repository did not create its adapter in the ${size}-module app.`);
+    }
+    if (!after.readContent('src/app.module.ts').includes('BenchUsersModule')) throw new Error(`repository did not import BenchUsersModule into AppModule (${size} modules).`);
+    return { init, repository };
+  };
+
+  // Warm-up (module loading, JIT), discarded.
+  await once(sizes[0]);
+  for (let r = 0; r < repetitions; r++) {
+    const order = r % 2 === 0 ? sizes : [...sizes].reverse();
+    for (const size of order) {
+      const { init, repository } = await once(size);
+      points.get(size).init.push(init);
+      points.get(size).repository.push(repository);
+    }
+    log(`  large apps, repetition ${r + 1}/${repetitions}: ${sizes.map((s) => `${s} modules init ${points.get(s).init[r].toFixed(0)} ms, repository ${points.get(s).repository[r].toFixed(0)} ms`).join('; ')}`);
+  }
+  const list = sizes.map((s) => points.get(s));
+  return {
+    points: list.map((p) => ({ modules: p.modules, init: summarize(p.init), repository: summarize(p.repository) })),
+    init: growth(list.map((p) => ({ size: p.modules, value: median(p.init) }))),
+    repository: growth(list.map((p) => ({ size: p.modules, value: median(p.repository) }))),
+  };
+}
+
+module.exports = { cliLatency, scaleLatency, largeApp, installedApp, fingerprint, hasSchematic };

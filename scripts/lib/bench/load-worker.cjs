@@ -1,0 +1,70 @@
+'use strict';
+// The load generator, run as a process of its own (pinned to another CPU than the server when
+// taskset is there): autocannon's programmatic API against one instance on 127.0.0.1, GET
+// /users/:id with the ids drawn from a list, in random order (a seeded PRNG) or each once in order.
+// Prints one JSON line with the figures. Usage: node load-worker.cjs < options.json
+const autocannon = require('autocannon');
+const { random } = require('../proof/load.cjs');
+
+/**
+ * @typedef {object} WorkerOptions
+ * @property {string} url            http://127.0.0.1:port
+ * @property {number[]} ids          the users' ids
+ * @property {'random'|'sequential'} order
+ * @property {number} connections
+ * @property {number} duration       seconds: the run's length (random order), or its cap (sequential order)
+ * @property {number} [amount]       requests (sequential order; ids.length by default)
+ * @property {number} [seed]
+ */
+
+async function main() {
+  /** @type {WorkerOptions} */
+  const options = JSON.parse(await readStdin());
+  const { url, ids, order, connections } = options;
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`The bench loads 127.0.0.1 only, not ${url}.`);
+  const next = order === 'random' ? randomIds(ids, options.seed ?? 1) : sequentialIds(ids);
+  const result = await autocannon({
+    url,
+    connections,
+    pipelining: 1,
+    // Bounded by time (random order) or by count (each id once); the parent kills a run that
+    // outlives its bound by 30 s.
+    ...(order === 'random' ? { duration: options.duration } : { amount: options.amount ?? ids.length }),
+    timeout: 10,
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/users/${next()}` }) }],
+  });
+  const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
+  process.stdout.write(
+    `${JSON.stringify({
+      requests: result.requests.total,
+      seconds,
+      rps: result.requests.total / seconds,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+    })}\n`,
+  );
+}
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function randomIds(ids, seed) {
+  const rand = random(seed);
+  return () => ids[Math.floor(rand() * ids.length)];
+}
+
+function sequentialIds(ids) {
+  let i = 0;
+  return () => ids[i++ % ids.length];
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

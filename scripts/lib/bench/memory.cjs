@@ -1,0 +1,54 @@
+'use strict';
+// P3, memory: each variant as a fresh instance started with --expose-gc on a database of its own,
+// a short warm-up on rows of its own, then a forced GC and a reading (GET /bench/memory, bench
+// scaffolding), GET /users/:id once for each of `rows` distinct rows, and another forced GC and reading.
+const { request } = require('../proof/http.cjs');
+const { runLoad } = require('./load.cjs');
+const { startVariant, stopVariant } = require('./throughput.cjs');
+
+/**
+ * @typedef {{ heapUsed: number, rss: number, globalEntities: number }} Reading
+ * @typedef {{ before: Reading, after: Reading, requests: number, seconds: number }} MemoryResult
+ */
+
+async function reading(instance) {
+  const reply = await request(instance, 'GET', '/bench/memory');
+  if (reply.status !== 200 || typeof reply.body?.heapUsed !== 'number') throw new Error(`GET /bench/memory on ${instance.url}: HTTP ${reply.status} ${reply.text}`);
+  return /** @type {Reading} */ (reply.body);
+}
+
+/**
+ * @param {{
+ *   apps: Map<import('./variants.cjs').VariantName, import('../proof/generate.cjs').App>,
+ *   rows: number, warmupRows: number, connections: number, capSeconds: number,
+ *   pin: ReturnType<import('./load.cjs').pinning>, log: (line: string) => void,
+ * }} options
+ * @returns {Promise<Record<string, MemoryResult>>}
+ */
+async function runMemory({ apps, rows, warmupRows, connections, capSeconds, pin, log }) {
+  /** @type {Record<string, MemoryResult>} */
+  const results = {};
+  for (const [name, app] of apps) {
+    const running = await startVariant(name, app, { users: warmupRows + rows, pin, nodeOptions: '--expose-gc', label: 'p3' });
+    try {
+      const url = running.instance.url;
+      // Warm-up (JIT, lazy initialisation) on rows that the measured run does not read.
+      await runLoad(pin, { url, ids: running.ids.slice(0, warmupRows), order: 'sequential', connections, duration: 60 });
+      const before = await reading(running.instance);
+      const load = await runLoad(pin, { url, ids: running.ids.slice(warmupRows), order: 'sequential', connections, duration: capSeconds });
+      if (load.requests !== rows) throw new Error(`${name}: ${load.requests} GETs answered instead of ${rows}.`);
+      const after = await reading(running.instance);
+      results[name] = { before, after, requests: load.requests, seconds: load.seconds };
+      log(
+        `  ${name}: heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB, ` +
+          `RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MB, ` +
+          `global identity map ${before.globalEntities} → ${after.globalEntities} entities (${load.requests} GETs in ${load.seconds.toFixed(1)} s)`,
+      );
+    } finally {
+      await stopVariant(running);
+    }
+  }
+  return results;
+}
+
+module.exports = { runMemory };

@@ -1,0 +1,203 @@
+'use strict';
+// Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
+// results object in, text out (test/bench-stats.spec.ts renders a made-up one).
+const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, range, ratio, summarize } = require('./stats.cjs');
+const { VARIANTS } = require('./variants-info.cjs');
+
+const MB = 2 ** 20;
+
+/** Goals from the issue (ratios of medians). */
+const GOALS = {
+  cli: { op: '<=', target: 1.1 },
+  'b/a_r': { op: '>=', target: 0.97 },
+  'b/d': { op: '>=', target: 1.0 },
+  'b/e': { op: '>=', target: 1.2 },
+  memoryB: 5 * MB,
+};
+
+/** The ratios printed for each leg: [numerator, denominator, goal?]. */
+const RATIOS = [
+  ['b', 'a_r', GOALS['b/a_r']],
+  ['c', 'a_r', undefined],
+  ['b', 'd', GOALS['b/d']],
+  ['b', 'e', GOALS['b/e']],
+  ['a', 'a_r', undefined],
+];
+
+const ADAPTERS = { nest12: 'Express (nest12 fixture)', fastify: 'Fastify (fastify fixture)' };
+const DRIVERS = { sqlite: 'SQLite file', postgresql: 'PostgreSQL' };
+
+/**
+ * @param {any} results  what scripts/bench.mjs gathered
+ * @returns {string}
+ */
+function renderReport(results) {
+  const { meta } = results;
+  const out = [];
+  out.push('# Benchmarks');
+  out.push('');
+  out.push(
+    `Written by \`${meta.command}\` (scripts/bench.mjs) on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.os}; ` +
+      `${meta.pinning}; load average ${meta.loadBefore} when it started (the cores are shared). The whole run took ${formatNumber(meta.seconds, 0)} s.`,
+  );
+  out.push('');
+  out.push(
+    'Every figure is a median, with the min–max of the runs in parentheses: that spread is the noise of this machine. ' +
+      'Ratios are ratios of medians; their parentheses give the min–max of the per-round (or per-pair) ratios of runs made back to back. ' +
+      'Traffic is loopback only (127.0.0.1). Performance claims live here, never in tests.',
+  );
+  if (meta.quick) {
+    out.push('');
+    out.push('> **Quick run** (`--quick`): too few runs to quote. `npm run bench` gives the figures.');
+  }
+  out.push('');
+  out.push(...renderGeneration(results.p1));
+  out.push(...renderThroughput(results.p2));
+  out.push(...renderMemory(results.p3));
+  out.push('## Commands');
+  out.push('');
+  out.push(...meta.commands.map((c) => `- ${c}`));
+  out.push('');
+  return out.join('\n');
+}
+
+function renderGeneration(p1) {
+  const out = ['## P1 generation latency', ''];
+  if (!p1 || p1.skipped) return [...out, `Not measured: ${p1?.skipped ?? 'not run'}.`, ''];
+  out.push(
+    'Wall time of real Nest CLI 12 runs (`node --preserve-symlinks --preserve-symlinks-main node_modules/@nestjs/cli/bin/nest.js …`) in an app where ' +
+      'the package is installed (node_modules/mikro-request-context links to this project), ours and `nest g service` interleaved A B A B after one discarded run of each; ' +
+      'each run\'s output is checked for the expected CREATE/UPDATE lines, and the app is checked unchanged afterwards.',
+  );
+  out.push('');
+  const rows = [];
+  for (const pair of p1.pairs) {
+    rows.push([`\`${pair.ours.command}\``, pair.app, String(pair.ours.times.length), formatSummary(summarize(pair.ours.times))]);
+    rows.push([`\`${pair.theirs.command}\``, pair.app, String(pair.theirs.times.length), formatSummary(summarize(pair.theirs.times))]);
+    const spread = range(pair.pairRatios);
+    rows.push([`**${pair.label}** (ours / service)`, '', '', `**${formatRatio(pair.ratio, GOALS.cli)}**, per pair ${spread.min.toFixed(2)}–${spread.max.toFixed(2)}`]);
+  }
+  out.push(markdownTable(['command', 'app', 'runs', 'wall time, ms'], rows, ['l', 'l', 'r', 'r']));
+  out.push('');
+  if (p1.scale) {
+    const { scale } = p1;
+    out.push(
+      `In-process time of \`init\` and of \`repository bench-users\` (on the app after init) through the devkit's SchematicTestRunner, on a Nest 12 app with N feature modules ` +
+        `(a controller and a service each) imported into AppModule; ${scale.repetitions} runs per size after a discarded warm-up, sizes interleaved.`,
+    );
+    out.push('');
+    const perModule = (s, n) => formatNumber(s.median / n, 2);
+    out.push(
+      markdownTable(
+        ['feature modules', 'init, ms', 'init, ms per module', 'repository, ms', 'repository, ms per module'],
+        scale.points.map((p) => [String(p.modules), formatSummary(p.init, 0), perModule(p.init, p.modules), formatSummary(p.repository, 0), perModule(p.repository, p.modules)]),
+        ['r', 'r', 'r', 'r', 'r'],
+      ),
+    );
+    out.push('');
+    for (const [name, g] of [['init', scale.init], ['repository', scale.repository]]) {
+      const marginal = g.marginal.map((m) => `${m.from}→${m.to}: ${formatNumber(m.perUnit, 2)} ms`).join(', ');
+      out.push(`- ${name}: time ∝ modules^${formatNumber(g.exponent, 2)} over the sizes (1 is linear, 2 quadratic); marginal cost per added module ${marginal}.`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+function renderThroughput(p2) {
+  const out = ['## P2 what the request context costs', ''];
+  if (!p2 || p2.skipped) return [...out, `Not measured: ${p2?.skipped ?? 'not run'}.`, ''];
+  out.push(
+    'The generated app (`init`, `repository users`, `resource users`) serving GET /users/:id with random ids over the seeded users, loaded by autocannon in a separate process; ' +
+      'each variant a fresh instance on a database of its own, one discarded warm-up run each, then rounds in alternation (the order rotates every round, every variant of a round gets the same ids). ' +
+      'Any non-2xx answer fails the run.',
+  );
+  out.push('');
+  out.push('Variants:');
+  out.push('');
+  for (const v of Object.values(VARIANTS)) out.push(`- **${v.title}**: ${v.detail}`);
+  out.push('');
+  for (const leg of p2.legs) {
+    out.push(`### ${ADAPTERS[leg.fixture] ?? leg.fixture}, ${DRIVERS[leg.driver] ?? leg.driver}`);
+    out.push('');
+    out.push(`${formatNumber(leg.users)} users, ${leg.connections} connections, ${leg.rounds} rounds of ${leg.duration} s after a ${leg.warmup} s warm-up.`);
+    out.push('');
+    const names = Object.keys(leg.samples);
+    const rows = names.map((name) => {
+      const s = leg.samples[name];
+      const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (stale reads; not a target)` : VARIANTS[name]?.title ?? name;
+      return [
+        title,
+        formatSummary(summarize(s.map((x) => x.rps))),
+        formatSummary(summarize(s.map((x) => x.p50)), 1),
+        formatSummary(summarize(s.map((x) => x.p99)), 1),
+      ];
+    });
+    out.push(markdownTable(['variant', 'req/s', 'p50, ms', 'p99, ms'], rows, ['l', 'r', 'r', 'r']));
+    out.push('');
+    const ratioRows = [];
+    for (const [num, den, goal] of RATIOS) {
+      if (!leg.samples[num] || !leg.samples[den]) continue;
+      const a = leg.samples[num].map((x) => x.rps);
+      const b = leg.samples[den].map((x) => x.rps);
+      const spread = range(pairedRatios(a, b));
+      const note = num === 'a' ? ' (the stale baseline against the floor: what the identity map "saves")' : '';
+      ratioRows.push([`${num}/${den} req/s${note}`, formatRatio(ratio(median(a), median(b)), goal), `${formatNumber(spread.min, 2)}–${formatNumber(spread.max, 2)}`]);
+    }
+    out.push(markdownTable(['ratio', 'ratio of medians', 'per round'], ratioRows, ['l', 'r', 'r']));
+    out.push('');
+  }
+  for (const note of p2.notes ?? []) out.push(`- ${note}`);
+  if ((p2.notes ?? []).length) out.push('');
+  return out;
+}
+
+function renderMemory(p3) {
+  const out = ['## P3 memory', ''];
+  if (!p3 || p3.skipped) return [...out, `Not measured: ${p3?.skipped ?? 'not run'}.`, ''];
+  out.push(
+    `Express, SQLite file. Each variant a fresh instance started with \`--expose-gc\`: GET /users/:id once for each of ${formatNumber(p3.warmupRows)} warm-up rows, ` +
+      `then a forced GC and a reading ("before"), then ${formatNumber(p3.rows)} GETs over ${formatNumber(p3.rows)} distinct rows (each once), then a forced GC and a reading ("after"). ` +
+      'The readings come from GET /bench/memory (bench scaffolding: gc() twice, process.memoryUsage(), and the size of the global EntityManager\'s own identity map).',
+  );
+  out.push('');
+  const rows = [];
+  for (const [name, r] of Object.entries(p3.results)) {
+    const heapDelta = r.after.heapUsed - r.before.heapUsed;
+    const kept = r.after.globalEntities - r.before.globalEntities;
+    const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (not a target)` : VARIANTS[name]?.title ?? name;
+    let verdict = '';
+    if (name === 'b') verdict = heapDelta <= GOALS.memoryB ? ' ✓ (goal ≤ 5 MB)' : ' ✗ (goal ≤ 5 MB)';
+    rows.push([
+      title,
+      formatNumber(r.before.heapUsed / MB, 1),
+      formatNumber(r.after.heapUsed / MB, 1),
+      `${formatNumber(heapDelta / MB, 1)}${verdict}`,
+      formatNumber(r.before.rss / MB, 0),
+      formatNumber(r.after.rss / MB, 0),
+      formatNumber((r.after.rss - r.before.rss) / MB, 0),
+      `${formatNumber(r.before.globalEntities)} → ${formatNumber(r.after.globalEntities)}`,
+      kept > 0 ? formatNumber(heapDelta / kept / 1024, 2) : '—',
+    ]);
+  }
+  out.push(
+    markdownTable(
+      ['variant', 'heap before, MB', 'heap after, MB', 'heap kept, MB', 'RSS before, MB', 'RSS after, MB', 'RSS growth, MB', 'entities in the global identity map', 'KB per kept entity'],
+      rows,
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  out.push('');
+  const a = p3.results.a;
+  if (a) {
+    const kept = a.after.globalEntities - a.before.globalEntities;
+    out.push(
+      `- a keeps ${kept === p3.rows ? 'every one' : `${formatNumber(kept)}`} of the ${formatNumber(p3.rows)} entities it loaded in the global identity map for as long as the process lives; ` +
+        'b and e fork an EntityManager per request, which goes with the request.',
+    );
+    out.push('');
+  }
+  return out;
+}
+
+module.exports = { renderReport, GOALS, RATIOS };

@@ -1,0 +1,144 @@
+'use strict';
+// Pure helpers of the benchmark: summary statistics, ratios and markdown tables. No clock, no I/O:
+// test/bench-stats.spec.ts runs them (and asserts no timing).
+
+/** The median of a list of numbers (the mean of the two middle values for an even count); NaN when empty. */
+function median(values) {
+  const sorted = finite(values).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The smallest and largest value: the noise a figure carries. */
+function range(values) {
+  const list = finite(values);
+  if (list.length === 0) return { min: NaN, max: NaN };
+  return { min: Math.min(...list), max: Math.max(...list) };
+}
+
+function finite(values) {
+  return values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+}
+
+/** The median, its min–max and the number of samples. */
+function summarize(values) {
+  return { median: median(values), ...range(values), n: finite(values).length };
+}
+
+/**
+ * A fixed-precision number, grouped by thousands ("12,345.6"); "n/a" when not a finite number.
+ * @param {number} value
+ * @param {number} [digits]
+ */
+function formatNumber(value, digits = 0) {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** "1,234 (1,100–1,300)": a median with its min–max. */
+function formatSummary(summary, digits = 0) {
+  if (!Number.isFinite(summary.median)) return 'n/a';
+  if (summary.n <= 1 || summary.min === summary.max) return formatNumber(summary.median, digits);
+  return `${formatNumber(summary.median, digits)} (${formatNumber(summary.min, digits)}–${formatNumber(summary.max, digits)})`;
+}
+
+/** numerator / denominator, NaN when either is missing or the denominator is 0. */
+function ratio(numerator, denominator) {
+  if (!Number.isFinite(numerator) || !Number.isFinite(denominator) || denominator === 0) return NaN;
+  return numerator / denominator;
+}
+
+/**
+ * A ratio against its goal: "1.04 ✓ (goal ≤ 1.10)" or "1.23 ✗ (goal ≤ 1.10)".
+ * @param {number} value
+ * @param {{ op: '<=' | '>=', target: number } | undefined} goal
+ */
+function formatRatio(value, goal) {
+  if (!Number.isFinite(value)) return 'n/a';
+  const text = value.toFixed(2);
+  if (!goal) return text;
+  const met = goal.op === '<=' ? value <= goal.target : value >= goal.target;
+  return `${text} ${met ? '✓' : '✗'} (goal ${goal.op === '<=' ? '≤' : '≥'} ${goal.target.toFixed(2)})`;
+}
+
+/**
+ * Per-round ratios of two series measured in alternation (round i of A against round i of B): their
+ * min–max is the noise of the ratio itself.
+ */
+function pairedRatios(numerators, denominators) {
+  const n = Math.min(numerators.length, denominators.length);
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(ratio(numerators[i], denominators[i]));
+  return finite(out);
+}
+
+/**
+ * How a cost grows with the size of the input: the exponent k of time ∝ size^k fitted through the
+ * smallest and largest sizes (1: linear, 2: quadratic), and the marginal cost per unit between
+ * consecutive sizes (constant when linear, growing when quadratic).
+ * @param {{ size: number, value: number }[]} points
+ */
+function growth(points) {
+  const sorted = [...points].filter((p) => p.size > 0 && Number.isFinite(p.value)).sort((a, b) => a.size - b.size);
+  const marginal = [];
+  for (let i = 1; i < sorted.length; i++) {
+    marginal.push({ from: sorted[i - 1].size, to: sorted[i].size, perUnit: (sorted[i].value - sorted[i - 1].value) / (sorted[i].size - sorted[i - 1].size) });
+  }
+  let exponent = NaN;
+  if (sorted.length >= 2) {
+    const first = sorted[0];
+    const last = sorted[sorted.length - 1];
+    if (first.value > 0 && last.value > 0 && last.size !== first.size) {
+      exponent = Math.log(last.value / first.value) / Math.log(last.size / first.size);
+    }
+  }
+  return { exponent, marginal };
+}
+
+/**
+ * A GitHub markdown table. Cells are strings (or numbers, printed as they are); a `|` inside a cell
+ * is escaped. `align` gives 'l' or 'r' per column (left by default).
+ * @param {string[]} headers
+ * @param {(string|number)[][]} rows
+ * @param {('l'|'r')[]} [align]
+ */
+function markdownTable(headers, rows, align = []) {
+  const cell = (value) => String(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const line = (cells) => `| ${cells.map(cell).join(' | ')} |`;
+  const rule = headers.map((_, i) => (align[i] === 'r' ? '---:' : '---'));
+  for (const row of rows) {
+    if (row.length !== headers.length) throw new Error(`A table row has ${row.length} cells for ${headers.length} columns: ${row.join(', ')}`);
+  }
+  return [line(headers), `| ${rule.join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/**
+ * The order in which variants run: every round runs each variant once, and the order rotates from
+ * round to round so that no variant always follows the same one (A B C, B C A, C A B...).
+ * @template T
+ * @param {T[]} variants
+ * @param {number} rounds
+ * @returns {{ round: number, variant: T }[]}
+ */
+function alternation(variants, rounds) {
+  const out = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < variants.length; i++) out.push({ round, variant: variants[(i + round) % variants.length] });
+  }
+  return out;
+}
+
+module.exports = {
+  median,
+  range,
+  summarize,
+  formatNumber,
+  formatSummary,
+  ratio,
+  formatRatio,
+  pairedRatios,
+  growth,
+  markdownTable,
+  alternation,
+};

@@ -1,0 +1,103 @@
+'use strict';
+// P2, what the request context costs: every variant of one leg (fixture × driver) as a fresh
+// instance on a database of its own seeded with the same users, one discarded warm-up run each, then
+// rounds in alternation (the order rotates every round), GET /users/:id with random ids, the same id
+// sequence for every variant of a round.
+const { createSchema } = require('../proof/generate.cjs');
+const { postgresDatabase, sqliteDatabase } = require('../proof/database.cjs');
+const { startInstance, stopInstance } = require('../proof/processes.cjs');
+const { closeConnections } = require('../proof/http.cjs');
+const { seedUsers } = require('./seed.cjs');
+const { pinServer, runLoad } = require('./load.cjs');
+const { alternation } = require('./stats.cjs');
+
+/**
+ * @typedef {object} Running
+ * @property {import('./variants.cjs').VariantName} name
+ * @property {import('../proof/processes.cjs').Instance} instance
+ * @property {number[]} ids
+ * @property {import('../proof/database.cjs').ProofDatabase} database
+ */
+
+/**
+ * A fresh database for the app, its schema, `users` seeded users and one instance pinned to the server CPU.
+ * @param {import('./variants.cjs').VariantName} name
+ * @param {import('../proof/generate.cjs').App} app
+ * @param {{ users: number, pin: ReturnType<import('./load.cjs').pinning>, nodeOptions?: string, label: string }} options
+ * @returns {Promise<Running>}
+ */
+async function startVariant(name, app, { users, pin, nodeOptions, label }) {
+  const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(app.dir, `bench-${label}`);
+  try {
+    await createSchema(app, database.env);
+    const ids = await seedUsers(app, database.env, users);
+    const env = { ...database.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+    const instance = await startInstance({ dir: app.dir, name, env });
+    pinServer(pin, /** @type {number} */ (instance.child.pid));
+    return { name, instance, ids, database };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
+
+async function stopVariant(running) {
+  await stopInstance(running.instance);
+  closeConnections();
+  await running.database.drop();
+}
+
+/**
+ * @typedef {object} Sample
+ * @property {number} round
+ * @property {number} rps
+ * @property {number} p50
+ * @property {number} p99
+ * @property {number} requests
+ */
+
+/**
+ * @param {{
+ *   fixture: string, driver: 'sqlite'|'postgresql',
+ *   apps: Map<import('./variants.cjs').VariantName, import('../proof/generate.cjs').App>,
+ *   rounds: number, duration: number, warmup: number, users: number, connections: number,
+ *   pin: ReturnType<import('./load.cjs').pinning>, log: (line: string) => void,
+ * }} options
+ * @returns {Promise<{ fixture: string, driver: string, rounds: number, duration: number, warmup: number, users: number, connections: number, samples: Record<string, Sample[]> }>}
+ */
+async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, connections, pin, log }) {
+  const names = [...apps.keys()];
+  /** @type {Running[]} */
+  const running = [];
+  /** @type {Record<string, Sample[]>} */
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  try {
+    // Two at a time (seeding and booting are CPU work; two cores).
+    const queue = [...names];
+    const starter = async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) {
+        running.push(await startVariant(name, /** @type {any} */ (apps.get(name)), { users, pin, label: 'p2' }));
+      }
+    };
+    await Promise.all([starter(), starter()]);
+    log(`  ${names.length} instances up (${users} users each); warm-up ${warmup} s each, discarded`);
+    for (const r of running) {
+      await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration: warmup, seed: 999 });
+    }
+    const byName = new Map(running.map((r) => [r.name, r]));
+    for (const { round, variant } of alternation(names, rounds)) {
+      const r = /** @type {Running} */ (byName.get(variant));
+      const result = await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration, seed: 1000 + round });
+      samples[variant].push({ round, rps: result.rps, p50: result.p50, p99: result.p99, requests: result.requests });
+      // One progress line per round, once its last variant has run.
+      if (variant === names[(round + names.length - 1) % names.length]) {
+        log(`  round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(samples[n][round]?.rps ?? NaN)}`).join(', ')} req/s`);
+      }
+    }
+  } finally {
+    await Promise.all(running.map((r) => stopVariant(r).catch(() => undefined)));
+  }
+  return { fixture, driver, rounds, duration, warmup, users, connections, samples };
+}
+
+module.exports = { runLeg, startVariant, stopVariant };

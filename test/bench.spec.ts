@@ -1,0 +1,222 @@
+import { join } from 'node:path';
+
+/**
+ * The benchmark's pure helpers (scripts/lib/bench: plain CommonJS run by `npm run bench`): statistics,
+ * ratios against goals, growth fits, markdown tables and the report. No timing is measured or
+ * asserted here: performance figures live in BENCHMARKS.md only.
+ */
+
+interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+interface Goal {
+  op: '<=' | '>=';
+  target: number;
+}
+interface Stats {
+  median(values: number[]): number;
+  range(values: number[]): { min: number; max: number };
+  summarize(values: number[]): Summary;
+  formatNumber(value: number, digits?: number): string;
+  formatSummary(summary: Summary, digits?: number): string;
+  ratio(numerator: number, denominator: number): number;
+  formatRatio(value: number, goal?: Goal): string;
+  pairedRatios(numerators: number[], denominators: number[]): number[];
+  growth(points: { size: number; value: number }[]): { exponent: number; marginal: { from: number; to: number; perUnit: number }[] };
+  markdownTable(headers: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string;
+  alternation<T>(variants: T[], rounds: number): { round: number; variant: T }[];
+}
+
+const BENCH = join(__dirname, '..', 'scripts', 'lib', 'bench');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stats = require(join(BENCH, 'stats.cjs')) as Stats;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { renderReport } = require(join(BENCH, 'report.cjs')) as { renderReport(results: unknown): string };
+
+describe('bench statistics', () => {
+  it('median: middle value, mean of the two middle ones, NaN when empty; non-numbers ignored', () => {
+    expect(stats.median([5, 1, 3])).toBe(3);
+    expect(stats.median([4, 1, 3, 2])).toBe(2.5);
+    expect(stats.median([])).toBeNaN();
+    expect(stats.median([7, NaN, Infinity, 1, 4])).toBe(4);
+  });
+
+  it('summarize gives the median, the min–max and the sample count', () => {
+    expect(stats.summarize([3, 9, 1, 5])).toEqual({ median: 4, min: 1, max: 9, n: 4 });
+    expect(stats.range([])).toEqual({ min: NaN, max: NaN });
+  });
+
+  it('formats numbers, summaries and ratios against their goals', () => {
+    expect(stats.formatNumber(12345.678, 1)).toBe('12,345.7');
+    expect(stats.formatNumber(NaN)).toBe('n/a');
+    expect(stats.formatSummary({ median: 1500, min: 1200, max: 1800.4, n: 6 })).toBe('1,500 (1,200–1,800)');
+    expect(stats.formatSummary({ median: 2, min: 2, max: 2, n: 1 }, 1)).toBe('2.0');
+    expect(stats.formatRatio(1.04, { op: '<=', target: 1.1 })).toBe('1.04 ✓ (goal ≤ 1.10)');
+    expect(stats.formatRatio(1.23, { op: '<=', target: 1.1 })).toBe('1.23 ✗ (goal ≤ 1.10)');
+    expect(stats.formatRatio(0.96, { op: '>=', target: 0.97 })).toBe('0.96 ✗ (goal ≥ 0.97)');
+    expect(stats.formatRatio(1.5)).toBe('1.50');
+    expect(stats.ratio(1, 0)).toBeNaN();
+    expect(stats.formatRatio(stats.ratio(3, NaN))).toBe('n/a');
+  });
+
+  it('pairs the rounds of two alternated series', () => {
+    expect(stats.pairedRatios([10, 20, 30], [5, 10])).toEqual([2, 2]);
+    expect(stats.pairedRatios([10, 20], [0, 10])).toEqual([2]);
+  });
+
+  it('tells linear growth from quadratic growth', () => {
+    const sizes = [50, 100, 200, 400];
+    const linear = stats.growth(sizes.map((size) => ({ size, value: 20 + 2 * size })));
+    expect(linear.exponent).toBeGreaterThan(0.8);
+    expect(linear.exponent).toBeLessThan(1.01);
+    expect(linear.marginal.map((m) => m.perUnit)).toEqual([2, 2, 2]);
+    const quadratic = stats.growth(sizes.map((size) => ({ size, value: size * size })));
+    expect(quadratic.exponent).toBeCloseTo(2, 6);
+    expect(quadratic.marginal.map((m) => m.perUnit)).toEqual([150, 300, 600]);
+    expect(stats.growth([{ size: 10, value: 1 }]).exponent).toBeNaN();
+  });
+
+  it('rotates the order of the variants from round to round', () => {
+    const order = stats.alternation(['a', 'b', 'c'], 3).map((s) => `${s.round}${s.variant}`);
+    expect(order).toEqual(['0a', '0b', '0c', '1b', '1c', '1a', '2c', '2a', '2b']);
+  });
+
+  it('renders a markdown table with alignment and escaped pipes, and rejects ragged rows', () => {
+    const table = stats.markdownTable(['name', 'value'], [['a|b', 1], ['c', '2']], ['l', 'r']);
+    expect(table.split('\n')).toEqual(['| name | value |', '| --- | ---: |', '| a\\|b | 1 |', '| c | 2 |']);
+    expect(() => stats.markdownTable(['one', 'two'], [['only']])).toThrow('1 cells for 2 columns');
+  });
+});
+
+describe('bench report', () => {
+  const MB = 2 ** 20;
+  const rounds = (rps: number[]) => rps.map((r, round) => ({ round, rps: r, p50: 10 + round, p99: 40 + round, requests: r * 2 }));
+  const results = {
+    meta: {
+      command: 'npm run bench',
+      date: '2026-11-29T12:00:00Z',
+      node: 'v22.0.0',
+      cpus: 2,
+      cpuModel: 'Test CPU',
+      os: 'linux',
+      pinning: 'server pinned to CPU 0, load generator to CPU 1 (taskset)',
+      loadBefore: '0.1 / 0.1 / 0.1',
+      quick: false,
+      seconds: 480,
+      commands: ['`npm run bench`'],
+    },
+    p1: {
+      pairs: [
+        {
+          label: 'repository vs service',
+          app: 'an app',
+          ours: { command: 'nest g -c mikro-request-context repository bench-users --dry-run', times: [1000, 1100, 1050, 1020, 990] },
+          theirs: { command: 'nest g service bench-users --dry-run', times: [1000, 1000, 1010, 1000, 990] },
+          ratio: 1.02,
+          pairRatios: [1, 1.1, 1.04, 1.02, 1],
+        },
+      ],
+      scale: {
+        repetitions: 3,
+        points: [
+          { modules: 50, init: { median: 100, min: 90, max: 110, n: 3 }, repository: { median: 50, min: 45, max: 60, n: 3 } },
+          { modules: 100, init: { median: 200, min: 190, max: 210, n: 3 }, repository: { median: 100, min: 95, max: 105, n: 3 } },
+        ],
+        init: { exponent: 1, marginal: [{ from: 50, to: 100, perUnit: 2 }] },
+        repository: { exponent: 1, marginal: [{ from: 50, to: 100, perUnit: 1 }] },
+      },
+    },
+    p2: {
+      legs: [
+        {
+          fixture: 'nest12',
+          driver: 'sqlite',
+          rounds: 2,
+          duration: 2,
+          warmup: 1,
+          users: 1000,
+          connections: 10,
+          samples: { a: rounds([2600, 2600]), a_r: rounds([1000, 1000]), b: rounds([995, 985]), c: rounds([970, 990]), d: rounds([950, 960]), e: rounds([600, 700]) },
+        },
+      ],
+      notes: ['PostgreSQL not measured: not reachable.'],
+    },
+    p3: {
+      rows: 20000,
+      warmupRows: 500,
+      results: {
+        a: { before: { heapUsed: 30 * MB, rss: 150 * MB, globalEntities: 500 }, after: { heapUsed: 63 * MB, rss: 200 * MB, globalEntities: 20500 }, requests: 20000, seconds: 10 },
+        b: { before: { heapUsed: 30 * MB, rss: 150 * MB, globalEntities: 0 }, after: { heapUsed: 31 * MB, rss: 160 * MB, globalEntities: 0 }, requests: 20000, seconds: 10 },
+      },
+    },
+  };
+
+  it('renders every phase with its noise, ratios against the goals and the memory verdicts', () => {
+    const report = renderReport(results);
+    expect(report).toContain('Node v22.0.0, 2 CPUs (Test CPU)');
+    const tables = tablesOf(report);
+    const cli = tables.find((t) => t.headers[0] === 'command');
+    expect(cli?.rows[0]).toEqual(['`nest g -c mikro-request-context repository bench-users --dry-run`', 'an app', '5', '1,020 (990–1,100)']);
+    expect(cli?.rows[2][3]).toBe('**1.02 ✓ (goal ≤ 1.10)**, per pair 1.00–1.10');
+
+    const scale = tables.find((t) => t.headers[0] === 'feature modules');
+    expect(scale?.rows).toEqual([
+      ['50', '100 (90–110)', '2.00', '50 (45–60)', '1.00'],
+      ['100', '200 (190–210)', '2.00', '100 (95–105)', '1.00'],
+    ]);
+
+    const variants = tables.find((t) => t.headers[1] === 'req/s');
+    expect(variants?.rows.map((r) => r[0])).toEqual([
+      'a — STALE baseline (stale reads; not a target)',
+      'a_r — floor',
+      'b — init --style main',
+      'c — init --style middleware',
+      'd — @mikro-orm/nestjs middleware',
+      'e — Scope.REQUEST',
+    ]);
+    expect(variants?.rows[2].slice(1)).toEqual(['990 (985–995)', '10.5 (10.0–11.0)', '40.5 (40.0–41.0)']);
+
+    const ratios = tables.find((t) => t.headers[0] === 'ratio');
+    const byName = new Map(ratios?.rows.map((r) => [r[0].split(' ')[0], r[1]]));
+    expect(byName.get('b/a_r')).toBe('0.99 ✓ (goal ≥ 0.97)');
+    expect(byName.get('b/d')).toBe('1.04 ✓ (goal ≥ 1.00)');
+    expect(byName.get('b/e')).toBe('1.52 ✓ (goal ≥ 1.20)');
+    expect(byName.get('c/a_r')).toBe('0.98');
+    expect(byName.get('a/a_r')).toBe('2.60');
+
+    const memory = tables.find((t) => t.headers[0] === 'variant' && t.headers.includes('KB per kept entity'));
+    expect(memory?.rows[0]).toEqual(['a — STALE baseline (not a target)', '30.0', '63.0', '33.0', '150', '200', '50', '500 → 20,500', '1.69']);
+    expect(memory?.rows[1][3]).toBe('1.0 ✓ (goal ≤ 5 MB)');
+    expect(report).toContain('a keeps every one of the 20,000 entities');
+    expect(report).toContain('- PostgreSQL not measured: not reachable.');
+  });
+
+  it('says which phases were not measured, and marks a quick run', () => {
+    const report = renderReport({ meta: { ...results.meta, quick: true }, p1: { skipped: 'not selected (--only)' }, p2: { skipped: 'x' }, p3: results.p3 });
+    expect(report).toContain('## P1 generation latency\n\nNot measured: not selected (--only).');
+    expect(report).toContain('**Quick run**');
+    expect(tablesOf(report)).toHaveLength(1);
+  });
+});
+
+/** The tables of a markdown text: header cells and body rows (escaped pipes kept as text). */
+function tablesOf(markdown: string): { headers: string[]; rows: string[][] }[] {
+  const split = (line: string) =>
+    line
+      .slice(2, -2)
+      .split(/(?<!\\) \| /)
+      .map((c) => c.replace(/\\\|/g, '|'));
+  const tables: { headers: string[]; rows: string[][] }[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith('| ') && lines[i + 1]?.startsWith('| ---')) {
+      const table = { headers: split(lines[i]), rows: [] as string[][] };
+      for (i += 2; i < lines.length && lines[i].startsWith('| '); i++) table.rows.push(split(lines[i]));
+      tables.push(table);
+    }
+  }
+  return tables;
+}
