@@ -45,7 +45,7 @@ describe('entity user --fields ... in a Nest 12 app (MikroORM 7)', () => {
 
   it('registers the entity in the config and reports what it generated', () => {
     expect(configEntities(source(tree, '/src/mikro-orm.config.ts'))).toEqual(['User']);
-    expect(logs).toContain(`info Entity User (src/users/user.entity.ts): id (int), ${FIELDS}, createdAt, updatedAt.`);
+    expect(logs).toContain(`info Entity User (src/users/user.entity.ts): id (int), ${FIELDS.split(',').join(', ')}, createdAt, updatedAt.`);
     expect(tree.files.filter((f) => !app.exists(f))).toEqual(['/src/users/user.entity.ts']);
   });
 

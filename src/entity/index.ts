@@ -378,7 +378,7 @@ export function reportEntity(plan: EntityPlan, context: SchematicContext): Rule 
       log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (set them with the matching --option, or answer the prompts in a terminal).`);
     }
     if (plan.create) {
-      log.info(`Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.length ? `, ${formatFields(plan.fields)}` : ''}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`);
+      log.info(`Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.map((f) => `, ${formatFields([f])}`).join('')}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`);
     }
     for (const note of plan.notes) log.info(note);
   };
