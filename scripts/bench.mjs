@@ -5,7 +5,7 @@
 //
 //   npm run bench                     the full run (writes BENCHMARKS.md)
 //   npm run bench -- --quick          a short development run (writes .tmp/BENCHMARKS.quick.md)
-//   options: --only=p1,p2,p3  --no-postgres  --out=<file>  --rounds=N  --duration=<s>  --runs=N
+//   options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --out=<file>  --rounds=N  --duration=<s>  --runs=N
 import { createRequire } from 'node:module';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
@@ -26,7 +26,7 @@ const { renderReport } = require('./lib/bench/report.cjs');
 /** Everything the run does, bounded: counts, sizes and seconds. */
 const PLANS = {
   full: {
-    p1: { runs: 5, sizes: [50, 100, 200, 400], repetitions: 3 },
+    p1: { runs: 5, sizes: [50, 100, 200, 400], repetitions: 5 },
     p2: { rounds: 6, duration: 2, warmup: 1, users: 1000, connections: 10 },
     p2pg: { rounds: 6, duration: 1.5, warmup: 1, variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 20000, warmupRows: 500, connections: 10, capSeconds: 150 },
@@ -47,20 +47,22 @@ const PLANS = {
 const BUDGET_SECONDS = 560;
 
 function parseArgs(argv) {
-  const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), postgres: true, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
+  const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), legs: undefined, postgres: true, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (key === 'quick') options.quick = true;
     else if (key === 'no-postgres') options.postgres = false;
     else if (key === 'only' && value) options.only = new Set(value.split(','));
     else if (key === 'out' && value) options.out = value;
+    else if (key === 'legs' && value) options.legs = value.split(',');
     else if (['rounds', 'duration', 'runs'].includes(key) && Number(value) > 0) options[key] = Number(value);
     else if (key === 'help' || key === 'h') {
-      console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--no-postgres] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
+      console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
       process.exit(0);
     } else throw new Error(`Unknown option ${arg} (try --help).`);
   }
   for (const phase of options.only) if (!['p1', 'p2', 'p3'].includes(phase)) throw new Error(`--only takes p1, p2, p3, not ${phase}.`);
+  for (const leg of options.legs ?? []) if (!['nest12', 'fastify'].includes(leg)) throw new Error(`--legs takes nest12 (Express) and fastify, not ${leg}.`);
   return options;
 }
 
@@ -75,6 +77,7 @@ async function main() {
   if (options.rounds) plan.p2.rounds = plan.p2pg.rounds = options.rounds;
   if (options.duration) plan.p2.duration = plan.p2pg.duration = options.duration;
   if (options.runs) plan.p1.runs = options.runs;
+  if (options.legs) plan.legs = options.legs;
   installSignalHandlers(log);
   const pin = pinning();
   const argv = process.argv.slice(2);
