@@ -134,6 +134,15 @@ describe('resource options', () => {
     expect(logs.some((l) => l.includes('not validated'))).toBe(false);
   });
 
+  it('a Fastify app: the e2e spec creates the app on the FastifyAdapter and waits until Fastify is ready', async () => {
+    const { tree } = await run('resource', { name: 'users' }, await initApp('fastify'));
+    const file = source(tree, '/test/users.e2e-spec.ts');
+    expect(imports(file).get('@nestjs/platform-fastify')).toEqual(['FastifyAdapter', 'NestFastifyApplication']);
+    expect(imports(file).has('@nestjs/common')).toBe(false);
+    expect(file.text).toContain('app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());');
+    expect(file.text).toContain('await app.getHttpAdapter().getInstance().ready();');
+  });
+
   it('--pk uuid: ParseUUIDPipe and string ids', async () => {
     const { tree } = await run('resource', { name: 'users', pk: 'uuid' }, await initApp('nest12'));
     const routes = methods(classOf(source(tree, '/src/users/users.controller.ts'), 'UsersController'));

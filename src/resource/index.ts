@@ -73,6 +73,7 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
     controllerImports: [...new Set(commonNames)].sort().join(', '),
     pkParam: (name: string) => (pkPipe ? `@Param('${name}', ${pkPipe})` : `@Param('${name}')`),
     validated,
+    fastify: feature.profile.platform === 'fastify',
     requiredField: model.data.some((p) => !p.optional),
     dto,
     e2e: {
