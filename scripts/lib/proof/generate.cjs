@@ -330,34 +330,53 @@ function compiledConfig(dir) {
 }
 
 /**
- * Creates the schema in the given database through the app's own compiled config and MikroORM (as
- * `npx mikro-orm schema:create --run` does), in a process started in the app's folder so that the
- * app's MikroORM (6 or 7) is the one that runs.
+ * Runs a piece of ES module code with the app's own compiled config and MikroORM (6 or 7), in a
+ * process started in the app's folder: `body` sees `orm` (initialised, closed after it) and may
+ * write to stdout, which the promise resolves with.
  * @param {App} app
  * @param {Record<string, string>} env  the database's MIKRO_ORM_* variables
+ * @param {string} body
+ * @param {{ what: string, timeoutMs?: number }} options  what: for the error message ("Creating the schema")
+ * @returns {Promise<string>}
  */
-function createSchema(app, env) {
+function runWithAppOrm(app, env, body, { what, timeoutMs = 0 }) {
   const config = relative(app.dir, compiledConfig(app.dir)).split('\\').join('/');
   const script = `
     const { MikroORM } = await import('@mikro-orm/core');
     const mod = await import('./${config}');
     const config = mod.default?.default ?? mod.default;
     const orm = await MikroORM.init({ ...config, debug: false });
-    const generator = orm.schema;
-    await (typeof generator.create === 'function' ? generator.create() : generator.createSchema());
+    ${body}
     await orm.close(true);
   `;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
-      { cwd: app.dir, env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
+      { cwd: app.dir, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: timeoutMs },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`Creating the schema failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
-        else resolve(undefined);
+        if (error) reject(new Error(`${what} failed for the ${app.kind} app in ${app.dir}:\n${stdout.slice(0, 4096)}${stderr}`));
+        else resolve(stdout);
       },
     );
   });
+}
+
+/**
+ * Creates the schema in the given database through the app's own compiled config and MikroORM (as
+ * `npx mikro-orm schema:create --run` does), in a process started in the app's folder so that the
+ * app's MikroORM (6 or 7) is the one that runs.
+ * @param {App} app
+ * @param {Record<string, string>} env  the database's MIKRO_ORM_* variables
+ */
+async function createSchema(app, env) {
+  await runWithAppOrm(
+    app,
+    env,
+    `const generator = orm.schema;
+    await (typeof generator.create === 'function' ? generator.create() : generator.createSchema());`,
+    { what: 'Creating the schema' },
+  );
 }
 
 module.exports = {
@@ -374,5 +393,5 @@ module.exports = {
   editFile,
   sourcePaths,
   removeMainRegistration,
-  compiledConfig,
+  runWithAppOrm,
 };
