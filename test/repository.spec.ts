@@ -65,7 +65,9 @@ describe('repository users in a default Nest 12 app after init', () => {
       '@InjectRepository(User) private readonly usersRepository: EntityRepository<User>',
       'private readonly em: EntityManager',
     ]);
-    expect(imports(file).get('@mikro-orm/sqlite')).toEqual(['EntityManager', 'EntityRepository']);
+    expect(imports(file).get('@mikro-orm/sqlite')).toEqual(['EntityRepository']);
+    // The core EntityManager: @mikro-orm/nestjs provides it whatever the driver (the specs swap in SQLite).
+    expect(imports(file).get('@mikro-orm/core')).toEqual(['EntityManager']);
     expect(imports(file).get('@mikro-orm/nestjs')).toEqual(['InjectRepository']);
     expect([...methods(adapter).keys()]).toEqual(['findById', 'findAll', 'create', 'update', 'remove']);
     expect(text).not.toMatch(/fork\(|allowGlobalContext|persistAndFlush/);
@@ -254,7 +256,7 @@ describe('repository in other apps', () => {
 
   it('an app on PostgreSQL: EntityRepository from @mikro-orm/postgresql, specs on SQLite with @mikro-orm/sqlite as a dev dependency', async () => {
     const { tree, logs } = await run('repository', { name: 'users' }, await initApp('nest12', { driver: 'postgresql' }));
-    expect(imports(source(tree, '/src/users/users.repository.mikro-orm.ts')).get('@mikro-orm/postgresql')).toEqual(['EntityManager', 'EntityRepository']);
+    expect(imports(source(tree, '/src/users/users.repository.mikro-orm.ts')).get('@mikro-orm/postgresql')).toEqual(['EntityRepository']);
     expect(tree.readContent('/src/users/users.repository.mikro-orm.spec.ts')).toContain("driver: SqliteDriver, dbName: ':memory:'");
     expect(JSON.parse(tree.readContent('/package.json')).devDependencies['@mikro-orm/sqlite']).toBe('7.2.1');
     expect(logs.some((l) => l.includes('@mikro-orm/sqlite was added to devDependencies'))).toBe(true);
