@@ -189,6 +189,39 @@ describe('repository options', () => {
     expect(metadata.get('exports')).toEqual(['UsersRepository']);
   });
 
+  it('uses an entity the app already has, wherever it is, and registers it if the config lacks it', async () => {
+    const input = copyTree(app);
+    input.create(
+      '/src/entities/account.entity.ts',
+      [
+        "import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';",
+        '',
+        '@Entity()',
+        'export class Account {',
+        '  @PrimaryKey()',
+        '  id!: number;',
+        '',
+        "  @Property({ type: 'string', unique: true })",
+        '  email!: string;',
+        '',
+        '  @Property({ nullable: true })',
+        '  nickname?: string;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const { tree, logs } = await run('repository', { name: 'accounts', fields: 'ignored:string' }, input);
+    expect(tree.exists('/src/accounts/account.entity.ts')).toBe(false);
+    expect(tree.readContent('/src/entities/account.entity.ts')).toBe(input.readContent('/src/entities/account.entity.ts'));
+    const port = source(tree, '/src/accounts/accounts.repository.ts');
+    expect(imports(port).get('../entities/account.entity.js')).toEqual(['Account']);
+    const data = port.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'CreateAccountData')!;
+    expect(data.members.map((m) => m.getText(port))).toEqual(['email: string;', 'nickname?: string | null;']);
+    expect(configEntities(source(tree, '/src/mikro-orm.config.ts'))).toEqual(['Account']);
+    expect(logs).toContain('info Using the existing entity Account (src/entities/account.entity.ts).');
+    expect(logs.some((l) => l.includes('--fields was not used'))).toBe(true);
+  });
+
   it('--pattern custom: the entity names its repository, forFeature provides it, nothing in providers', async () => {
     const { tree } = await run('repository', { name: 'users', pattern: 'custom' }, copyTree(app));
     const entity = source(tree, '/src/users/user.entity.ts');

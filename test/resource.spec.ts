@@ -300,19 +300,24 @@ describe('generated apps type-check and their generated specs pass', () => {
     }
   });
 
-  it('Nest 11 (CommonJS) + MikroORM 6, no class-validator: tsc --noEmit, then jest runs the unit and e2e specs', async () => {
-    const tree = await generate('nest11', 6, []);
+  it('Nest 11 (CommonJS) + MikroORM 6, no class-validator, a defineEntity schema as entity: tsc --noEmit, then jest runs the unit and e2e specs', async () => {
+    const tree = await generate('nest11', 6, [['resource', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User' }]]);
     const dir = tempDir('i4-resource-nest11', 6);
     try {
       writeTree(tree, dir);
       await typecheck(dir, 'tsconfig.json');
       const jest = join(ROOT, 'node_modules/jest/bin/jest.js');
       const unit = await node(dir, [jest, '--ci']);
-      const e2e = await node(dir, [jest, '--ci', '--config', './test/jest-e2e.json', 'test/users', 'test/posts', 'test/admin', 'test/tags']);
-      for (const file of ['users/users.repository.mikro-orm.spec.ts', 'posts/posts.repository.mikro-orm.spec.ts', 'admin/user-profiles/user-profiles.repository.mikro-orm.spec.ts', 'tags/tag.repository.spec.ts']) {
-        expect(unit).toContain(`PASS src/${file}`);
-      }
-      for (const file of ['users', 'posts', 'admin-user-profiles', 'tags']) expect(e2e).toContain(`PASS test/${file}.e2e-spec.ts`);
+      const e2e = await node(dir, [jest, '--ci', '--config', './test/jest-e2e.json', 'test/users', 'test/posts', 'test/admin', 'test/tags', 'test/books']);
+      const unitSpecs = [
+        'users/users.repository.mikro-orm.spec.ts',
+        'posts/posts.repository.mikro-orm.spec.ts',
+        'admin/user-profiles/user-profiles.repository.mikro-orm.spec.ts',
+        'tags/tag.repository.spec.ts',
+        'books/books.repository.mikro-orm.spec.ts',
+      ];
+      for (const file of unitSpecs) expect(unit).toContain(`PASS src/${file}`);
+      for (const file of ['users', 'posts', 'admin-user-profiles', 'tags', 'books']) expect(e2e).toContain(`PASS test/${file}.e2e-spec.ts`);
       expect(unit + e2e).not.toContain('FAIL');
     } finally {
       removeDir(dir);
