@@ -26,7 +26,7 @@ const { renderReport } = require('./lib/bench/report.cjs');
 /** Everything the run does, bounded: counts, sizes and seconds. */
 const PLANS = {
   full: {
-    p1: { runs: 5, sizes: [50, 100, 200, 400], repetitions: 5 },
+    p1: { runs: 5, sizes: [50, 100, 200, 400, 800], repetitions: 5 },
     p2: { rounds: 6, duration: 2, warmup: 1, users: 1000, connections: 10 },
     p2pg: { rounds: 6, duration: 1.5, warmup: 1, variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 20000, warmupRows: 500, connections: 10, capSeconds: 150 },

@@ -4,8 +4,8 @@
 // node_modules), ours against @nestjs/schematics' `service`, interleaved A B A B. (2) The in-process
 // time of `init` and `repository` on apps with many feature modules, to show how it grows.
 const { execFile } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } = require('node:fs');
-const { join, relative } = require('node:path');
+const { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } = require('node:fs');
+const { dirname, join, relative } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { ROOT, runSchematic } = require('../proof/generate.cjs');
 const { trackFolder } = require('../proof/processes.cjs');
@@ -208,12 +208,16 @@ function hasSchematic(name) {
   return Object.hasOwn(JSON.parse(readFileSync(COLLECTION, 'utf8')).schematics ?? {}, name);
 }
 
-function treeOf(files) {
-  const { HostTree } = require('@angular-devkit/schematics');
-  const { UnitTestTree } = require('@angular-devkit/schematics/testing');
-  const host = new HostTree();
-  for (const [path, content] of files) host.create(path, content);
-  return new UnitTestTree(host);
+/** Writes the files of an app into a new folder under .tmp/. */
+function writeApp(files, prefix) {
+  const base = join(ROOT, '.tmp');
+  mkdirSync(base, { recursive: true });
+  const dir = trackFolder(mkdtempSync(join(base, `${prefix}-`)));
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
 }
 
 /**
@@ -224,51 +228,65 @@ function treeOf(files) {
  */
 
 /**
- * In-process time of `init` and of `repository bench-users` (on the app after init) through the
- * devkit's SchematicTestRunner, on apps of each size; sizes are interleaved within each repetition.
- * Building the trees is not timed.
+ * In-process time of `init --dry-run` and of `repository bench-users --dry-run` (on the app after
+ * init) through the devkit's NodeWorkflow on a real folder, the host `nest g` uses, on apps of each
+ * size; sizes are interleaved within each repetition. Writing the apps (and the real init that the
+ * repository runs after) is not timed. (The devkit's in-memory host of SchematicTestRunner lists a
+ * directory by scanning every path it holds, which is quadratic on its own; a real folder is not.)
  * @param {{ sizes: number[], repetitions: number, log: (line: string) => void }} options
  */
 async function scaleLatency({ sizes, repetitions, log }) {
-  const { SchematicTestRunner } = require('@angular-devkit/schematics/testing');
-  const runner = new SchematicTestRunner('mikro-request-context', COLLECTION);
   const withRepository = hasSchematic('repository');
   if (!withRepository) log('  (the collection has no repository schematic yet: init only)');
-  const apps = new Map(sizes.map((size) => [size, largeApp(size)]));
+  /** @type {Map<number, { fresh: string, initialized: string }>} */
+  const apps = new Map();
+  for (const size of sizes) {
+    const files = largeApp(size);
+    const fresh = writeApp(files, `bench-scale-${size}`);
+    const initialized = writeApp(files, `bench-scale-${size}-init`);
+    await runSchematic(initialized, 'init', { skipInstall: true });
+    apps.set(size, { fresh, initialized });
+  }
+  const fingerprints = [...apps.values()].flatMap(({ fresh, initialized }) => [fresh, initialized]).map((dir) => [dir, fingerprint(dir)]);
   /** @type {Map<number, ScalePoint>} */
   const points = new Map(sizes.map((size) => [size, { modules: size, init: [], repository: [] }]));
 
+  const timed = async (dir, schematic, options, expected) => {
+    const out = [];
+    const started = performance.now();
+    await runSchematic(dir, schematic, options, out, { dryRun: true });
+    const elapsed = performance.now() - started;
+    const missing = expected.filter((line) => !out.includes(line));
+    if (missing.length > 0) throw new Error(`${schematic} --dry-run in ${dir} did not report ${missing.join(', ')}:\n${out.join('\n')}`);
+    return elapsed;
+  };
   const once = async (size) => {
-    const fresh = treeOf(apps.get(size));
-    let started = performance.now();
-    const initialized = await runner.runSchematic('init', { skipInstall: true }, fresh);
-    const init = performance.now() - started;
-    if (!initialized.exists('src/mikro-orm.config.ts')) throw new Error(`init did not create src/mikro-orm.config.ts in the ${size}-module app.`);
-    // The repository runs on a copy of the app after init, so that its own reading is what is timed.
-    const copy = treeOf(new Map(initialized.files.map((f) => [f.replace(/^\//, ''), initialized.readContent(f)])));
+    const { fresh, initialized } = /** @type {{ fresh: string, initialized: string }} */ (apps.get(size));
+    const init = await timed(fresh, 'init', { skipInstall: true }, ['CREATE src/mikro-orm.config.ts', 'UPDATE src/app.module.ts']);
     if (!withRepository) return { init, repository: NaN };
-    started = performance.now();
-    const after = await runner.runSchematic('repository', { name: 'bench-users' }, copy);
-    const repository = performance.now() - started;
-    if (!after.exists('src/bench-users/bench-users.repository.mikro-orm.ts')) {
-      throw new Error(`repository did not create its adapter in the ${size}-module app.`);
-    }
-    if (!after.readContent('src/app.module.ts').includes('BenchUsersModule')) throw new Error(`repository did not import BenchUsersModule into AppModule (${size} modules).`);
+    const repository = await timed(initialized, 'repository', { name: 'bench-users' }, [
+      'CREATE src/bench-users/bench-users.repository.mikro-orm.ts',
+      'UPDATE src/app.module.ts',
+    ]);
     return { init, repository };
   };
 
-  // Warm-up (module loading, JIT), discarded.
-  await once(sizes[0]);
+  // Warm-up (module loading, JIT, file cache), discarded.
+  for (const size of sizes) await once(size);
   for (let r = 0; r < repetitions; r++) {
     const order = r % 2 === 0 ? sizes : [...sizes].reverse();
     for (const size of order) {
       const { init, repository } = await once(size);
-      points.get(size).init.push(init);
-      points.get(size).repository.push(repository);
+      points.get(size)?.init.push(init);
+      points.get(size)?.repository.push(repository);
     }
-    log(`  large apps, repetition ${r + 1}/${repetitions}: ${sizes.map((s) => `${s} modules init ${points.get(s).init[r].toFixed(0)} ms, repository ${points.get(s).repository[r].toFixed(0)} ms`).join('; ')}`);
+    log(
+      `  large apps, repetition ${r + 1}/${repetitions}: ` +
+        sizes.map((s) => `${s} modules init ${points.get(s)?.init[r].toFixed(0)} ms, repository ${points.get(s)?.repository[r].toFixed(0)} ms`).join('; '),
+    );
   }
-  const list = sizes.map((s) => points.get(s));
+  for (const [dir, before] of fingerprints) if (fingerprint(dir) !== before) throw new Error(`A --dry-run changed files in ${dir}.`);
+  const list = sizes.map((s) => /** @type {ScalePoint} */ (points.get(s)));
   return {
     points: list.map((p) => ({ modules: p.modules, init: summarize(p.init), repository: summarize(p.repository) })),
     init: growth(list.map((p) => ({ size: p.modules, value: median(p.init) }))),

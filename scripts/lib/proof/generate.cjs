@@ -97,13 +97,14 @@ async function runFeatureSchematics(dir, log) {
 /**
  * Runs one schematic of this package on a folder with the devkit's NodeWorkflow (real file system,
  * schema defaults and validation, no prompts), as `schematics mikro-request-context:<name>` would.
+ * With `dryRun` (the benchmark's timings) nothing is written; the log still lists CREATE/UPDATE.
  */
-async function runSchematic(dir, schematic, options, log = []) {
+async function runSchematic(dir, schematic, options, log = [], { dryRun = false } = {}) {
   const { NodeWorkflow } = require('@angular-devkit/schematics/tools');
   const { logging } = require('@angular-devkit/core');
   const workflow = new NodeWorkflow(dir, {
     force: false,
-    dryRun: false,
+    dryRun,
     resolvePaths: [dir, ROOT],
     schemaValidation: true,
     packageManager: 'npm',
