@@ -91,7 +91,7 @@ export interface IsolationReport {
 export interface ProofHarness {
   ROOT: string;
   buildVariant(spec: AppSpec): Promise<{ spec: AppSpec; generated: App; control: App }>;
-  startBuild(app: App, options?: { count?: number }): Promise<RunningBuild>;
+  startBuild(app: App, options?: { count?: number; sqliteDir?: string }): Promise<RunningBuild>;
   runScenario(run: { a: Instance; b: Instance; database: ProofDatabase }): Promise<{ steps: StepResult[]; stale: boolean; fresh: boolean }>;
   runLoad(options: { instances: Instance[]; users?: number; operations?: number; concurrency?: number; seed?: number }): Promise<LoadReport>;
   checkHistory(history: Operation[], options?: { initial?: Map<number, number> }): HistoryCheck;
@@ -100,6 +100,7 @@ export interface ProofHarness {
   describeIsolation(report: IsolationReport): string;
   variantName(spec: AppSpec): string;
   postgresReachable(): Promise<{ ok: boolean; reason: string }>;
+  ramFolder(): string | undefined;
   cleanup(): Promise<void>;
   killAllSync(): void;
   CONTROL_NOTE: string;
@@ -148,7 +149,9 @@ export function describeVariant(spec: AppSpec): void {
       describe(label, () => {
         let run: RunningBuild | undefined;
         beforeAll(async () => {
-          run = await proof.startBuild(built![kind], { count: INSTANCES });
+          if (!built) throw new Error(`${name} did not build: see the first error of this block.`);
+          // SQLite files in RAM where the OS has it: every PATCH commits, and fsyncs on a shared disk would set the pace.
+          run = await proof.startBuild(built![kind], { count: INSTANCES, sqliteDir: spec.driver === 'sqlite' ? proof.ramFolder() : undefined });
         }, 180_000);
         afterAll(() => run?.stop(), 60_000);
 

@@ -2,8 +2,9 @@
 // The databases the proof runs on, read directly (not through the app) to state what the row
 // really holds: a SQLite file through better-sqlite3, or a PostgreSQL database of its own through
 // pg (both installed with the MikroORM drivers), created for one run and dropped after it.
+const { accessSync, constants, mkdtempSync, statSync } = require('node:fs');
 const { join } = require('node:path');
-const { onCleanup } = require('./processes.cjs');
+const { onCleanup, trackFolder } = require('./processes.cjs');
 
 const PG = {
   host: process.env.PROOF_PG_HOST ?? '127.0.0.1',
@@ -51,6 +52,21 @@ function sqliteDatabase(dir, name = 'proof') {
       /* the file goes with its folder */
     },
   };
+}
+
+/**
+ * A folder in RAM (/dev/shm on Linux) for SQLite files, removed by cleanup(); undefined where there
+ * is none. Each PATCH commits, and on a shared disk the fsync of every commit, not the app, sets the
+ * pace: the proof is about what the instances serve, not about durability.
+ */
+function ramFolder() {
+  try {
+    if (!statSync('/dev/shm').isDirectory()) return undefined;
+    accessSync('/dev/shm', constants.W_OK);
+    return trackFolder(mkdtempSync(join('/dev/shm', 'mikro-request-context-proof-')));
+  } catch {
+    return undefined;
+  }
 }
 
 function pgClient(database) {
@@ -119,4 +135,4 @@ async function adminQuery(sql) {
   }
 }
 
-module.exports = { sqliteDatabase, postgresDatabase, postgresReachable, USER_TABLE };
+module.exports = { sqliteDatabase, postgresDatabase, postgresReachable, ramFolder, USER_TABLE };

@@ -43,11 +43,11 @@ async function buildVariant(spec, { log = () => undefined, features } = {}) {
 /**
  * A fresh database with the app's schema, and `count` instances of the app on it (A, B, C...).
  * @param {import('./generate.cjs').App} app
- * @param {{ count?: number }} [options]
+ * @param {{ count?: number, sqliteDir?: string }} [options]  sqliteDir: where the SQLite file goes (default: the app's folder)
  * @returns {Promise<RunningBuild>}
  */
-async function startBuild(app, { count = 2 } = {}) {
-  const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(app.dir, app.kind);
+async function startBuild(app, { count = 2, sqliteDir = app.dir } = {}) {
+  const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(sqliteDir, app.kind);
   /** @type {import('./processes.cjs').Instance[]} */
   const instances = [];
   const stop = async () => {
