@@ -104,7 +104,7 @@ async function main() {
     for (const p of pairs) log(`  ${p.label}: ratio ${p.ratio.toFixed(2)} (goal ≤ 1.10)`);
     phase(`P1 generation latency: init and repository in-process on ${plan.p1.sizes.join(', ')} feature modules`);
     const scale = await scaleLatency({ sizes: plan.p1.sizes, repetitions: plan.p1.repetitions, log });
-    log(`  growth exponent: init ${scale.init.exponent.toFixed(2)}, repository ${scale.repository.exponent.toFixed(2)} (1 is linear)`);
+    log(`  growth exponent between the two largest apps: init ${scale.init.exponent.toFixed(2)}, repository ${scale.repository.exponent.toFixed(2)} (1 is linear, 2 quadratic)`);
     results.p1 = { pairs, scale: { ...scale, repetitions: plan.p1.repetitions } };
     meta.commands.push(...pairs.flatMap((p) => [`\`${p.ours.command}\` and \`${p.theirs.command}\` in the ${p.app}`]));
   }

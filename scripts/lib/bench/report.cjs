@@ -98,7 +98,8 @@ function renderGeneration(p1) {
     out.push('');
     for (const [name, g] of [['init', scale.init], ['repository', scale.repository]]) {
       const marginal = g.marginal.map((m) => `${m.from}→${m.to}: ${formatNumber(m.perUnit, 2)} ms`).join(', ');
-      out.push(`- ${name}: time ∝ modules^${formatNumber(g.exponent, 2)} over the sizes (1 is linear, 2 quadratic); marginal cost per added module ${marginal}.`);
+      const [low, high] = scale.points.slice(-2).map((p) => p.modules);
+      out.push(`- ${name}: time ∝ modules^${formatNumber(g.exponent, 2)} from ${low} to ${high} modules (1 is linear, 2 quadratic); marginal cost per added module ${marginal}.`);
     }
     out.push('');
   }

@@ -74,9 +74,9 @@ function pairedRatios(numerators, denominators) {
 }
 
 /**
- * How a cost grows with the size of the input: the exponent k of time ∝ size^k fitted through the
- * smallest and largest sizes (1: linear, 2: quadratic), and the marginal cost per unit between
- * consecutive sizes (constant when linear, growing when quadratic).
+ * How a cost grows with the size of the input: the exponent k of time ∝ size^k between the two
+ * largest sizes, where a fixed cost weighs least (1: linear, 2: quadratic), and the marginal cost per
+ * unit between consecutive sizes (constant when linear, doubling with the size when quadratic).
  * @param {{ size: number, value: number }[]} points
  */
 function growth(points) {
@@ -87,7 +87,7 @@ function growth(points) {
   }
   let exponent = NaN;
   if (sorted.length >= 2) {
-    const first = sorted[0];
+    const first = sorted[sorted.length - 2];
     const last = sorted[sorted.length - 1];
     if (first.value > 0 && last.value > 0 && last.size !== first.size) {
       exponent = Math.log(last.value / first.value) / Math.log(last.size / first.size);
