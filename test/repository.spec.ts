@@ -280,6 +280,15 @@ describe('repository in other apps', () => {
     expect(spec).toContain('await orm.schema.clearDatabase();');
   });
 
+  it('an app with tabs, CRLF, double quotes and no semicolons keeps its style in the files it edits', async () => {
+    const before = await initApp('tabs-crlf');
+    const { tree } = await run('repository', { name: 'users' }, copyTree(before));
+    const module = tree.readContent('/src/app.module.ts');
+    expect(module).toContain('import { UsersModule } from "./users/users.module.js"\r\n');
+    expect(module).toContain('\timports: [DatabaseModule, UsersModule],\r\n');
+    expect(module.replace(/\r\n/g, '')).not.toContain('\n');
+  });
+
   it('a monorepo project (--project api): files, config and module of that app', async () => {
     const { tree } = await run('repository', { name: 'users', project: 'api' }, await initApp('monorepo', { project: 'api' }));
     expect(tree.exists('/apps/api/src/users/users.repository.mikro-orm.ts')).toBe(true);
