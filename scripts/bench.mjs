@@ -158,6 +158,7 @@ async function main() {
   }
 
   meta.seconds = elapsed();
+  meta.loadAfter = loadavg().map((l) => l.toFixed(1)).join(' / ');
   meta.commands.unshift(
     `\`${meta.command}\` (\`npm run build && node scripts/bench.mjs\`)`,
   );

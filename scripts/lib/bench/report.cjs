@@ -38,7 +38,7 @@ function renderReport(results) {
   out.push('');
   out.push(
     `Written by \`${meta.command}\` (scripts/bench.mjs) on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.os}; ` +
-      `${meta.pinning}; load average ${meta.loadBefore} when it started (the cores are shared). The whole run took ${formatNumber(meta.seconds, 0)} s.`,
+      `${meta.pinning}; load average (1/5/15 min) ${meta.loadBefore} when it started and ${meta.loadAfter ?? 'n/a'} when it ended (the cores are shared with other work). The run took ${formatNumber(meta.seconds, 0)} s after the build.`,
   );
   out.push('');
   out.push(
