@@ -16,11 +16,16 @@ const NEST_CLI = join(ROOT, 'node_modules', '@nestjs', 'cli');
 /** Node keeps the links as they are, as in an app where the package is installed (see test/nest-cli.spec.ts). */
 const PRESERVE = ['--preserve-symlinks', '--preserve-symlinks-main'];
 
-/** A copy of a fixture app under .tmp/ with the package and the Nest CLI linked into its node_modules. */
-function installedApp(fixture, prefix) {
+/** A new folder under .tmp/, removed by the harness's cleanup(). */
+function tempFolder(prefix) {
   const base = join(ROOT, '.tmp');
   mkdirSync(base, { recursive: true });
-  const dir = trackFolder(mkdtempSync(join(base, `${prefix}-`)));
+  return trackFolder(mkdtempSync(join(base, `${prefix}-`)));
+}
+
+/** A copy of a fixture app under .tmp/ with the package and the Nest CLI linked into its node_modules. */
+function installedApp(fixture, prefix) {
+  const dir = tempFolder(prefix);
   cpSync(join(ROOT, 'test', 'fixtures', fixture), dir, { recursive: true, filter: (p) => !/[\\/](node_modules|dist)$/.test(p) });
   const modules = join(dir, 'node_modules');
   mkdirSync(join(modules, '@nestjs'), { recursive: true });
@@ -210,9 +215,7 @@ function hasSchematic(name) {
 
 /** Writes the files of an app into a new folder under .tmp/. */
 function writeApp(files, prefix) {
-  const base = join(ROOT, '.tmp');
-  mkdirSync(base, { recursive: true });
-  const dir = trackFolder(mkdtempSync(join(base, `${prefix}-`)));
+  const dir = tempFolder(prefix);
   for (const [path, content] of files) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
