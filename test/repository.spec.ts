@@ -289,6 +289,16 @@ describe('repository in other apps', () => {
     expect(module.replace(/\r\n/g, '')).not.toContain('\n');
   });
 
+  it('an app whose options live in MikroOrmModule.forRoot (no config file): entity listed there, specs list the entities themselves', async () => {
+    const { tree } = await run('repository', { name: 'users' }, await initApp('library-middleware'));
+    expect(tree.readContent('/src/app.module.ts')).toContain('entities: [User],');
+    const spec = source(tree, '/src/users/users.repository.mikro-orm.spec.ts');
+    expect(imports(spec).get('./user.entity.js')).toEqual(['User']);
+    expect(spec.text).toContain(
+      "MikroOrmModule.forRoot({ driver: SqliteDriver, dbName: ':memory:', entities: [User], metadataProvider: ReflectMetadataProvider, registerRequestContext: false })",
+    );
+  });
+
   it('a monorepo project (--project api): files, config and module of that app', async () => {
     const { tree } = await run('repository', { name: 'users', project: 'api' }, await initApp('monorepo', { project: 'api' }));
     expect(tree.exists('/apps/api/src/users/users.repository.mikro-orm.ts')).toBe(true);

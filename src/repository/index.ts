@@ -36,6 +36,8 @@ export interface RepositoryPlan {
   values: Record<string, unknown>;
   /** the data of one row for the specs (undefined: required relations form a cycle, no spec) */
   sample?: SampleRow;
+  /** the test database of a spec at a given path */
+  testDatabase(from: string): { imports: string[]; options: string };
   files: { port: string; adapter: string; spec: string; custom: string; module: string };
   defaultsUsed: string[];
   notes: string[];
@@ -119,7 +121,7 @@ export function planRepository(
   const sample = sampleRow(model, (className) => relatedModel(tree, entity, className));
   if (feature.spec && !sample) notes.push(`${model.className} has required relations that form a cycle: no spec was generated (seed the rows yourself).`);
   const config = configFile(tree, feature.project);
-  if (feature.spec && !config) notes.push(`No mikro-orm.config.ts with a default export: the specs need one to build the test database; no spec was generated.`);
+  const tokenOf = (className: string) => relatedModel(tree, entity, className)?.token ?? className;
   const pk = model.pk;
   const values = {
     pluralFile: names.plural.kebab,
@@ -141,10 +143,8 @@ export function planRepository(
     data: model.data,
     driverPackage: feature.driverPackage,
     ormMajor: feature.ormMajor,
-    sqliteDriver: feature.driver !== 'sqlite',
-    configImport: config ? fromFolder(config) : '',
     sample: sample ?? { entries: [], seeds: [] },
-    specImports: importsOf(feature, `${folder}/file.ts`, sample, entity),
+    db: testDatabase(feature, `${folder}/file.ts`, config, sample, entity, tokenOf),
     missingId: pk.ts === 'number' ? '999999' : `'00000000-0000-4000-8000-999999999999'`,
     missingIdPath: pk.ts === 'number' ? '999999' : '00000000-0000-4000-8000-999999999999',
   };
@@ -155,7 +155,8 @@ export function planRepository(
     module,
     parent,
     values,
-    sample: config ? sample : undefined,
+    sample,
+    testDatabase: (from: string) => testDatabase(feature, from, config, sample, entity, tokenOf),
     files,
     defaultsUsed: [...entity.defaultsUsed, ...defaultsUsed],
     notes,
@@ -202,15 +203,56 @@ export function relatedModel(tree: Tree, entity: EntityPlan, className: string):
   return readEntityModel(source, className) ?? readDefineEntityModel(source, className);
 }
 
-/** Imports of a spec (at `from`): the related entities it seeds and the enums its sample data uses. */
-export function importsOf(feature: FeaturePlan, from: string, sample: SampleRow | undefined, entity: EntityPlan): string[] {
+/**
+ * The test database of a generated spec at `from`: MikroORM on in-memory SQLite with the app's
+ * config (its entities and metadata provider), or, when the app has no config file to import, with
+ * every entity of the app listed. Also the imports of the entities the sample data seeds and the
+ * enums it uses.
+ */
+export function testDatabase(
+  feature: FeaturePlan,
+  from: string,
+  config: string | undefined,
+  sample: SampleRow | undefined,
+  entity: EntityPlan,
+  /** what MikroORM options call an entity of the app: its class, or a v6 schema constant */
+  tokenOf: (className: string) => string,
+): { imports: string[]; options: string } {
+  const packages: string[] = [];
   const byFile = new Map<string, string[]>();
   const add = (path: string | undefined, names: string[]) => {
     if (path && names.length > 0) byFile.set(path, [...(byFile.get(path) ?? []), ...names]);
   };
   add(entity.model.path, sample?.enums ?? []);
   for (const seed of sample?.seeds ?? []) add(entity.entityFiles.get(seed.className), [seed.token, ...seed.enums]);
-  return [...byFile].map(([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`);
+  const options: string[] = [];
+  if (config) {
+    packages.push(`import config from '${feature.importPath(from, config)}';`);
+    options.push('...config');
+  }
+  if (!config || feature.driver !== 'sqlite') {
+    packages.unshift(`import { SqliteDriver } from '@mikro-orm/sqlite';`);
+    options.push('driver: SqliteDriver');
+  }
+  options.push(`dbName: ':memory:'`);
+  if (!config) {
+    // Every entity of the app: MikroORM discovers the ones this one refers to through them.
+    const all = new Map(entity.entityFiles);
+    all.set(entity.model.className, entity.model.path);
+    const tokens = [...all].map(([className, path]) => {
+      const token = className === entity.model.className ? entity.model.token : tokenOf(className);
+      add(path, [token]);
+      return token;
+    });
+    options.push(`entities: [${[...new Set(tokens)].join(', ')}]`);
+    if (feature.ormMajor === 7) {
+      packages.unshift(`import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';`);
+      options.push('metadataProvider: ReflectMetadataProvider');
+    }
+  }
+  options.push('registerRequestContext: false');
+  const entityImports = [...byFile].map(([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`);
+  return { imports: [...packages, ...entityImports], options: `{ ${options.join(', ')} }` };
 }
 
 export function repositoryRules(plan: RepositoryPlan): Rule[] {

@@ -1,10 +1,9 @@
 import { chain, externalSchematic, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
-import { planRepository, repositoryRules, reportRepository, RepositoryPlan, importsOf } from '../repository/index';
+import { planRepository, repositoryRules, reportRepository, RepositoryPlan } from '../repository/index';
 import { compilerOption } from '../utils/app-profile';
 import { DataProperty } from '../utils/entities';
 import { FeaturePlan } from '../utils/feature';
 import { renderFiles } from '../utils/files';
-import { configFile } from '../utils/orm-config';
 import { ResourceOptions } from './schema';
 
 const TEMPLATES = '../../templates/resource';
@@ -17,7 +16,7 @@ interface ResourcePlan {
   repository: RepositoryPlan;
   values: Record<string, unknown>;
   e2ePath: string;
-  /** the e2e spec can be generated (a config file to import, and sample data) */
+  /** the e2e spec can be generated (sample data without a cycle of required relations) */
   e2e: boolean;
   validated: boolean;
 }
@@ -59,7 +58,6 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
   const validated = feature.profile.hasDependency('class-validator');
   const testDir = [feature.project.root === '.' ? '' : feature.project.root, 'test'].filter(Boolean).join('/');
   const e2ePath = `${testDir}/${[feature.names.directory.replace(/\//g, '-'), feature.names.plural.kebab].filter(Boolean).join('-')}.e2e-spec.ts`;
-  const config = configFile(tree, feature.project);
   const pk = model.pk;
   const pkPipe = pk.kind === 'int' ? 'ParseIntPipe' : pk.kind === 'uuid' ? 'ParseUUIDPipe' : undefined;
   const commonNames = ['Body', 'Controller', 'DefaultValuePipe', 'Delete', 'Get', 'HttpCode', 'Param', 'ParseIntPipe', 'Patch', 'Post', 'Query', ...(pkPipe ? [pkPipe] : [])];
@@ -82,11 +80,8 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
         feature.profile.esm || compilerOption(tree, feature.project.tsconfig, 'esModuleInterop') === true
           ? `import request from 'supertest';`
           : `import * as request from 'supertest';`,
-      configImport: config ? feature.importPath(e2ePath, config) : '',
-      imports: [
-        `import { ${repository.module.className} } from '${feature.importPath(e2ePath, repository.module.path)}';`,
-        ...importsOf(feature, e2ePath, repository.sample, entity),
-      ],
+      db: repository.testDatabase(e2ePath),
+      imports: [`import { ${repository.module.className} } from '${feature.importPath(e2ePath, repository.module.path)}';`],
     },
   };
   return { repository, values, e2ePath, e2e: feature.spec && !!repository.sample, validated };

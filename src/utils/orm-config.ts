@@ -46,10 +46,24 @@ function configCandidates(tree: Tree, project: NestProject): string[] {
 function optionsObjects(tree: Tree, path: string, isConfig: boolean): ts.ObjectLiteralExpression[] {
   if (!isConfig && !tree.readText(path).includes('MikroOrmModule')) return [];
   const source = parseSource(tree, path);
-  if (!isConfig) return findOrmRoots(source).map(ormRootOptions).filter((o): o is ts.ObjectLiteralExpression => !!o);
+  if (!isConfig) {
+    return findOrmRoots(source)
+      .map((call) => ormRootOptions(call) ?? configObject(source, call.arguments[0]))
+      .filter((o): o is ts.ObjectLiteralExpression => !!o)
+      .flatMap((o) => [...spreadObjects(o), o]);
+  }
   const exported = source.statements.find(ts.isExportAssignment)?.expression;
   const object = configObject(source, exported);
   return object ? [object] : [];
+}
+
+/** Object literals spread into options, `{ ...defineConfig({ entities: [] }), ... }`: they may hold the entities. */
+function spreadObjects(object: ts.ObjectLiteralExpression): ts.ObjectLiteralExpression[] {
+  return object.properties.filter(ts.isSpreadAssignment).flatMap((spread) => {
+    let inner: ts.Expression = spread.expression;
+    if (ts.isCallExpression(inner) && inner.arguments[0]) inner = inner.arguments[0];
+    return ts.isObjectLiteralExpression(inner) ? [...spreadObjects(inner), inner] : [];
+  });
 }
 
 /** `defineConfig({...})`, `{...}`, `{...} satisfies Options` or a variable holding one of them. */

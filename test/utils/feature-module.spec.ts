@@ -146,4 +146,13 @@ describe('entity registration in the MikroORM options', () => {
     applyInsertions(inline, 'src/app.module.ts', entityRegistrationInsertions(inline, 'src/app.module.ts', false, 'User', './users/user.entity'));
     expect(inline.readText('src/app.module.ts')).toContain("forRoot({ dbName: 'x', entities: [User] })");
   });
+
+  it('finds the list inside forRoot(defineConfig({...})) and inside a spread { ...defineConfig({...}) }', () => {
+    for (const options of ["defineConfig({ dbName: 'x', entities: [] })", "{ ...defineConfig({ dbName: 'x', entities: [] }), registerRequestContext: false }"]) {
+      const host = tree({ 'src/app.module.ts': `@Module({ imports: [MikroOrmModule.forRoot(${options})] })\nexport class AppModule {}\n` });
+      expect(findEntityDiscovery(host, resolveProject(host, {}))).toEqual({ kind: 'list', path: 'src/app.module.ts' });
+      applyInsertions(host, 'src/app.module.ts', entityRegistrationInsertions(host, 'src/app.module.ts', false, 'User', './users/user.entity'));
+      expect(host.readText('src/app.module.ts')).toContain("defineConfig({ dbName: 'x', entities: [User] })");
+    }
+  });
 });
