@@ -113,6 +113,21 @@ async function standIns(count: number, caching: boolean): Promise<{ instances: I
   return { instances, database, close };
 }
 
+describe('verdict (the exit code of npm run demo)', () => {
+  const fresh = { stale: false, fresh: true };
+  const stale = { stale: true, fresh: false };
+  it.each([
+    ['control stale, generated fresh', stale, fresh, undefined, 0],
+    ['the control did not reproduce the bug', fresh, fresh, undefined, 2],
+    ['the generated app served stale data', stale, stale, undefined, 1],
+    ['load: the generated app had stale reads', stale, fresh, { control: { stale: 9 }, generated: { stale: 1, errors: 0 } }, 1],
+    ['load: the generated app had errors', stale, fresh, { control: { stale: 9 }, generated: { stale: 0, errors: 3 } }, 1],
+    ['load: the control had no stale read', stale, fresh, { control: { stale: 0 }, generated: { stale: 0, errors: 0 } }, 2],
+  ])('%s', (_label, control, generated, loads, code) => {
+    expect(proof.verdict({ control, generated, loads }).code).toBe(code);
+  });
+});
+
 describe('the scenario and the load check tell a fresh API from a caching one', () => {
   it.each([
     ['shared store', false],
@@ -130,6 +145,14 @@ describe('the scenario and the load check tell a fresh API from a caching one', 
       expect(load.errors).toBe(0);
       if (caching) expect(load.stale).toBeGreaterThan(0);
       else expect(load.stale).toBe(0);
+
+      // The demo's exit code with this run as the control (beside a fresh app) or as the generated app (beside a stale control).
+      const asControl = proof.verdict({ control: scenario, generated: { fresh: true } }).code;
+      const asGenerated = proof.verdict({ control: { stale: true }, generated: scenario }).code;
+      expect([asControl, asGenerated]).toEqual(caching ? [0, 1] : [2, 0]);
+      const table = proof.scenarioTable(scenario.steps, scenario.steps).split('\n');
+      expect(table).toHaveLength(2 + 6);
+      expect(table[7]).toContain(caching ? 'John (STALE)' : '| Mike ');
     } finally {
       await close();
     }

@@ -93,6 +93,12 @@ export interface ProofHarness {
   buildVariant(spec: AppSpec): Promise<{ spec: AppSpec; generated: App; control: App }>;
   startBuild(app: App, options?: { count?: number; sqliteDir?: string }): Promise<RunningBuild>;
   runScenario(run: { a: Instance; b: Instance; database: ProofDatabase }): Promise<{ steps: StepResult[]; stale: boolean; fresh: boolean }>;
+  verdict(results: {
+    control: { stale: boolean };
+    generated: { fresh: boolean };
+    loads?: { control: { stale: number }; generated: { stale: number; errors: number } };
+  }): { code: 0 | 1 | 2; message: string };
+  scenarioTable(control: StepResult[], generated: StepResult[]): string;
   runLoad(options: { instances: Instance[]; users?: number; operations?: number; concurrency?: number; seed?: number }): Promise<LoadReport>;
   checkHistory(history: Operation[], options?: { initial?: Map<number, number> }): HistoryCheck;
   describeLoad(report: LoadReport): string;

@@ -45,7 +45,7 @@ async function runScenario({ a, b, database }) {
   record(`GET /users/${id}`, a.name, FIRST, shown(await request(a, 'GET', `/users/${id}`)));
   record(`PATCH /users/${id} {"name":"${SECOND}"}`, b.name, SECOND, shown(await request(b, 'PATCH', `/users/${id}`, { name: SECOND })));
   const row = (await database.readNames([Number(id)])).get(Number(id));
-  record(`database row user ${id}`, '-', SECOND, row ?? '(no row)');
+  record(`row of user ${id}, read from the database`, '-', SECOND, row ?? '(no row)');
   record(`GET /users/${id}`, b.name, SECOND, shown(await request(b, 'GET', `/users/${id}`)));
   const last = shown(await request(a, 'GET', `/users/${id}`));
   record(`GET /users/${id}`, a.name, SECOND, last, true);
@@ -58,4 +58,38 @@ async function runScenario({ a, b, database }) {
   };
 }
 
-module.exports = { runScenario, FIRST, SECOND };
+/**
+ * The verdict of a demo run: 0 when the control served stale data and the generated app never did,
+ * 1 when the generated app served stale or wrong data, 2 when the control did not reproduce the bug
+ * (then the run proves nothing). Load reports, when given, must agree.
+ * @param {{ control: { stale: boolean }, generated: { fresh: boolean }, loads?: { control: { stale: number }, generated: { stale: number, errors: number } } }} results
+ * @returns {{ code: 0 | 1 | 2, message: string }}
+ */
+function verdict({ control, generated, loads }) {
+  if (!control.stale || (loads && loads.control.stale === 0)) {
+    return { code: 2, message: 'FAIL: the control did not serve stale data, so this run proves nothing (the scenario no longer reproduces the bug).' };
+  }
+  if (!generated.fresh || (loads && (loads.generated.stale > 0 || loads.generated.errors > 0))) {
+    return { code: 1, message: 'FAIL: the generated app served stale or wrong data (see the table).' };
+  }
+  return {
+    code: 0,
+    message: `PASS: without a request context, instance A served "${FIRST}" after the row said "${SECOND}"; the generated app served "${SECOND}" on every instance.`,
+  };
+}
+
+/**
+ * The steps of both builds side by side, as a markdown table (it pastes into docs as it is).
+ * @param {StepResult[]} control
+ * @param {StepResult[]} generated
+ */
+function scenarioTable(control, generated) {
+  const mark = (s) => (s.ok ? s.actual : `${s.actual} (${s.decisive ? 'STALE' : 'unexpected'})`);
+  const rows = control.map((c, i) => [String(c.step), c.action, c.instance, c.expected, mark(c), mark(generated[i])]);
+  const head = ['step', 'action', 'instance', 'expected', 'control: global EM, allowGlobalContext', 'generated: init + repository + resource'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+module.exports = { runScenario, verdict, scenarioTable, FIRST, SECOND };
