@@ -228,20 +228,31 @@ export function arrayElementInsertion(
     const indent = commentLine ? /^[ \t]*/.exec(commentLine)![0] : source.text.slice(lineStart, close) + style.indent;
     return { pos: lineStart, text: `${indent}${element},${style.eol}` };
   }
-  const multiline = source.text.slice(array.getStart(source), elements[0].getStart(source)).includes('\n');
-  const indent = multiline ? lineIndent(source, elements[0]) : '';
+  return listInsertion(source, style, array, elements, element, position);
+}
+
+/**
+ * Adds an item to the non-empty list of an array or object literal, in the list's layout: on the
+ * same line, or on a line of its own with the items' indentation and trailing-comma habit.
+ */
+function listInsertion(
+  source: ts.SourceFile,
+  style: SourceStyle,
+  container: ts.Node,
+  items: ts.NodeArray<ts.Node>,
+  item: string,
+  position: 'first' | 'last',
+): Insertion {
+  const multiline = source.text.slice(container.getStart(source), items[0].getStart(source)).includes('\n');
+  const indent = multiline ? lineIndent(source, items[0]) : '';
   if (position === 'first') {
-    const first = elements[0];
-    return { pos: first.getStart(source), text: multiline ? `${element},${style.eol}${indent}` : `${element}, ` };
+    return { pos: items[0].getStart(source), text: multiline ? `${item},${style.eol}${indent}` : `${item}, ` };
   }
-  const last = elements[elements.length - 1];
-  if (!multiline) {
-    return { pos: last.getEnd(), text: `, ${element}` };
-  }
-  const trailingComma = elements.hasTrailingComma;
-  return trailingComma
-    ? { pos: elements.end, text: `${style.eol}${indent}${element},` }
-    : { pos: last.getEnd(), text: `,${style.eol}${indent}${element}` };
+  const last = items[items.length - 1];
+  if (!multiline) return { pos: last.getEnd(), text: `, ${item}` };
+  return items.hasTrailingComma
+    ? { pos: items.end, text: `${style.eol}${indent}${item},` }
+    : { pos: last.getEnd(), text: `,${style.eol}${indent}${item}` };
 }
 
 /** Adds a property (`key: value` text) to an object literal, keeping its layout. */
@@ -262,14 +273,5 @@ export function propertyInsertion(
     }
     return { pos: openEnd, text: ` ${property} ` };
   }
-  const multiline = source.text.slice(object.getStart(source), props[0].getStart(source)).includes('\n');
-  const indent = multiline ? lineIndent(source, props[0]) : '';
-  if (position === 'first') {
-    return { pos: props[0].getStart(source), text: multiline ? `${property},${style.eol}${indent}` : `${property}, ` };
-  }
-  const last = props[props.length - 1];
-  if (!multiline) return { pos: last.getEnd(), text: `, ${property}` };
-  return props.hasTrailingComma
-    ? { pos: props.end, text: `${style.eol}${indent}${property},` }
-    : { pos: last.getEnd(), text: `,${style.eol}${indent}${property}` };
+  return listInsertion(source, style, object, props, property, position);
 }
