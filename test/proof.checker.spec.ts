@@ -8,24 +8,11 @@ import { Instance, Operation, proof, ProofDatabase } from './support/proof';
  * and one set where each instance keeps what it loaded, as a global identity map does.
  */
 describe('checkHistory', () => {
-  const patch = (key: number, version: number, start: number, end: number, instance = 'B'): Operation => ({
-    op: 'PATCH',
-    key,
-    instance,
-    start,
-    end,
-    status: 200,
-    version,
-  });
-  const get = (key: number, version: number, start: number, end: number, instance = 'A'): Operation => ({
-    op: 'GET',
-    key,
-    instance,
-    start,
-    end,
-    status: 200,
-    version,
-  });
+  const operation =
+    (op: 'GET' | 'PATCH', instance: string) =>
+    (key: number, version: number, start: number, end: number, on = instance): Operation => ({ op, key, instance: on, start, end, status: 200, version });
+  const patch = operation('PATCH', 'B');
+  const get = operation('GET', 'A');
 
   it('flags a GET that started after a PATCH completed and returned the older version', () => {
     const result = proof.checkHistory([patch(0, 1, 0, 10), get(0, 0, 11, 12)]);
