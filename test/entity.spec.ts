@@ -58,7 +58,7 @@ describe('entity user --fields ... in a Nest 12 app (MikroORM 7)', () => {
     const result = await run('entity', { name: 'user' }, copyTree(app));
     expect([...properties(classOf(source(result.tree, '/src/users/user.entity.ts'), 'User')).keys()]).toEqual(['id', 'createdAt', 'updatedAt']);
     expect(result.logs).toContain(
-      'info Using defaults: pk=int, definition=decorators, fields=(none) (set them with the matching --option, or answer the prompts in a terminal).',
+      'info Using defaults: pk=int, definition=decorators, fields=(none) (choose with --pk, --definition, --fields; in a terminal, nest g entity asks for the fields).',
     );
   });
 

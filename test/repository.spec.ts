@@ -37,7 +37,7 @@ describe('repository users in a default Nest 12 app after init', () => {
     expect(props.get('name')).toMatchObject({ decorators: ["Property({ type: 'string' })"], type: 'string' });
     expect(props.get('updatedAt')).toMatchObject({ decorators: ["Property({ type: 'datetime', onUpdate: () => new Date() })"], initializer: 'new Date()' });
     expect(imports(file).get('@mikro-orm/decorators/legacy')).toEqual(['Entity', 'PrimaryKey', 'Property']);
-    expect(logs).toContain('info Using defaults: pk=int, definition=decorators, fields=name:string, pattern=repository (set them with the matching --option, or answer the prompts in a terminal).');
+    expect(logs).toContain('info Using defaults: pk=int, definition=decorators, fields=name:string, pattern=repository (choose with --pk, --definition, --fields, --pattern; in a terminal, nest g entity asks for the fields).');
   });
 
   it('creates the port: an abstract class with the five operations', () => {

@@ -375,7 +375,9 @@ export function reportEntity(plan: EntityPlan, context: SchematicContext): Rule 
   return () => {
     const log = context.logger;
     if (plan.defaultsUsed.length > 0) {
-      log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (set them with the matching --option, or answer the prompts in a terminal).`);
+      const options = plan.defaultsUsed.map((d) => `--${d.split('=')[0]}`).join(', ');
+      const prompt = plan.defaultsUsed.some((d) => d.startsWith('fields=')) ? '; in a terminal, nest g entity asks for the fields' : '';
+      log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (choose with ${options}${prompt}).`);
     }
     if (plan.create) {
       log.info(`Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.map((f) => `, ${formatFields([f])}`).join('')}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`);
