@@ -248,6 +248,16 @@ describe('generated apps type-check and their generated specs pass', () => {
     ['resource', { name: 'tags', pattern: 'custom', fields: 'label:string:unique' }],
   ];
 
+  it('running every step of the Nest 12 app again changes nothing', async () => {
+    const tree = await generate('nest12', 7, [['repository', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User?' }]]);
+    const before = snapshot(tree);
+    let again = copyTree(tree);
+    for (const [schematic, options] of [...features, ['repository', { name: 'books', definition: 'define-entity' }] as [string, Record<string, unknown>]]) {
+      again = (await run(schematic, options, again)).tree;
+    }
+    expect(snapshot(again)).toEqual(before);
+  });
+
   async function generate(fixture: string, orm: 6 | 7, extra: [string, Record<string, unknown>][]): Promise<UnitTestTree> {
     let tree = await initApp(fixture, {}, orm);
     if (orm === 7) tree = withDependencies(tree, ['class-validator', 'class-transformer']);
