@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
 });
 if (!['sqlite', 'postgresql'].includes(args.driver)) usage(`--driver must be sqlite or postgresql, not ${args.driver}`);
 if (!['main', 'middleware'].includes(args.style)) usage(`--style must be main or middleware, not ${args.style}`);
+// Nest 12 fixtures only: the demo's apps resolve Nest 12 and MikroORM 7 from the project's node_modules.
+if (!['nest12', 'fastify'].includes(args.fixture)) usage(`--fixture must be nest12 or fastify, not ${args.fixture}`);
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const rel = (path) => relative(proof.ROOT, path) || '.';
