@@ -3,6 +3,7 @@
 // instance on a database of its own seeded with the same users, one discarded warm-up run each, then
 // rounds in alternation (the order rotates every round), GET /users/:id with random ids, the same id
 // sequence for every variant of a round.
+const { existsSync } = require('node:fs');
 const { createSchema } = require('../proof/generate.cjs');
 const { postgresDatabase, sqliteDatabase } = require('../proof/database.cjs');
 const { startInstance, stopInstance } = require('../proof/processes.cjs');
@@ -10,6 +11,7 @@ const { closeConnections } = require('../proof/http.cjs');
 const { seedUsers } = require('./seed.cjs');
 const { pinServer, runLoad } = require('./load.cjs');
 const { alternation } = require('./stats.cjs');
+const { VARIANTS } = require('./variants-info.cjs');
 
 /**
  * @typedef {object} Running
@@ -27,6 +29,7 @@ const { alternation } = require('./stats.cjs');
  * @returns {Promise<Running>}
  */
 async function startVariant(name, app, { users, pin, nodeOptions, label }) {
+  if (!existsSync(app.dir)) throw new Error(`The app of variant ${name} (${app.dir}) was removed while the bench ran: did another process clean .tmp/?`);
   const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(app.dir, `bench-${label}`);
   try {
     await createSchema(app, database.env);
@@ -66,7 +69,8 @@ async function stopVariant(running) {
  * @returns {Promise<{ fixture: string, driver: string, rounds: number, duration: number, warmup: number, users: number, connections: number, samples: Record<string, Sample[]> }>}
  */
 async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, connections, pin, log }) {
-  const names = [...apps.keys()];
+  // In the order of the variants' definition (a, a_r, b, c, d, e), whatever order they were built in.
+  const names = Object.keys(VARIANTS).filter((n) => apps.has(/** @type {any} */ (n)));
   /** @type {Running[]} */
   const running = [];
   /** @type {Record<string, Sample[]>} */

@@ -40,12 +40,12 @@ async function buildVariants({ fixture, driver, variants, log }) {
   const spec = (style) => ({ fixture, ormMajor: /** @type {7} */ (7), driver, style });
   const needsB = variants.some((v) => v !== 'c');
   if (needsB) {
-    const b = await generateApp(spec('main'));
+    const b = await generateApp(spec('main'), { prefix: 'bench' });
     addBenchScaffolding(b);
     apps.set('b', b);
   }
   if (variants.includes('c')) {
-    const c = await generateApp(spec('middleware'));
+    const c = await generateApp(spec('middleware'), { prefix: 'bench' });
     addBenchScaffolding(c);
     apps.set('c', c);
   }

@@ -59,14 +59,15 @@ function baseFolder(ormMajor) {
 /**
  * A fixture app with init, repository and resource applied, plus the proof's isolation endpoint.
  * @param {AppSpec} spec
- * @param {{ features?: (dir: string, log: string[]) => Promise<void> }} [options]
+ * @param {{ features?: (dir: string, log: string[]) => Promise<void>, prefix?: string }} [options]
  *   features: what runs after init (default: the FEATURE_SCHEMATICS, i.e. `repository users` and `resource users`)
+ *   prefix: the start of the app folder's name (default 'proof'; the benchmark's apps are 'bench-…')
  * @returns {Promise<App>}
  */
-async function generateApp(spec, { features = runFeatureSchematics } = {}) {
+async function generateApp(spec, { features = runFeatureSchematics, prefix = 'proof' } = {}) {
   const source = join(FIXTURES, spec.fixture);
   if (!existsSync(join(source, 'package.json'))) throw new Error(`No fixture app at test/fixtures/${spec.fixture}.`);
-  const dir = trackFolder(mkdtempSync(join(baseFolder(spec.ormMajor), `proof-${spec.fixture}-${spec.driver}-${spec.style}-`)));
+  const dir = trackFolder(mkdtempSync(join(baseFolder(spec.ormMajor), `${prefix}-${spec.fixture}-${spec.driver}-${spec.style}-`)));
   cpSync(source, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) });
   const log = [];
   const { versions } = utils();
