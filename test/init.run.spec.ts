@@ -3,9 +3,19 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fixtureTree, runner } from './support/fixtures';
 import { removeDir, tempDir, writeTree } from './support/app';
-import { startApp } from './support/process';
 
 const run = promisify(execFile);
+
+interface Instance {
+  url: string;
+  output: () => string;
+}
+// The proof harness's process handling: free port, own process group, bounded wait for HTTP.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startInstance, stopInstance } = require('../scripts/lib/proof/processes.cjs') as {
+  startInstance(options: { dir: string; name: string; env: Record<string, string>; entry?: string }): Promise<Instance>;
+  stopInstance(instance: Instance): Promise<void>;
+};
 
 async function build(dir: string, tsconfig: string): Promise<void> {
   const tsc = require.resolve('typescript/bin/tsc', { paths: [dir] });
@@ -28,14 +38,14 @@ describe('apps set up by init run', () => {
     try {
       writeTree(tree, dir);
       await build(dir, tsconfig);
-      const app = await startApp(dir, entry, { MIKRO_ORM_DB_NAME: 'run.sqlite3' });
+      const app = await startInstance({ dir, name: fixture, entry, env: { MIKRO_ORM_DB_NAME: 'run.sqlite3' } });
       try {
         const response = await fetch(`${app.url}${path}`);
         expect(response.status).toBe(200);
         expect(await response.text()).toBe(body);
         expect(app.output()).not.toMatch(/allowGlobalContext|Error/);
       } finally {
-        await app.stop();
+        await stopInstance(app);
       }
     } finally {
       removeDir(dir);

@@ -47,16 +47,17 @@ function mainFile(dir) {
 
 /**
  * Boots one instance of the compiled app and waits until it answers HTTP.
- * @param {{ dir: string, name: string, env: Record<string, string>, timeoutMs?: number }} options
+ * @param {{ dir: string, name: string, env: Record<string, string>, timeoutMs?: number, entry?: string }} options
+ *   entry: the compiled bootstrap file relative to dir, when it is not dist/main.js (a custom entry file)
  * @returns {Promise<Instance>}
  */
-async function startInstance({ dir, name, env, timeoutMs = 60_000 }) {
+async function startInstance({ dir, name, env, timeoutMs = 60_000, entry }) {
   const port = await freePort();
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-65_536);
   };
-  const child = spawn(process.execPath, [mainFile(dir)], {
+  const child = spawn(process.execPath, [entry ? join(dir, entry) : mainFile(dir)], {
     cwd: dir,
     env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production' },
     // Its own process group: killing -pid stops the app and anything it started.
