@@ -2,7 +2,7 @@
 // compiles the factories with tsc, and copies the schemas next to the compiled index.js, so that
 // collection.json points at dist/ only.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', joi
 for (const name of schematics) {
   cpSync(join(root, 'src', name, 'schema.json'), join(next, name, 'schema.json'));
 }
+// The bin runs as an executable once installed (npm sets the mode too; a local `node_modules/.bin` link needs it).
+if (existsSync(join(next, 'cli', 'main.js'))) chmodSync(join(next, 'cli', 'main.js'), 0o755);
 if (existsSync(join(root, 'dist'))) renameSync(join(root, 'dist'), previous);
 renameSync(next, join(root, 'dist'));
 rmSync(previous, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { strings } from '@angular-devkit/core';
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 import { removeDir, tempDir, writeTree } from './support/app';
@@ -412,13 +412,13 @@ describe('mikro-request-context (the package bin)', () => {
     const files = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
     expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/cli/run.js', 'dist/utils/diff.js']));
 
-    // As `npm i -D mikro-request-context` leaves it: the package in node_modules, its bin linked (and made executable).
+    // As `npm i -D mikro-request-context` leaves it: the package in node_modules, its bin linked. The build makes it executable.
+    expect(statSync(BIN).mode & 0o111).toBe(0o111);
     const dir = app('nest12');
     try {
       mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
       symlinkSync(relative(join(dir, 'node_modules'), ROOT), join(dir, 'node_modules', 'mikro-request-context'), 'dir');
       symlinkSync('../mikro-request-context/dist/cli/main.js', join(dir, 'node_modules', '.bin', 'mikro-request-context'));
-      chmodSync(BIN, 0o755);
       const version = await exec('npx', ['--no-install', 'mikro-request-context', '--version'], join(dir, 'src'));
       expect(version.stdout.trim()).toBe(pkg.version);
     } finally {
