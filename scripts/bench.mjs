@@ -27,16 +27,16 @@ const { renderReport } = require('./lib/bench/report.cjs');
 const PLANS = {
   full: {
     p1: { runs: 5, sizes: [50, 100, 200, 400, 800], repetitions: 5 },
-    // Measured: an instance's req/s keeps climbing for its first ~8 s of load (JIT), so each one
-    // gets an 8 s warm-up before the rounds start.
-    p2: { rounds: 6, duration: 2, warmup: 8, users: 1000, connections: 10 },
-    p2pg: { rounds: 6, duration: 1.5, warmup: 8, variants: ['a_r', 'b', 'd', 'e'] },
+    // Measured: an instance's req/s climbs steeply for its first ~6-8 s of load (JIT), so each one
+    // gets a 6 s warm-up before the rounds; 0.4 s between runs lets the previous server settle.
+    p2: { rounds: 6, duration: 2, warmup: 6, users: 1000, connections: 10, settleMs: 400 },
+    p2pg: { rounds: 6, duration: 1.5, warmup: 6, variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 20000, warmupRows: 2000, connections: 10, capSeconds: 150 },
     legs: ['nest12', 'fastify'],
   },
   quick: {
     p1: { runs: 2, sizes: [25, 50, 100], repetitions: 1 },
-    p2: { rounds: 2, duration: 1, warmup: 0.5, users: 200, connections: 10 },
+    p2: { rounds: 2, duration: 1, warmup: 0.5, users: 200, connections: 10, settleMs: 200 },
     p2pg: { rounds: 2, duration: 1, warmup: 0.5, variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 2000, warmupRows: 100, connections: 10, capSeconds: 60 },
     legs: ['nest12'],

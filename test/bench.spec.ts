@@ -27,7 +27,7 @@ interface Stats {
   pairedRatios(numerators: number[], denominators: number[]): number[];
   growth(points: { size: number; value: number }[]): { exponent: number; marginal: { from: number; to: number; perUnit: number }[] };
   markdownTable(headers: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string;
-  alternation<T>(variants: T[], rounds: number): { round: number; variant: T }[];
+  alternation<T>(variants: T[], rounds: number, rand: () => number): { round: number; variant: T }[];
 }
 
 const BENCH = join(__dirname, '..', 'scripts', 'lib', 'bench');
@@ -80,9 +80,20 @@ describe('bench statistics', () => {
     expect(stats.growth([{ size: 10, value: 1 }]).exponent).toBeNaN();
   });
 
-  it('rotates the order of the variants from round to round', () => {
-    const order = stats.alternation(['a', 'b', 'c'], 3).map((s) => `${s.round}${s.variant}`);
-    expect(order).toEqual(['0a', '0b', '0c', '1b', '1c', '1a', '2c', '2a', '2b']);
+  it('runs every variant once a round, in an order shuffled anew every round (replayable from the PRNG)', () => {
+    // A stand-in PRNG cycling through fixed values, so the shuffles are known.
+    const cycle = (values: number[]) => {
+      let i = 0;
+      return () => values[i++ % values.length];
+    };
+    const schedule = stats.alternation(['a', 'b', 'c', 'd'], 3, cycle([0.9, 0.1, 0.5, 0.3]));
+    expect(schedule.map((s) => s.round)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
+    const rounds = [0, 1, 2].map((r) => schedule.filter((s) => s.round === r).map((s) => s.variant).join(''));
+    // Fisher–Yates, three draws a round: round 0 draws 0.9, 0.1, 0.5; round 1 0.3, 0.9, 0.1; round 2 0.5, 0.3, 0.9.
+    expect(rounds).toEqual(['cbad', 'dacb', 'dbac']);
+    // b follows c, then c, then d: not always the same variant, as a fixed rotation would have it.
+    // The same PRNG sequence gives the same schedule.
+    expect(stats.alternation(['a', 'b', 'c', 'd'], 3, cycle([0.9, 0.1, 0.5, 0.3]))).toEqual(schedule);
   });
 
   it('renders a markdown table with alignment and escaped pipes, and rejects ragged rows', () => {

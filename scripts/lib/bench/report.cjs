@@ -111,7 +111,7 @@ function renderThroughput(p2) {
   if (!p2 || p2.skipped) return [...out, `Not measured: ${p2?.skipped ?? 'not run'}.`, ''];
   out.push(
     'The generated app (`init`, `repository users`, `resource users`) serving GET /users/:id with random ids over the seeded users, loaded by autocannon in a separate process; ' +
-      'each variant a fresh instance on a database of its own, one discarded warm-up run each, then rounds in alternation (the order rotates every round, every variant of a round gets the same ids). ' +
+      `each variant a fresh instance on a database of its own, one discarded warm-up run each, then rounds in alternation (a new shuffled order every round, ${p2.legs[0]?.settleMs ?? 0} ms between runs, every variant of a round gets the same ids). ` +
       'Any non-2xx answer fails the run.',
   );
   out.push('');

@@ -114,17 +114,25 @@ function markdownTable(headers, rows, align = []) {
 }
 
 /**
- * The order in which variants run: every round runs each variant once, and the order rotates from
- * round to round so that no variant always follows the same one (A B C, B C A, C A B...).
+ * The order in which variants run: every round runs each variant once, in an order shuffled anew
+ * every round (with the given PRNG, so a seed replays it). A fixed rotation (A B C, B C A, C A B)
+ * would keep each variant right after the same one, which then always pays for what its
+ * predecessor leaves behind (a GC after its burst of load on the shared CPU, for one).
  * @template T
  * @param {T[]} variants
  * @param {number} rounds
+ * @param {() => number} rand  uniform in [0, 1)
  * @returns {{ round: number, variant: T }[]}
  */
-function alternation(variants, rounds) {
+function alternation(variants, rounds, rand) {
   const out = [];
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < variants.length; i++) out.push({ round, variant: variants[(i + round) % variants.length] });
+    const order = [...variants];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const variant of order) out.push({ round, variant });
   }
   return out;
 }

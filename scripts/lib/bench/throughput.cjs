@@ -1,8 +1,8 @@
 'use strict';
 // P2, what the request context costs: every variant of one leg (fixture × driver) as a fresh
 // instance on a database of its own seeded with the same users, one discarded warm-up run each, then
-// rounds in alternation (the order rotates every round), GET /users/:id with random ids, the same id
-// sequence for every variant of a round.
+// rounds in alternation (each round in a new shuffled order, half a second between runs), GET
+// /users/:id with random ids, the same id sequence for every variant of a round.
 const { existsSync } = require('node:fs');
 const { createSchema } = require('../proof/generate.cjs');
 const { postgresDatabase, sqliteDatabase } = require('../proof/database.cjs');
@@ -11,6 +11,7 @@ const { closeConnections } = require('../proof/http.cjs');
 const { seedUsers } = require('./seed.cjs');
 const { pinServer, runLoad } = require('./load.cjs');
 const { alternation } = require('./stats.cjs');
+const { random } = require('../proof/load.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
 
 /**
@@ -63,12 +64,12 @@ async function stopVariant(running) {
  * @param {{
  *   fixture: string, driver: 'sqlite'|'postgresql',
  *   apps: Map<import('./variants.cjs').VariantName, import('../proof/generate.cjs').App>,
- *   rounds: number, duration: number, warmup: number, users: number, connections: number,
+ *   rounds: number, duration: number, warmup: number, users: number, connections: number, settleMs?: number,
  *   pin: ReturnType<import('./load.cjs').pinning>, log: (line: string) => void,
  * }} options
- * @returns {Promise<{ fixture: string, driver: string, rounds: number, duration: number, warmup: number, users: number, connections: number, samples: Record<string, Sample[]> }>}
+ * @returns {Promise<{ fixture: string, driver: string, rounds: number, duration: number, warmup: number, users: number, connections: number, settleMs: number, samples: Record<string, Sample[]> }>}
  */
-async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, connections, pin, log }) {
+async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, connections, settleMs = 500, pin, log }) {
   // In the order of the variants' definition (a, a_r, b, c, d, e), whatever order they were built in.
   const names = Object.keys(VARIANTS).filter((n) => apps.has(/** @type {any} */ (n)));
   /** @type {Running[]} */
@@ -89,19 +90,22 @@ async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, 
       await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration: warmup, seed: 999 });
     }
     const byName = new Map(running.map((r) => [r.name, r]));
-    for (const { round, variant } of alternation(names, rounds)) {
+    const schedule = alternation(names, rounds, random(4242));
+    for (const [index, { round, variant }] of schedule.entries()) {
       const r = /** @type {Running} */ (byName.get(variant));
+      // A moment for the previous run's server (on the same CPU) to finish its own after-load work.
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
       const result = await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration, seed: 1000 + round });
       samples[variant].push({ round, rps: result.rps, p50: result.p50, p99: result.p99, requests: result.requests });
       // One progress line per round, once its last variant has run.
-      if (variant === names[(round + names.length - 1) % names.length]) {
+      if (schedule[index + 1]?.round !== round) {
         log(`  round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(samples[n][round]?.rps ?? NaN)}`).join(', ')} req/s`);
       }
     }
   } finally {
     await Promise.all(running.map((r) => stopVariant(r).catch(() => undefined)));
   }
-  return { fixture, driver, rounds, duration, warmup, users, connections, samples };
+  return { fixture, driver, rounds, duration, warmup, users, connections, settleMs, samples };
 }
 
 module.exports = { runLeg, startVariant, stopVariant };
