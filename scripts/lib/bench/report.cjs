@@ -1,7 +1,7 @@
 'use strict';
 // Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
 // results object in, text out (test/bench-stats.spec.ts renders a made-up one).
-const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, range, ratio, summarize } = require('./stats.cjs');
+const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, summarize } = require('./stats.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
 
 const MB = 2 ** 20;
@@ -43,7 +43,7 @@ function renderReport(results) {
   out.push('');
   out.push(
     'Every figure is a median, with the min–max of the runs in parentheses: that spread is the noise of this machine. ' +
-      'Ratios are ratios of medians; their parentheses give the min–max of the per-round (or per-pair) ratios of runs made back to back. ' +
+      'A ratio of two variants is the median of their per-round (P1: per-pair) ratios, runs made close in time, with the min–max of those ratios; the ratio of their medians is given too. ' +
       'Traffic is loopback only (127.0.0.1). Performance claims live here, never in tests.',
   );
   if (meta.quick) {
@@ -74,8 +74,13 @@ function renderGeneration(p1) {
   for (const pair of p1.pairs) {
     rows.push([`\`${pair.ours.command}\``, pair.app, String(pair.ours.times.length), formatSummary(summarize(pair.ours.times))]);
     rows.push([`\`${pair.theirs.command}\``, pair.app, String(pair.theirs.times.length), formatSummary(summarize(pair.theirs.times))]);
-    const spread = range(pair.pairRatios);
-    rows.push([`**${pair.label}** (ours / service)`, '', '', `**${formatRatio(pair.ratio, GOALS.cli)}**, per pair ${spread.min.toFixed(2)}–${spread.max.toFixed(2)}`]);
+    const paired = summarize(pair.pairRatios);
+    rows.push([
+      `**${pair.label}** (ours / service)`,
+      '',
+      '',
+      `**${formatRatio(paired.median, GOALS.cli)}**, pairs ${formatNumber(paired.min, 2)}–${formatNumber(paired.max, 2)}; ratio of the medians ${formatRatio(pair.ratio)}`,
+    ]);
   }
   out.push(markdownTable(['command', 'app', 'runs', 'wall time, ms'], rows, ['l', 'l', 'r', 'r']));
   out.push('');
@@ -142,11 +147,16 @@ function renderThroughput(p2) {
       if (!leg.samples[num] || !leg.samples[den]) continue;
       const a = leg.samples[num].map((x) => x.rps);
       const b = leg.samples[den].map((x) => x.rps);
-      const spread = range(pairedRatios(a, b));
+      // Paired by round (runs made close in time), so that a drift of the machine's load cancels out.
+      const paired = summarize(pairedRatios(a, b));
       const note = num === 'a' ? ' (the stale baseline against the floor: what the identity map "saves")' : '';
-      ratioRows.push([`${num}/${den} req/s${note}`, formatRatio(ratio(median(a), median(b)), goal), `${formatNumber(spread.min, 2)}–${formatNumber(spread.max, 2)}`]);
+      ratioRows.push([
+        `${num}/${den} req/s${note}`,
+        `${formatRatio(paired.median, goal)}, rounds ${formatNumber(paired.min, 2)}–${formatNumber(paired.max, 2)}`,
+        formatRatio(ratio(median(a), median(b))),
+      ]);
     }
-    out.push(markdownTable(['ratio', 'ratio of medians', 'per round'], ratioRows, ['l', 'r', 'r']));
+    out.push(markdownTable(['ratio', 'median of the per-round ratios', 'ratio of the medians'], ratioRows, ['l', 'r', 'r']));
     out.push('');
   }
   for (const note of p2.notes ?? []) out.push(`- ${note}`);
