@@ -1,6 +1,6 @@
 'use strict';
 // Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
-// results object in, text out (test/bench-stats.spec.ts renders a made-up one).
+// results object in, text out (test/bench.spec.ts renders a made-up one).
 const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, summarize } = require('./stats.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
 

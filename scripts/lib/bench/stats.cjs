@@ -1,6 +1,6 @@
 'use strict';
 // Pure helpers of the benchmark: summary statistics, ratios and markdown tables. No clock, no I/O:
-// test/bench-stats.spec.ts runs them (and asserts no timing).
+// test/bench.spec.ts runs them (and asserts no timing).
 
 /** The median of a list of numbers (the mean of the two middle values for an even count); NaN when empty. */
 function median(values) {
