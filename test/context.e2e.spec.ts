@@ -8,7 +8,8 @@ import { arrayPropertyInsertion, importInsertion, parseText } from '../src/utils
 import { detectSourceStyle } from '../src/utils/source-style';
 import { removeDir, tempDir, writeTree } from './support/app';
 import { fixtureFiles, fixtureTree, ROOT, runner } from './support/fixtures';
-import { freePort } from './support/process';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { freePort } = require('../scripts/lib/proof/processes.cjs') as { freePort(): Promise<number> };
 
 /**
  * The proof of `context`: a `nest new` app (Nest 12) after `init`, with a scheduled job and a
