@@ -73,7 +73,7 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
     }
     const properties = optionsSchema.properties ?? {};
     if (globals.skipInstall && 'skipInstall' in properties) options.skipInstall = true;
-    const logger = createLogger(io, globals.verbose, out, errPaint);
+    const logger = createLogger(io, globals.verbose, errPaint);
     if ('project' in properties && options.project === undefined) {
       const project = projectOfFolder(root, io.cwd);
       if (project) {
@@ -186,7 +186,7 @@ function report(error: unknown, io: CliIO, paint: Paint, verbose: boolean): numb
   return 1;
 }
 
-function createLogger(io: CliIO, verbose: boolean, out: Paint, err: Paint): logging.Logger {
+function createLogger(io: CliIO, verbose: boolean, err: Paint): logging.Logger {
   const logger = new logging.Logger(BIN);
   logger.subscribe((entry) => {
     if (entry.level === 'debug' && !verbose) return;

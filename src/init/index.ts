@@ -1,13 +1,13 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { AppProfile, compilerOption, readAppProfile } from '../utils/app-profile';
-import { applyInsertions, importInsertion, Insertion, lineIndent, objectProperty, parseSource, propertyInsertion } from '../utils/ast';
+import { applyInsertions, importInsertion, lineIndent, objectProperty, parseSource, propertyInsertion } from '../utils/ast';
 import { Bootstrap, contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions } from '../utils/bootstrap';
 import { addPackages } from '../utils/dependencies';
 import { createFile, renderFiles } from '../utils/files';
-import { JSONFile, readJson } from '../utils/json';
+import { JSONFile } from '../utils/json';
 import { findModuleClass, middlewareInsertions, moduleArrayInsertions } from '../utils/module';
-import { detectSourceStyle, quoted, terminate } from '../utils/source-style';
+import { detectSourceStyle, terminate } from '../utils/source-style';
 import { sourceFiles } from '../utils/tree';
 import { Driver, DRIVERS, OrmPackages, ormPackages } from '../utils/versions';
 import { NestProject, relativeImport, resolveProject } from '../utils/workspace';
