@@ -10,7 +10,7 @@ import { findModuleClass, middlewareInsertions, moduleArrayInsertions } from '..
 import { detectSourceStyle, terminate } from '../utils/source-style';
 import { sourceFiles } from '../utils/tree';
 import { Driver, DRIVERS, OrmPackages, ormPackages } from '../utils/versions';
-import { NestProject, relativeImport, resolveProject } from '../utils/workspace';
+import { importedSourceFiles, NestProject, relativeImport, resolveProject } from '../utils/workspace';
 import { InitOptions } from './schema';
 
 export const COLLECTION_NAME = 'mikro-request-context';
@@ -157,23 +157,13 @@ function rootModulePath(tree: Tree, project: NestProject, bootstrap: Bootstrap):
     if (!name || !bindings || !ts.isNamedImports(bindings) || !bindings.elements.some((e) => e.name.text === name)) continue;
     const specifier = statement.moduleSpecifier.text;
     if (!specifier.startsWith('.')) break;
-    const base = resolveRelative(project.main, specifier.replace(/\.js$/, ''));
-    const candidate = [`${base}.ts`, `${base}/index.ts`].find((p) => tree.exists(p));
+    const candidate = importedSourceFiles(project.main, specifier).find((p) => tree.exists(p));
     if (candidate) return candidate;
   }
   if (!tree.exists(fallback)) {
     throw new SchematicsException(`Could not find the root module file (${fallback}) that ${project.main} bootstraps.`);
   }
   return fallback;
-}
-
-function resolveRelative(fromFile: string, specifier: string): string {
-  const parts = fromFile.split('/').slice(0, -1);
-  for (const segment of specifier.split('/')) {
-    if (segment === '..') parts.pop();
-    else if (segment !== '.') parts.push(segment);
-  }
-  return parts.join('/');
 }
 
 function addOrmDependencies(plan: InitPlan): Rule {

@@ -1,7 +1,7 @@
 import { Tree } from '@angular-devkit/schematics';
 import { readJson } from './json';
 import { majorOf, OrmMajor } from './versions';
-import { NestProject } from './workspace';
+import { NestProject, resolveRelative } from './workspace';
 
 /** What generated code must follow in the app it lands in (DESIGN.md §2: Nest 12 is ESM + vitest). */
 export interface AppProfile {
@@ -61,8 +61,8 @@ export function compilerOption(tree: Tree, path: string, name: string, seen = ne
   const own = config.compilerOptions?.[name];
   if (own !== undefined) return own;
   if (config.extends && config.extends.startsWith('.')) {
-    const base = path.split('/').slice(0, -1).concat(config.extends).join('/');
-    return compilerOption(tree, normalizePath(base.endsWith('.json') ? base : `${base}.json`), name, seen);
+    const base = resolveRelative(path, config.extends);
+    return compilerOption(tree, base.endsWith('.json') ? base : `${base}.json`, name, seen);
   }
   return undefined;
 }
@@ -71,13 +71,4 @@ export function compilerOption(tree: Tree, path: string, name: string, seen = ne
 function tsModule(tree: Tree, path: string): string | undefined {
   const value = compilerOption(tree, path, 'module') ?? compilerOption(tree, path, 'moduleResolution');
   return typeof value === 'string' ? value.toLowerCase() : undefined;
-}
-
-function normalizePath(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '..') out.pop();
-    else if (part && part !== '.') out.push(part);
-  }
-  return out.join('/');
 }

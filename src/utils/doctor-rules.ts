@@ -4,6 +4,7 @@ import { decoratorArgument, findNodes, isMethodCall, objectProperty } from './as
 import { contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions } from './bootstrap';
 import { ClassFacts, databaseClasses, Handler, importBindings, isEntityManagerExpression, lineOf, memberRole, repositoryClasses } from './handlers';
 import { majorOf, ORM_RELEASES } from './versions';
+import { importedSourceFiles } from './workspace';
 
 /**
  * The doctor's rules: pure functions from the app's parsed files to findings, one per problem, each
@@ -313,11 +314,8 @@ function configObject(call: ts.CallExpression, source: ts.SourceFile, sources: M
   const binding = importBindings(source).get(arg.text);
   if (!binding) return local(source, arg.text);
   if (binding.name !== 'default' || !binding.from.startsWith('.')) return undefined;
-  const base = [...source.fileName.split('/').slice(0, -1), ...binding.from.replace(/\.js$/, '').split('/')].reduce<string[]>(
-    (parts, segment) => (segment === '..' ? parts.slice(0, -1) : segment === '.' ? parts : [...parts, segment]),
-    [],
-  );
-  const target = sources.get(`${base.join('/')}.ts`) ?? sources.get(`${base.join('/')}/index.ts`);
+  const [file, index] = importedSourceFiles(source.fileName, binding.from);
+  const target = sources.get(file) ?? sources.get(index);
   const exported = target?.statements.find((st): st is ts.ExportAssignment => ts.isExportAssignment(st) && !st.isExportEquals)?.expression;
   if (!target || !exported) return undefined;
   return ts.isIdentifier(exported) ? local(target, exported.text) : literal(exported);

@@ -112,3 +112,19 @@ export function relativeImport(fromFile: string, toFile: string, suffix: '' | '.
   const rest = to.slice(common).join('/');
   return (up === 0 ? './' : '../'.repeat(up)) + rest + suffix;
 }
+
+/** The workspace path a relative specifier names from a file: `src/main.ts` + `../x/y` → `x/y`. */
+export function resolveRelative(fromFile: string, specifier: string): string {
+  const parts = fromFile.split('/').slice(0, -1);
+  for (const segment of specifier.split('/')) {
+    if (segment === '..') parts.pop();
+    else if (segment && segment !== '.') parts.push(segment);
+  }
+  return parts.join('/');
+}
+
+/** The TypeScript files a relative import may name (`./app.module.js` → app.module.ts, app.module/index.ts), in the order TypeScript tries them. */
+export function importedSourceFiles(fromFile: string, specifier: string): [string, string] {
+  const base = resolveRelative(fromFile, specifier.replace(/\.js$/, ''));
+  return [`${base}.ts`, `${base}/index.ts`];
+}

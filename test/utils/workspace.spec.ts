@@ -1,5 +1,5 @@
 import { SchematicsException } from '@angular-devkit/schematics';
-import { relativeImport, resolveProject } from '../../src/utils/workspace';
+import { importedSourceFiles, relativeImport, resolveProject, resolveRelative } from '../../src/utils/workspace';
 import { fixtureTree } from '../support/fixtures';
 
 describe('resolveProject', () => {
@@ -40,5 +40,18 @@ describe('relativeImport', () => {
     ['src/a/b/c.ts', 'src/x/y.ts', '', '../../x/y'],
   ] as const)('%s → %s', (from, to, suffix, expected) => {
     expect(relativeImport(from, to, suffix)).toBe(expected);
+  });
+});
+
+describe('resolveRelative and importedSourceFiles', () => {
+  it('resolve a specifier against the importing file', () => {
+    expect(resolveRelative('src/main.ts', './app.module')).toBe('src/app.module');
+    expect(resolveRelative('apps/api/tsconfig.app.json', '../../tsconfig.json')).toBe('tsconfig.json');
+    expect(resolveRelative('src/a/b.ts', '../../x/./y')).toBe('x/y');
+    expect(importedSourceFiles('src/main.ts', './app.module.js')).toEqual(['src/app.module.ts', 'src/app.module/index.ts']);
+    expect(importedSourceFiles('src/database/database.module.ts', '../mikro-orm.config')).toEqual([
+      'src/mikro-orm.config.ts',
+      'src/mikro-orm.config/index.ts',
+    ]);
   });
 });
