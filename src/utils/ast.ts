@@ -70,6 +70,11 @@ export function calledName(call: ts.CallExpression): string | undefined {
   return undefined;
 }
 
+/** The 1-based line a node starts on (its first token, after any leading comments). */
+export function lineOf(source: ts.SourceFile, node: ts.Node): number {
+  return source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+}
+
 /** The whitespace that starts the line `node` starts on. */
 export function lineIndent(source: ts.SourceFile, node: ts.Node): string {
   const start = node.getStart(source);

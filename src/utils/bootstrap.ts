@@ -1,5 +1,5 @@
 import * as ts from 'typescript';
-import { findNodes, isMethodCall } from './ast';
+import { findNodes, isMethodCall, lineOf } from './ast';
 
 /** What main.ts does with NestFactory: the HTTP app it creates, and how. */
 export interface Bootstrap {
@@ -87,7 +87,7 @@ function isFastify(source: ts.SourceFile, create: ts.CallExpression): boolean {
 /** Where a file already opens a MikroORM request context for HTTP requests, as `line: what` descriptions. */
 export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean): string[] {
   const found: string[] = [];
-  const at = (node: ts.Node) => `${source.fileName}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+  const at = (node: ts.Node) => `${source.fileName}:${lineOf(source, node)}`;
   for (const call of findNodes(source, (n): n is ts.CallExpression => isMethodCall(n, 'RequestContext', ['create', 'createAsync', 'enter']))) {
     if (isBootstrap || insideMiddleware(call)) found.push(`${at(call)} RequestContext.${(call.expression as ts.PropertyAccessExpression).name.text}`);
   }

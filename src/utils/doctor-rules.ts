@@ -1,8 +1,8 @@
 import { findNodeAtLocation, Node as JsonNode, parseTree } from 'jsonc-parser';
 import * as ts from 'typescript';
-import { decoratorArgument, findNodes, isMethodCall, objectProperty } from './ast';
+import { decoratorArgument, findNodes, isMethodCall, lineOf, objectProperty } from './ast';
 import { contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions } from './bootstrap';
-import { ClassFacts, databaseClasses, Handler, importBindings, isEntityManagerExpression, lineOf, memberRole, repositoryClasses } from './handlers';
+import { ClassFacts, databaseClasses, Handler, importBindings, isEntityManagerExpression, memberRole, repositoryClasses } from './handlers';
 import { majorOf, ORM_RELEASES } from './versions';
 import { importedSourceFiles } from './workspace';
 

@@ -1,5 +1,5 @@
 import * as ts from 'typescript';
-import { findNodes, Insertion, lineIndent } from './ast';
+import { findNodes, Insertion, lineIndent, lineOf } from './ast';
 import { SourceStyle } from './source-style';
 
 /**
@@ -75,11 +75,6 @@ export function resolvedDecorators(node: ts.HasDecorators, bindings: Map<string,
     }
     return [];
   });
-}
-
-/** The 1-based line a node starts on (after its decorators when `afterDecorators`). */
-export function lineOf(source: ts.SourceFile, node: ts.Node): number {
-  return source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
 }
 
 export interface Handler {
