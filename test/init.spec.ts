@@ -37,6 +37,29 @@ function expectRegistrationAfterCreate(tree: UnitTestTree, main: string, appVari
   expect(imports(file).get('@mikro-orm/core')).toEqual(expect.arrayContaining(['MikroORM', 'RequestContext']));
 }
 
+/**
+ * Asserts the Fastify registration: `<adapter>.getInstance().addHook('onRequest', ...)` opening the only
+ * context, as the statement right before the create statement, which gets that adapter. Returns the
+ * statement before the hook (where the adapter is declared).
+ */
+function expectFastifyHookBeforeCreate(file: ts.SourceFile, adapter: string): string {
+  const creates = callsOf(file, 'NestFactory', 'create');
+  expect(creates).toHaveLength(1);
+  expect(creates[0].arguments[1].getText(file)).toBe(adapter);
+  const contexts = callsOf(file, 'RequestContext', 'create');
+  expect(contexts).toHaveLength(1);
+  expect(contexts[0].arguments.map((a) => a.getText(file))).toEqual(['app.get(MikroORM).em', 'done']);
+  const create = statementPosition(creates[0]);
+  const hook = statementPosition(contexts[0]);
+  expect(hook.statements).toBe(create.statements);
+  expect(hook.index).toBe(create.index - 1);
+  const call = (hook.statements[hook.index] as ts.ExpressionStatement).expression as ts.CallExpression;
+  expect(call.expression.getText(file)).toBe(`${adapter}.getInstance().addHook`);
+  expect(call.arguments[0].getText(file)).toBe("'onRequest'");
+  expect(imports(file).get('@mikro-orm/core')).toEqual(expect.arrayContaining(['MikroORM', 'RequestContext']));
+  return hook.statements[hook.index - 1].getText(file);
+}
+
 describe('init on a default Nest 12 app (ESM, vitest)', () => {
   let tree: UnitTestTree;
   let logs: string[];
@@ -163,8 +186,35 @@ describe('init on other apps', () => {
     expect(objectArgument(config.statements.find(ts.isExportAssignment)!.expression as ts.CallExpression).has('metadataProvider')).toBe(false);
   });
 
-  it('Fastify: the same app.use registration, first after create', async () => {
+  it('Fastify: an onRequest hook on the adapter, added right before create (before middie), and nothing on a second run', async () => {
     const { tree } = await init(fixtureTree('fastify'));
+    const file = source(tree, '/src/main.ts');
+    // `new FastifyAdapter(...)` moved from the call into a variable, with the user's arguments.
+    expect(expectFastifyHookBeforeCreate(file, 'adapter')).toBe('const adapter = new FastifyAdapter({ logger: false });');
+    expect(tree.readContent('/src/main.ts')).toContain('  const app = await NestFactory.create<NestFastifyApplication>(\n    AppModule,\n    adapter,\n  );\n');
+    const again = await init(tree);
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+  });
+
+  it('Fastify with the adapter in a variable already: the hook goes on it, right before create', async () => {
+    const base = fixtureTree('fastify');
+    base.overwrite(
+      '/src/main.ts',
+      base
+        .readContent('/src/main.ts')
+        .replace('async function bootstrap() {\n', 'async function bootstrap() {\n  const fastify = new FastifyAdapter({ logger: false });\n  // the app\n')
+        .replace('new FastifyAdapter({ logger: false }),', 'fastify,'),
+    );
+    const { tree } = await init(base);
+    expect(expectFastifyHookBeforeCreate(source(tree, '/src/main.ts'), 'fastify')).toBe('const fastify = new FastifyAdapter({ logger: false });');
+    // The user's comment stays on the create statement.
+    expect(tree.readContent('/src/main.ts')).toContain("done));\n  // the app\n  const app = await NestFactory.create");
+  });
+
+  it('Fastify with an adapter built elsewhere: the app.use registration (run by middie), first after create', async () => {
+    const base = fixtureTree('fastify');
+    base.overwrite('/src/main.ts', base.readContent('/src/main.ts').replace('new FastifyAdapter({ logger: false }),', 'makeAdapter(),').replace('await bootstrap();', 'const makeAdapter = () => new FastifyAdapter();\nawait bootstrap();'));
+    const { tree } = await init(base);
     expectRegistrationAfterCreate(tree, '/src/main.ts');
   });
 

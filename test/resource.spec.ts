@@ -139,7 +139,13 @@ describe('resource options', () => {
     const file = source(tree, '/test/users.e2e-spec.ts');
     expect(imports(file).get('@nestjs/platform-fastify')).toEqual(['FastifyAdapter', 'NestFastifyApplication']);
     expect(imports(file).has('@nestjs/common')).toBe(false);
-    expect(file.text).toContain('app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());');
+    // As in main.ts: the context opens in a hook added to the adapter before the app is created on it.
+    const hook = file.text.indexOf("adapter.getInstance().addHook('onRequest', (_request, _reply, done) => RequestContext.create(app.get(MikroORM).em, done));");
+    const create = file.text.indexOf('app = moduleRef.createNestApplication<NestFastifyApplication>(adapter);');
+    expect(file.text.indexOf('const adapter = new FastifyAdapter();')).toBeGreaterThan(0);
+    expect(hook).toBeGreaterThan(file.text.indexOf('const adapter = new FastifyAdapter();'));
+    expect(create).toBeGreaterThan(hook);
+    expect(file.text).not.toContain('app.use(');
     expect(file.text).toContain('await app.getHttpAdapter().getInstance().ready();');
   });
 
@@ -265,6 +271,24 @@ describe('generated apps type-check and their generated specs pass', () => {
     return tree;
   }
 
+  /**
+   * The app's vitest configs load vite-tsconfig-paths, which this project does not install: they are
+   * replaced by one with the same settings without that plugin (the apps have no path aliases), for
+   * the unit and the e2e specs at once.
+   */
+  function useHarnessVitestConfig(dir: string): void {
+    rmSync(join(dir, 'vitest.config.ts'));
+    rmSync(join(dir, 'vitest.config.e2e.ts'));
+    writeFileSync(
+      join(dir, 'vitest.harness.config.ts'),
+      "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({ test: { globals: true, root: './', include: ['**/*.spec.ts', '**/*.e2e-spec.ts'] } });\n",
+    );
+  }
+
+  function vitest(dir: string): Promise<string> {
+    return node(dir, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.harness.config.ts']);
+  }
+
   async function node(dir: string, args: string[]): Promise<string> {
     try {
       const { stdout, stderr } = await exec(process.execPath, args, { cwd: dir, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
@@ -280,17 +304,9 @@ describe('generated apps type-check and their generated specs pass', () => {
     const dir = tempDir('i4-resource-nest12', 7);
     try {
       writeTree(tree, dir);
-      // The app's vitest configs load vite-tsconfig-paths, which this project does not install: they
-      // are replaced by one with the same settings without that plugin (the app has no path aliases),
-      // for the unit and the e2e specs at once.
-      rmSync(join(dir, 'vitest.config.ts'));
-      rmSync(join(dir, 'vitest.config.e2e.ts'));
-      writeFileSync(
-        join(dir, 'vitest.harness.config.ts'),
-        "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({ test: { globals: true, root: './', include: ['**/*.spec.ts', '**/*.e2e-spec.ts'] } });\n",
-      );
+      useHarnessVitestConfig(dir);
       await typecheck(dir, 'tsconfig.json');
-      const output = await node(dir, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.harness.config.ts']);
+      const output = await vitest(dir);
       const files = [
         'src/users/users.repository.mikro-orm.spec.ts',
         'src/posts/posts.repository.mikro-orm.spec.ts',
@@ -304,6 +320,21 @@ describe('generated apps type-check and their generated specs pass', () => {
       ];
       for (const file of files) expect(output).toContain(`✓ ${file}`);
       expect(output).toMatch(/Test Files\s+\d+ passed \(\d+\)/);
+      expect(output).not.toMatch(/failed/i);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('Fastify (Nest 12, ESM): tsc --noEmit, then vitest runs the users specs, the e2e one over the onRequest hook', async () => {
+    const tree = await run('resource', { name: 'users' }, await initApp('fastify'));
+    const dir = tempDir('i4-resource-fastify', 7);
+    try {
+      writeTree(tree.tree, dir);
+      useHarnessVitestConfig(dir);
+      await typecheck(dir, 'tsconfig.json');
+      const output = await vitest(dir);
+      for (const file of ['src/users/users.repository.mikro-orm.spec.ts', 'test/users.e2e-spec.ts']) expect(output).toContain(`✓ ${file}`);
       expect(output).not.toMatch(/failed/i);
     } finally {
       removeDir(dir);

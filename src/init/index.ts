@@ -2,12 +2,12 @@ import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angul
 import * as ts from 'typescript';
 import { AppProfile, compilerOption, readAppProfile } from '../utils/app-profile';
 import { applyInsertions, importInsertion, lineIndent, objectProperty, parseSource, propertyInsertion } from '../utils/ast';
-import { Bootstrap, contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions } from '../utils/bootstrap';
+import { Bootstrap, contextRegistrations, fastifyAdapterSite, findBootstrap, findOrmRoots, ormRootOptions } from '../utils/bootstrap';
 import { addPackages } from '../utils/dependencies';
 import { createFile, renderFiles } from '../utils/files';
 import { JSONFile } from '../utils/json';
 import { findModuleClass, middlewareInsertions, moduleArrayInsertions } from '../utils/module';
-import { detectSourceStyle, terminate } from '../utils/source-style';
+import { detectSourceStyle, quoted, terminate } from '../utils/source-style';
 import { sourceFiles } from '../utils/tree';
 import { Driver, DRIVERS, OrmPackages, ormPackages } from '../utils/versions';
 import { importedSourceFiles, NestProject, relativeImport, resolveProject } from '../utils/workspace';
@@ -224,7 +224,10 @@ export function connectionDefaults(driver: Driver, project: NestProject): Connec
   }
 }
 
-/** The request context itself: first statement after NestFactory.create (style main) or the middleware in configure(). */
+/**
+ * The request context itself. Style main: the first statement after NestFactory.create (`app.use`), or on
+ * Fastify a hook on the adapter just before create; style middleware: the middleware in configure().
+ */
 function registerRequestContext(plan: InitPlan): Rule {
   return (tree, context) => {
     if (plan.registrations.length > 0) {
@@ -244,19 +247,44 @@ function registerRequestContext(plan: InitPlan): Rule {
     }
     const source = parseSource(tree, plan.project.main);
     const style = detectSourceStyle(source);
-    const { statement, appVariable } = findBootstrap(source) as Bootstrap;
-    const indent = lineIndent(source, statement!);
-    const app = appVariable!;
-    const registration = terminate(
-      `${app}.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(${app}.get(MikroORM).em, next))`,
-      style,
-    );
+    const bootstrap = findBootstrap(source) as Bootstrap;
+    const statement = bootstrap.statement!;
+    const indent = lineIndent(source, statement);
+    const app = bootstrap.appVariable!;
+    const em = `${app}.get(MikroORM).em`;
+    const imports = importInsertion(source, style, ['MikroORM', 'RequestContext'], '@mikro-orm/core');
+    const fastify = bootstrap.adapter === 'fastify' ? fastifyAdapterSite(source, bootstrap) : undefined;
+    if (fastify) {
+      // Fastify: a hook on the adapter, added before NestFactory.create registers middie, runs before
+      // all middleware and costs less per request than the same callback run by middie (BENCHMARKS.md).
+      const lines = [
+        ...(fastify.kind === 'inline' ? [terminate(`const ${fastify.name} = ${fastify.expression.getText(source)}`, style)] : []),
+        `// One MikroORM request context per request, opened by a hook that runs before any middleware (and only once ${app} exists): no request sees another's entities.`,
+        terminate(`${fastify.name}.getInstance().addHook(${quoted('onRequest', style)}, (_request, _reply, done) => RequestContext.create(${em}, done))`, style),
+      ];
+      applyInsertions(tree, plan.project.main, [
+        { pos: startOfLeadingComments(source, statement), text: lines.map((line) => `${line}${style.eol}${indent}`).join('') },
+        ...(fastify.kind === 'inline'
+          ? [{ pos: fastify.expression.getStart(source), length: fastify.expression.getWidth(source), text: fastify.name }]
+          : []),
+        ...(imports ? [imports] : []),
+      ]);
+      return;
+    }
+    const registration = terminate(`${app}.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(${em}, next))`, style);
     const comment = '// One MikroORM request context per request, before any other middleware: no request sees another\'s entities.';
     applyInsertions(tree, plan.project.main, [
-      { pos: endOfLine(source, statement!), text: `${style.eol}${indent}${comment}${style.eol}${indent}${registration}` },
-      importInsertion(source, style, ['MikroORM', 'RequestContext'], '@mikro-orm/core')!,
-    ].filter(Boolean));
+      { pos: endOfLine(source, statement), text: `${style.eol}${indent}${comment}${style.eol}${indent}${registration}` },
+      ...(imports ? [imports] : []),
+    ]);
   };
+}
+
+/** Where a statement begins, comments on the lines above it included (not one that ends the previous line). */
+function startOfLeadingComments(source: ts.SourceFile, statement: ts.Statement): number {
+  const comments = ts.getLeadingCommentRanges(source.text, statement.getFullStart()) ?? [];
+  const own = comments.find((c) => source.text.slice(statement.getFullStart(), c.pos).includes('\n'));
+  return own ? own.pos : statement.getStart(source);
 }
 
 /** The end of a statement including a comment that follows it on the same line (`}); // note`). */

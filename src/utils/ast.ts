@@ -2,10 +2,11 @@ import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { quoted, SourceStyle, terminate } from './source-style';
 
-/** A piece of text to insert at an offset of the original file. */
+/** A piece of text to insert at an offset of the original file (replacing `length` characters there, if given). */
 export interface Insertion {
   pos: number;
   text: string;
+  length?: number;
 }
 
 /** Parses a TypeScript file of the tree. Throws, naming the file and the first error, when it does not parse. */
@@ -34,7 +35,8 @@ export function parseText(path: string, text: string): ts.SourceFile {
 export function applyInsertions(tree: Tree, path: string, insertions: readonly Insertion[]): void {
   if (insertions.length === 0) return;
   const recorder = tree.beginUpdate(path);
-  for (const { pos, text } of insertions) {
+  for (const { pos, text, length } of insertions) {
+    if (length) recorder.remove(pos, length);
     recorder.insertLeft(pos, text);
   }
   tree.commitUpdate(recorder);

@@ -84,6 +84,41 @@ function isFastify(source: ts.SourceFile, create: ts.CallExpression): boolean {
   });
 }
 
+/**
+ * The FastifyAdapter that main.ts hands to NestFactory.create, when a hook can be added to it before
+ * create runs (create registers middie, so only a hook added before it runs before all middleware):
+ * `new FastifyAdapter(...)` written in the call (to be moved into a variable), or a variable declared
+ * with it earlier in the same block. Undefined for anything else (an adapter built elsewhere).
+ */
+export type FastifyAdapterSite =
+  | { kind: 'inline'; expression: ts.NewExpression; name: string }
+  | { kind: 'variable'; name: string };
+
+export function fastifyAdapterSite(source: ts.SourceFile, bootstrap: Bootstrap): FastifyAdapterSite | undefined {
+  const { statement } = bootstrap;
+  const arg = bootstrap.create.arguments[1];
+  if (!statement || !arg || !ts.isBlock(statement.parent)) return undefined;
+  if (ts.isNewExpression(arg) && isFastifyAdapterClass(arg)) {
+    const taken = new Set(findNodes(source, ts.isIdentifier).map((id) => id.text));
+    const name = ['adapter', 'fastifyAdapter'].find((candidate) => !taken.has(candidate));
+    return name ? { kind: 'inline', expression: arg, name } : undefined;
+  }
+  if (!ts.isIdentifier(arg)) return undefined;
+  const before = statement.parent.statements.slice(0, statement.parent.statements.indexOf(statement));
+  const declared = before.some(
+    (s) =>
+      ts.isVariableStatement(s) &&
+      s.declarationList.declarations.some(
+        (d) => ts.isIdentifier(d.name) && d.name.text === arg.text && !!d.initializer && ts.isNewExpression(d.initializer) && isFastifyAdapterClass(d.initializer),
+      ),
+  );
+  return declared ? { kind: 'variable', name: arg.text } : undefined;
+}
+
+function isFastifyAdapterClass(expression: ts.NewExpression): boolean {
+  return ts.isIdentifier(expression.expression) && expression.expression.text === 'FastifyAdapter';
+}
+
 /** Where a file already opens a MikroORM request context for HTTP requests, as `line: what` descriptions. */
 export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean): string[] {
   const found: string[] = [];
