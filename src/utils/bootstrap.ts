@@ -97,14 +97,15 @@ export type FastifyAdapterSite =
 export function fastifyAdapterSite(source: ts.SourceFile, bootstrap: Bootstrap): FastifyAdapterSite | undefined {
   const { statement } = bootstrap;
   const arg = bootstrap.create.arguments[1];
-  if (!statement || !arg || !ts.isBlock(statement.parent)) return undefined;
+  const block = statement?.parent;
+  if (!statement || !arg || !block || !(ts.isBlock(block) || ts.isSourceFile(block))) return undefined;
   if (ts.isNewExpression(arg) && isFastifyAdapterClass(arg)) {
     const taken = new Set(findNodes(source, ts.isIdentifier).map((id) => id.text));
     const name = ['adapter', 'fastifyAdapter'].find((candidate) => !taken.has(candidate));
     return name ? { kind: 'inline', expression: arg, name } : undefined;
   }
   if (!ts.isIdentifier(arg)) return undefined;
-  const before = statement.parent.statements.slice(0, statement.parent.statements.indexOf(statement));
+  const before = block.statements.slice(0, block.statements.indexOf(statement));
   const declared = before.some(
     (s) =>
       ts.isVariableStatement(s) &&
