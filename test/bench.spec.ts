@@ -35,6 +35,18 @@ const BENCH = join(__dirname, '..', 'scripts', 'lib', 'bench');
 const stats = require(join(BENCH, 'stats.cjs')) as Stats;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { renderReport } = require(join(BENCH, 'report.cjs')) as { renderReport(results: unknown): string };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { asyncContext } = require(join(BENCH, 'variants-info.cjs')) as {
+  asyncContext(version?: string): { standard: string; other: string; flag: string };
+};
+
+describe('b_x: b on the AsyncLocalStorage this Node does not use by default', () => {
+  it('Node 22 opts in to AsyncContextFrame, Node 24+ opts out to async_hooks', () => {
+    expect(asyncContext('22.22.0')).toEqual({ standard: 'async_hooks', other: 'AsyncContextFrame', flag: '--experimental-async-context-frame' });
+    expect(asyncContext('24.15.0')).toEqual({ standard: 'AsyncContextFrame', other: 'async_hooks', flag: '--no-async-context-frame' });
+    expect(asyncContext('26.1.0').flag).toBe('--no-async-context-frame');
+  });
+});
 
 describe('bench statistics', () => {
   it('median: middle value, mean of the two middle ones, NaN when empty; non-numbers ignored', () => {
@@ -151,7 +163,15 @@ describe('bench report', () => {
           warmup: 1,
           users: 1000,
           connections: 10,
-          samples: { a: rounds([2600, 2600]), a_r: rounds([1000, 1000]), b: rounds([996, 984]), c: rounds([970, 990]), d: rounds([950, 970]), e: rounds([600, 700]) },
+          samples: {
+            a: rounds([2600, 2600]),
+            a_r: rounds([1000, 1000]),
+            b: rounds([996, 984]),
+            b_x: rounds([890, 880]),
+            c: rounds([970, 990]),
+            d: rounds([950, 970]),
+            e: rounds([600, 700]),
+          },
         },
       ],
       notes: ['PostgreSQL not measured: not reachable.'],
@@ -185,6 +205,7 @@ describe('bench report', () => {
       'a — STALE baseline (stale reads; not a target)',
       'a_r — floor',
       'b — init --style main',
+      `b_x — b on ${asyncContext().other}`,
       'c — init --style middleware',
       'd — @mikro-orm/nestjs middleware',
       'e — Scope.REQUEST',
@@ -199,6 +220,8 @@ describe('bench report', () => {
     expect(byName.get('b/e')).toEqual(['1.53 ✓ (goal ≥ 1.20), rounds 1.41–1.66', '1.52']);
     expect(byName.get('c/a_r')?.[1]).toBe('0.98');
     expect(byName.get('a/a_r')).toEqual(['2.60, rounds 2.60–2.60', '2.60']);
+    // b_x/b per round: 890/996 and 880/984, both 0.89; no goal, it is context.
+    expect(byName.get('b_x/b')).toEqual(['0.89, rounds 0.89–0.89', '0.89']);
 
     const memory = tables.find((t) => t.headers[0] === 'variant' && t.headers.includes('KB per kept entity'));
     expect(memory?.rows[0]).toEqual(['a — STALE baseline (not a target)', '30.0', '63.0', '33.0', '150', '200', '50', '500 → 20,500', '1.69']);

@@ -22,6 +22,8 @@ const RATIOS = [
   ['b', 'd', GOALS['b/d']],
   ['b', 'e', GOALS['b/e']],
   ['a', 'a_r', undefined],
+  ['b_x', 'b', undefined],
+  ['b', 'b_m', undefined],
 ];
 
 const ADAPTERS = { nest12: 'Express (nest12 fixture)', fastify: 'Fastify (fastify fixture)' };
@@ -149,7 +151,14 @@ function renderThroughput(p2) {
       const b = leg.samples[den].map((x) => x.rps);
       // Paired by round (runs made close in time), so that a drift of the machine's load cancels out.
       const paired = summarize(pairedRatios(a, b));
-      const note = num === 'a' ? ' (the stale baseline against the floor: what the identity map "saves")' : '';
+      const note =
+        num === 'a'
+          ? ' (the stale baseline against the floor: what the identity map "saves")'
+          : num === 'b_x'
+            ? ` (${VARIANTS.b_x.title.replace('b_x — ', '')} against this Node's default)`
+            : den === 'b_m'
+              ? ' (the hook against the same callback run by middie)'
+              : '';
       ratioRows.push([
         `${num}/${den} req/s${note}`,
         `${formatRatio(paired.median, goal)}, rounds ${formatNumber(paired.min, 2)}–${formatNumber(paired.max, 2)}`,

@@ -81,7 +81,8 @@ async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, 
     const queue = [...names];
     const starter = async () => {
       for (let name = queue.shift(); name; name = queue.shift()) {
-        running.push(await startVariant(name, /** @type {any} */ (apps.get(name)), { users, pin, label: 'p2' }));
+        // A database file of each variant's own (b_x shares b's folder), and the variant's Node options.
+        running.push(await startVariant(name, /** @type {any} */ (apps.get(name)), { users, pin, label: `p2-${name}`, nodeOptions: VARIANTS[name].nodeOptions }));
       }
     };
     await Promise.all([starter(), starter()]);

@@ -3,9 +3,21 @@
 // edits that make them live in variants.cjs.
 
 /**
- * @typedef {'a'|'a_r'|'b'|'c'|'d'|'e'} VariantName
- * @typedef {{ name: VariantName, title: string, detail: string, stale?: boolean }} VariantInfo
+ * @typedef {'a'|'a_r'|'b'|'b_x'|'b_m'|'c'|'d'|'e'} VariantName
+ * @typedef {{ name: VariantName, title: string, detail: string, stale?: boolean, sameAppAs?: VariantName, nodeOptions?: string }} VariantInfo
  */
+
+/**
+ * Node runs AsyncLocalStorage (what RequestContext uses) on AsyncContextFrame by default from Node 24,
+ * on async_hooks before: Node 22 can opt in with a flag, Node 24 can opt out with one. b_x is b run on
+ * the implementation this Node does not use by default.
+ */
+function asyncContext(version = process.versions.node) {
+  return Number(version.split('.')[0]) >= 24
+    ? { standard: 'AsyncContextFrame', other: 'async_hooks', flag: '--no-async-context-frame' }
+    : { standard: 'async_hooks', other: 'AsyncContextFrame', flag: '--experimental-async-context-frame' };
+}
+const ALS = asyncContext();
 
 /** @type {Record<VariantName, VariantInfo>} */
 const VARIANTS = {
@@ -20,12 +32,28 @@ const VARIANTS = {
     title: 'a_r — floor',
     detail: 'a with the adapter\'s `findOne(...)` given `{ refresh: true }` (bench scaffolding): every read hits the database, still no context',
   },
-  b: { name: 'b', title: 'b — init --style main', detail: 'generated: `app.use(... RequestContext.create(...))` in main.ts, `registerRequestContext: false`' },
+  b: {
+    name: 'b',
+    title: 'b — init --style main',
+    detail: 'generated: `app.use(... RequestContext.create(...))` in main.ts (Fastify: an `onRequest` hook on the adapter, added before create), `registerRequestContext: false`',
+  },
+  b_x: {
+    name: 'b_x',
+    title: `b_x — b on ${ALS.other}`,
+    detail: `b itself, started with \`NODE_OPTIONS=${ALS.flag}\`: AsyncLocalStorage on ${ALS.other} instead of this Node's default ${ALS.standard} (for context, Express leg only: what the Node version does to the cost of any AsyncLocalStorage context)`,
+    sameAppAs: 'b',
+    nodeOptions: ALS.flag,
+  },
+  b_m: {
+    name: 'b_m',
+    title: 'b_m — b through middie',
+    detail: 'Fastify leg only: b with its hook replaced by the `app.use(... RequestContext.create(...))` line init writes for Express, which Fastify runs in middie (what init writes when main.ts does not create the adapter itself)',
+  },
   c: { name: 'c', title: 'c — init --style middleware', detail: 'generated: `MikroOrmRequestContextMiddleware` applied in AppModule.configure()' },
   d: {
     name: 'd',
     title: 'd — @mikro-orm/nestjs middleware',
-    detail: 'b without its `app.use` registration and with `registerRequestContext: true`: the library registers its own middleware',
+    detail: 'b without its registration and with `registerRequestContext: true`: the library registers its own middleware',
   },
   e: {
     name: 'e',
@@ -34,4 +62,4 @@ const VARIANTS = {
   },
 };
 
-module.exports = { VARIANTS };
+module.exports = { VARIANTS, asyncContext };

@@ -55,12 +55,15 @@ async function buildVariants({ fixture, driver, variants, log }) {
     apps.set('a', a);
     if (variants.includes('a_r')) apps.set('a_r', forceRefresh(copyApp(a, 'a_r')));
   }
+  // b_x is b's own build, started with other Node options (see startVariant).
+  if (variants.includes('b_x')) apps.set('b_x', /** @type {any} */ (b));
+  if (variants.includes('b_m')) apps.set('b_m', throughMiddie(copyApp(/** @type {any} */ (b), 'b_m')));
   if (variants.includes('d')) apps.set('d', libraryMiddleware(copyApp(/** @type {any} */ (b), 'd')));
   if (variants.includes('e')) apps.set('e', requestScope(copyApp(/** @type {any} */ (b), 'e')));
   for (const name of [...apps.keys()]) if (!variants.includes(name)) apps.delete(name);
 
   // tsc type-checks every edit; two at a time on two cores.
-  const queue = [...apps.values()];
+  const queue = [...new Set(apps.values())];
   const worker = async () => {
     for (let app = queue.shift(); app; app = queue.shift()) await compileApp(app);
   };
@@ -102,6 +105,23 @@ function libraryMiddleware(app) {
     recorder.remove(property.initializer.getStart(source), property.initializer.getWidth(source));
     recorder.insertLeft(property.initializer.getStart(source), 'true');
     tree.commitUpdate(recorder);
+  });
+  return app;
+}
+
+/** b_m: the registration as `app.use(...)` right after create (on Fastify, run by middie) instead of b's hook. */
+function throughMiddie(app) {
+  removeMainRegistration(app.dir);
+  const { ast, bootstrap, style } = utils();
+  editFile(app.dir, 'src/main.ts', (source, tree) => {
+    const found = bootstrap.findBootstrap(source);
+    if (!found.statement || !found.appVariable) throw new Error(`${app.dir}/src/main.ts: no \`const app = await NestFactory.create(...)\` statement.`);
+    const s = style.detectSourceStyle(source);
+    const indent = ast.lineIndent(source, found.statement);
+    const use = style.terminate(`${found.appVariable}.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(${found.appVariable}.get(MikroORM).em, next))`, s);
+    ast.applyInsertions(tree, 'src/main.ts', [
+      { pos: found.statement.getEnd(), text: `${s.eol}${indent}// ${MARK} (variant b_m): the context through app.use (middie on Fastify).${s.eol}${indent}${use}` },
+    ]);
   });
   return app;
 }
