@@ -24,20 +24,25 @@ const { pinning } = require('./lib/bench/load.cjs');
 const { renderReport } = require('./lib/bench/report.cjs');
 const { median } = require('./lib/bench/stats.cjs');
 
+/** The variants of the goal ratios (b/a_r, b/d, b/e) run on two instances each. */
+const TWINS = { a_r: 2, b: 2, d: 2, e: 2 };
+
 /** Everything the run does, bounded: counts, sizes and seconds. */
 const PLANS = {
   full: {
     p1: { runs: 5, sizes: [50, 100, 200, 400, 800], repetitions: 5 },
-    // Measured: an instance's req/s climbs steeply for its first ~6-8 s of load (JIT), so each one
-    // gets a 6 s warm-up before the rounds; 0.4 s between runs lets the previous server settle.
-    p2: { rounds: 6, duration: 2, warmup: 6, users: 1000, connections: 10, settleMs: 400 },
-    p2pg: { rounds: 6, duration: 1.5, warmup: 6, variants: ['a_r', 'b', 'd', 'e'] },
+    // Measured: an instance's req/s climbs steeply for its first seconds of load (JIT), so each one
+    // gets a warm-up before the rounds; 0.3 s between runs lets the previous server settle. Two
+    // fresh instances of the same build differ by several percent, more than a 1 s and a 2 s run
+    // do: the variants of the goal ratios run on two instances each, with shorter runs.
+    p2: { rounds: 6, duration: 1, warmup: 4, users: 1000, connections: 10, settleMs: 300, instances: TWINS },
+    p2pg: { rounds: 6, duration: 1, warmup: 4, variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 20000, warmupRows: 2000, connections: 10, capSeconds: 150 },
     legs: ['nest12', 'fastify'],
   },
   quick: {
     p1: { runs: 2, sizes: [25, 50, 100], repetitions: 1 },
-    p2: { rounds: 2, duration: 1, warmup: 0.5, users: 200, connections: 10, settleMs: 200 },
+    p2: { rounds: 2, duration: 1, warmup: 0.5, users: 200, connections: 10, settleMs: 200, instances: TWINS },
     p2pg: { rounds: 2, duration: 1, warmup: 0.5, variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 2000, warmupRows: 100, connections: 10, capSeconds: 60 },
     legs: ['nest12'],
@@ -148,8 +153,8 @@ async function main() {
   if (options.only.has('p2')) {
     const pg = options.postgres ? await postgresReachable() : { ok: false, reason: 'skipped with --no-postgres' };
     // Fewer variants and shorter rounds than the SQLite legs.
-    // Measured: with 4 of 6 variants and 1.5 s rounds it takes about 0.75 of the Express leg (fixed costs weigh more).
-    const pgShare = 0.8;
+    // 8 instances (a_r, b, d, e twice) against the Express leg's 11: measured at about 0.73 of its time.
+    const pgShare = 0.75;
     if (!pg.ok) {
       p2Notes.push(`PostgreSQL not measured: ${pg.reason}.`);
     } else if (fits(Math.max(expressLegSeconds * pgShare, 30), 'The PostgreSQL leg')) {

@@ -25,6 +25,7 @@ interface Stats {
   ratio(numerator: number, denominator: number): number;
   formatRatio(value: number, goal?: Goal): string;
   pairedRatios(numerators: number[], denominators: number[]): number[];
+  roundMeans(samples: { round: number; value: number }[]): number[];
   growth(points: { size: number; value: number }[]): { exponent: number; marginal: { from: number; to: number; perUnit: number }[] };
   markdownTable(headers: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string;
   alternation<T>(variants: T[], rounds: number, rand: () => number): { round: number; variant: T }[];
@@ -49,6 +50,17 @@ describe('b_x: b on the AsyncLocalStorage this Node does not use by default', ()
 });
 
 describe('bench statistics', () => {
+  it('roundMeans: a variant on several instances counts as the mean of its instances in each round', () => {
+    const samples = [
+      { round: 0, value: 1000 },
+      { round: 1, value: 900 },
+      { round: 0, value: 1100 },
+      { round: 1, value: 1000 },
+    ];
+    expect(stats.roundMeans(samples)).toEqual([1050, 950]);
+    expect(stats.roundMeans([{ round: 1, value: 5 }])).toEqual([NaN, 5]);
+  });
+
   it('median: middle value, mean of the two middle ones, NaN when empty; non-numbers ignored', () => {
     expect(stats.median([5, 1, 3])).toBe(3);
     expect(stats.median([4, 1, 3, 2])).toBe(2.5);
@@ -117,7 +129,7 @@ describe('bench statistics', () => {
 
 describe('bench report', () => {
   const MB = 2 ** 20;
-  const rounds = (rps: number[]) => rps.map((r, round) => ({ round, rps: r, p50: 10 + round, p99: 40 + round, requests: r * 2 }));
+  const rounds = (rps: number[], instance = 0) => rps.map((r, round) => ({ round, instance, rps: r, p50: 10 + round, p99: 40 + round, requests: r * 2 }));
   const results = {
     meta: {
       command: 'npm run bench',
@@ -163,9 +175,11 @@ describe('bench report', () => {
           warmup: 1,
           users: 1000,
           connections: 10,
+          instances: { a: 1, a_r: 2, b: 1, b_x: 1, c: 1, d: 1, e: 1 },
           samples: {
             a: rounds([2600, 2600]),
-            a_r: rounds([1000, 1000]),
+            // Two instances: per round their mean (1,020 and 980) stands for a_r.
+            a_r: [...rounds([1000, 1000]), ...rounds([1040, 960], 1)],
             b: rounds([996, 984]),
             b_x: rounds([890, 880]),
             c: rounds([970, 990]),
@@ -214,12 +228,19 @@ describe('bench report', () => {
 
     const ratios = tables.find((t) => t.headers[0] === 'ratio');
     const byName = new Map(ratios?.rows.map((r) => [r[0].split(' ')[0], r.slice(1)]));
-    // Per round b/a_r is 0.996 and 0.984 (median 0.99), b/d 1.048 and 1.014, b/e 1.66 and 1.406.
+    // Per round b/a_r is 996/1,020 and 984/980 (median 0.99), b/d 1.048 and 1.014, b/e 1.66 and 1.406.
     expect(byName.get('b/a_r')).toEqual(['0.99 ✓ (goal ≥ 0.97), rounds 0.98–1.00', '0.99']);
+    expect(report).toContain('two instances each of a_r.');
     expect(byName.get('b/d')).toEqual(['1.03 ✓ (goal ≥ 1.00), rounds 1.01–1.05', '1.03']);
     expect(byName.get('b/e')).toEqual(['1.53 ✓ (goal ≥ 1.20), rounds 1.41–1.66', '1.52']);
     expect(byName.get('c/a_r')?.[1]).toBe('0.98');
-    expect(byName.get('a/a_r')).toEqual(['2.60, rounds 2.60–2.60', '2.60']);
+    expect(byName.get('a/a_r')).toEqual(['2.60, rounds 2.55–2.65', '2.60']);
+    // a_r's second instance against its first, per round: 1.04 and 0.96, the noise floor.
+    expect(ratios?.rows.find((r) => r[0].startsWith('noise floor'))).toEqual([
+      'noise floor: instance 2 / instance 1 of the same variant (a_r)',
+      '1.00, rounds 0.96–1.04',
+      '',
+    ]);
     // b_x/b per round: 890/996 and 880/984, both 0.89; no goal, it is context.
     expect(byName.get('b_x/b')).toEqual(['0.89, rounds 0.89–0.89', '0.89']);
 

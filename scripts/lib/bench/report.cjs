@@ -1,7 +1,7 @@
 'use strict';
 // Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
 // results object in, text out (test/bench.spec.ts renders a made-up one).
-const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, summarize } = require('./stats.cjs');
+const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, roundMeans, summarize } = require('./stats.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
 
 const MB = 2 ** 20;
@@ -15,15 +15,15 @@ const GOALS = {
   memoryB: 5 * MB,
 };
 
-/** The ratios printed for each leg: [numerator, denominator, goal?]. */
+/** The ratios printed for each leg (when it ran both variants): [numerator, denominator, goal?, what it shows?]. */
 const RATIOS = [
   ['b', 'a_r', GOALS['b/a_r']],
   ['c', 'a_r', undefined],
   ['b', 'd', GOALS['b/d']],
   ['b', 'e', GOALS['b/e']],
-  ['a', 'a_r', undefined],
-  ['b_x', 'b', undefined],
-  ['b', 'b_m', undefined],
+  ['a', 'a_r', undefined, 'the stale baseline against the floor: what the identity map "saves"'],
+  ['b_x', 'b', undefined, `${VARIANTS.b_x.title.replace('b_x — ', '')} against this Node's default`],
+  ['b', 'b_m', undefined, 'the hook against the same callback run by middie'],
 ];
 
 const ADAPTERS = { nest12: 'Express (nest12 fixture)', fastify: 'Fastify (fastify fixture)' };
@@ -113,13 +113,29 @@ function renderGeneration(p1) {
   return out;
 }
 
+/** A variant's req/s per round: the mean of its instances. */
+function perRound(samples) {
+  return roundMeans(samples.map((x) => ({ round: x.round, value: x.rps })));
+}
+
+/** For every variant run on two or more instances, each round's ratio of its second instance to its first. */
+function twinRatios(samplesByVariant) {
+  const out = [];
+  for (const samples of Object.values(samplesByVariant)) {
+    const first = new Map(samples.filter((x) => x.instance === 0).map((x) => [x.round, x.rps]));
+    for (const x of samples) if (x.instance === 1 && first.has(x.round)) out.push(ratio(x.rps, first.get(x.round)));
+  }
+  return out;
+}
+
 function renderThroughput(p2) {
   const out = ['## P2 what the request context costs', ''];
   if (!p2 || p2.skipped) return [...out, `Not measured: ${p2?.skipped ?? 'not run'}.`, ''];
   out.push(
     'The generated app (`init`, `repository users`, `resource users`) serving GET /users/:id with random ids over the seeded users, loaded by autocannon in a separate process; ' +
-      `each variant a fresh instance on a database of its own, one discarded warm-up run each, then rounds in alternation (a new shuffled order every round, ${p2.legs[0]?.settleMs ?? 0} ms between runs, every variant of a round gets the same ids). ` +
-      'Any non-2xx answer fails the run.',
+      `each variant on one or more fresh instances, each on a database of its own, one discarded warm-up run per instance, then rounds in alternation (a new shuffled order every round, ${p2.legs[0]?.settleMs ?? 0} ms between runs, every run of a round gets the same ids). ` +
+      'Any non-2xx answer fails the run. Two fresh instances of the same build differ by several percent (JIT and memory layout of each process, on top of the load of the moment), ' +
+      'so the variants of the goal ratios run on two instances each: their figure for a round is the mean of their instances, and the ratio of an instance to its twin, per round, is printed as the noise floor.',
   );
   out.push('');
   out.push('Variants:');
@@ -129,7 +145,11 @@ function renderThroughput(p2) {
   for (const leg of p2.legs) {
     out.push(`### ${ADAPTERS[leg.fixture] ?? leg.fixture}, ${DRIVERS[leg.driver] ?? leg.driver}`);
     out.push('');
-    out.push(`${formatNumber(leg.users)} users, ${leg.connections} connections, ${leg.rounds} rounds of ${leg.duration} s after a ${leg.warmup} s warm-up.`);
+    const twins = Object.entries(leg.instances ?? {}).filter(([, n]) => n > 1).map(([name]) => name);
+    out.push(
+      `${formatNumber(leg.users)} users, ${leg.connections} connections, ${leg.rounds} rounds of ${leg.duration} s after a ${leg.warmup} s warm-up per instance` +
+        `${twins.length ? `; two instances each of ${twins.join(', ')}` : ''}.`,
+    );
     out.push('');
     const names = Object.keys(leg.samples);
     const rows = names.map((name) => {
@@ -145,24 +165,26 @@ function renderThroughput(p2) {
     out.push(markdownTable(['variant', 'req/s', 'p50, ms', 'p99, ms'], rows, ['l', 'r', 'r', 'r']));
     out.push('');
     const ratioRows = [];
-    for (const [num, den, goal] of RATIOS) {
+    for (const [num, den, goal, shows] of RATIOS) {
       if (!leg.samples[num] || !leg.samples[den]) continue;
       const a = leg.samples[num].map((x) => x.rps);
       const b = leg.samples[den].map((x) => x.rps);
-      // Paired by round (runs made close in time), so that a drift of the machine's load cancels out.
-      const paired = summarize(pairedRatios(a, b));
-      const note =
-        num === 'a'
-          ? ' (the stale baseline against the floor: what the identity map "saves")'
-          : num === 'b_x'
-            ? ` (${VARIANTS.b_x.title.replace('b_x — ', '')} against this Node's default)`
-            : den === 'b_m'
-              ? ' (the hook against the same callback run by middie)'
-              : '';
+      // Paired by round (runs made close in time), so that a drift of the machine's load cancels out;
+      // a variant's figure for a round is the mean of its instances.
+      const paired = summarize(pairedRatios(perRound(leg.samples[num]), perRound(leg.samples[den])));
+      const note = shows ? ` (${shows})` : '';
       ratioRows.push([
         `${num}/${den} req/s${note}`,
         `${formatRatio(paired.median, goal)}, rounds ${formatNumber(paired.min, 2)}–${formatNumber(paired.max, 2)}`,
         formatRatio(ratio(median(a), median(b))),
+      ]);
+    }
+    const floor = summarize(twinRatios(leg.samples));
+    if (floor.n > 0) {
+      ratioRows.push([
+        `noise floor: instance 2 / instance 1 of the same variant (${twins.join(', ')})`,
+        `${formatRatio(floor.median)}, rounds ${formatNumber(floor.min, 2)}–${formatNumber(floor.max, 2)}`,
+        '',
       ]);
     }
     out.push(markdownTable(['ratio', 'median of the per-round ratios', 'ratio of the medians'], ratioRows, ['l', 'r', 'r']));

@@ -74,6 +74,19 @@ function pairedRatios(numerators, denominators) {
 }
 
 /**
+ * A variant's figure per round when it ran on several instances: the mean of its instances in that
+ * round (a fresh process of the same build differs from another by a few percent, so a variant is
+ * measured on more than one and their mean is what is compared).
+ * @param {{ round: number, value: number }[]} samples
+ * @returns {number[]} indexed by round
+ */
+function roundMeans(samples) {
+  const byRound = [];
+  for (const { round, value } of samples) (byRound[round] ??= []).push(value);
+  return Array.from(byRound, (values) => (values ? values.reduce((a, b) => a + b, 0) / values.length : NaN));
+}
+
+/**
  * How a cost grows with the size of the input: the exponent k of time ∝ size^k between the two
  * largest sizes, where a fixed cost weighs least (1: linear, 2: quadratic), and the marginal cost per
  * unit between consecutive sizes (constant when linear, doubling with the size when quadratic).
@@ -138,6 +151,7 @@ function alternation(variants, rounds, rand) {
 }
 
 module.exports = {
+  roundMeans,
   median,
   range,
   summarize,

@@ -1,8 +1,8 @@
 'use strict';
-// P2, what the request context costs: every variant of one leg (fixture × driver) as a fresh
-// instance on a database of its own seeded with the same users, one discarded warm-up run each, then
-// rounds in alternation (each round in a new shuffled order, half a second between runs), GET
-// /users/:id with random ids, the same id sequence for every variant of a round.
+// P2, what the request context costs: every variant of one leg (fixture × driver) as one or more
+// fresh instances, each on a database of its own seeded with the same users, one discarded warm-up
+// run each, then rounds in alternation (each round in a new shuffled order, a pause between runs),
+// GET /users/:id with random ids, the same id sequence for every run of a round.
 const { existsSync } = require('node:fs');
 const { createSchema } = require('../proof/generate.cjs');
 const { postgresDatabase, sqliteDatabase } = require('../proof/database.cjs');
@@ -10,7 +10,7 @@ const { startInstance, stopInstance } = require('../proof/processes.cjs');
 const { closeConnections } = require('../proof/http.cjs');
 const { seedUsers } = require('./seed.cjs');
 const { pinServer, runLoad } = require('./load.cjs');
-const { alternation } = require('./stats.cjs');
+const { alternation, roundMeans } = require('./stats.cjs');
 const { random } = require('../proof/load.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
 
@@ -54,6 +54,7 @@ async function stopVariant(running) {
 /**
  * @typedef {object} Sample
  * @property {number} round
+ * @property {number} instance  which instance of the variant (0, 1, …)
  * @property {number} rps
  * @property {number} p50
  * @property {number} p99
@@ -65,48 +66,55 @@ async function stopVariant(running) {
  *   fixture: string, driver: 'sqlite'|'postgresql',
  *   apps: Map<import('./variants.cjs').VariantName, import('../proof/generate.cjs').App>,
  *   rounds: number, duration: number, warmup: number, users: number, connections: number, settleMs?: number,
+ *   instances?: Partial<Record<import('./variants.cjs').VariantName, number>>,
  *   pin: ReturnType<import('./load.cjs').pinning>, log: (line: string) => void,
  * }} options
- * @returns {Promise<{ fixture: string, driver: string, rounds: number, duration: number, warmup: number, users: number, connections: number, settleMs: number, samples: Record<string, Sample[]> }>}
+ * @returns {Promise<{ fixture: string, driver: string, rounds: number, duration: number, warmup: number, users: number, connections: number, settleMs: number, instances: Record<string, number>, samples: Record<string, Sample[]> }>}
  */
-async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, connections, settleMs = 500, pin, log }) {
-  // In the order of the variants' definition (a, a_r, b, c, d, e), whatever order they were built in.
+async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, connections, settleMs = 500, instances = {}, pin, log }) {
+  // In the order of the variants' definition (a, a_r, b, …), whatever order they were built in.
   const names = Object.keys(VARIANTS).filter((n) => apps.has(/** @type {any} */ (n)));
-  /** @type {Running[]} */
-  const running = [];
+  const counts = Object.fromEntries(names.map((n) => [n, instances[/** @type {import('./variants.cjs').VariantName} */ (n)] ?? 1]));
+  // One entry per instance: a variant measured on two instances runs twice per round.
+  const slots = names.flatMap((name) => Array.from({ length: counts[name] }, (_, instance) => ({ name, instance, key: `${name}#${instance}` })));
+  /** @type {Map<string, Running>} */
+  const running = new Map();
   /** @type {Record<string, Sample[]>} */
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   try {
     // Two at a time (seeding and booting are CPU work; two cores).
-    const queue = [...names];
+    const queue = [...slots];
     const starter = async () => {
-      for (let name = queue.shift(); name; name = queue.shift()) {
-        // A database file of each variant's own (b_x shares b's folder), and the variant's Node options.
-        running.push(await startVariant(name, /** @type {any} */ (apps.get(name)), { users, pin, label: `p2-${name}`, nodeOptions: VARIANTS[name].nodeOptions }));
+      for (let slot = queue.shift(); slot; slot = queue.shift()) {
+        const { name, instance, key } = slot;
+        // A database file of each instance's own (b_x shares b's folder), and the variant's Node options.
+        const label = `p2-${name}-${instance}`;
+        running.set(key, await startVariant(name, /** @type {any} */ (apps.get(name)), { users, pin, label, nodeOptions: VARIANTS[name].nodeOptions }));
       }
     };
     await Promise.all([starter(), starter()]);
-    log(`  ${names.length} instances up (${users} users each); warm-up ${warmup} s each, discarded`);
-    for (const r of running) {
+    const multi = names.filter((n) => counts[n] > 1);
+    log(`  ${slots.length} instances up (${users} users each${multi.length ? `; two or more of ${multi.join(', ')}` : ''}); warm-up ${warmup} s each, discarded`);
+    for (const r of running.values()) {
       await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration: warmup, seed: 999 });
     }
-    const byName = new Map(running.map((r) => [r.name, r]));
-    const schedule = alternation(names, rounds, random(4242));
-    for (const [index, { round, variant }] of schedule.entries()) {
-      const r = /** @type {Running} */ (byName.get(variant));
+    const schedule = alternation(slots, rounds, random(4242));
+    for (const [index, { round, variant: slot }] of schedule.entries()) {
+      const r = /** @type {Running} */ (running.get(slot.key));
       // A moment for the previous run's server (on the same CPU) to finish its own after-load work.
       await new Promise((resolve) => setTimeout(resolve, settleMs));
       const result = await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration, seed: 1000 + round });
-      samples[variant].push({ round, rps: result.rps, p50: result.p50, p99: result.p99, requests: result.requests });
-      // One progress line per round, once its last variant has run.
+      samples[slot.name].push({ round, instance: slot.instance, rps: result.rps, p50: result.p50, p99: result.p99, requests: result.requests });
+      // One progress line per round, once its last run is done: each variant's mean over its instances.
       if (schedule[index + 1]?.round !== round) {
-        log(`  round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(samples[n][round]?.rps ?? NaN)}`).join(', ')} req/s`);
+        const mean = (name) => roundMeans(samples[name].map((x) => ({ round: x.round, value: x.rps })))[round];
+        log(`  round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(mean(n))}`).join(', ')} req/s`);
       }
     }
   } finally {
-    await Promise.all(running.map((r) => stopVariant(r).catch(() => undefined)));
+    await Promise.all([...running.values()].map((r) => stopVariant(r).catch(() => undefined)));
   }
-  return { fixture, driver, rounds, duration, warmup, users, connections, settleMs, samples };
+  return { fixture, driver, rounds, duration, warmup, users, connections, settleMs, instances: counts, samples };
 }
 
 module.exports = { runLeg, startVariant, stopVariant };
