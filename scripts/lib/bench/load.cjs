@@ -2,10 +2,13 @@
 // Runs the load generator (load-worker.cjs) as a separate process and pins processes to CPUs:
 // the server on CPU 0, the load generator on CPU 1, when taskset exists and there are two CPUs.
 const { execFileSync, spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 
 const WORKER = join(__dirname, 'load-worker.cjs');
+/** Linux's USER_HZ: /proc counts CPU time in ticks of 1/100 s on every mainstream architecture. */
+const CLOCK_TICKS = 100;
 
 /** @returns {{ enabled: boolean, server?: string, client?: string, note: string }} */
 function pinning() {
@@ -19,6 +22,23 @@ function pinning() {
   if (!taskset) return { enabled: false, note: 'not pinned (taskset not found)' };
   if (cpus < 2) return { enabled: false, note: `not pinned (${cpus} CPU)` };
   return { enabled: true, server: '0', client: '1', note: 'server pinned to CPU 0, load generator to CPU 1 (taskset)' };
+}
+
+/**
+ * CPU time a process has used so far (user + system, all threads), in µs, from /proc/<pid>/stat
+ * (Linux); undefined elsewhere. Unlike req/s it leaves out the time the server waited for a CPU,
+ * so it is steadier on shared cores.
+ */
+function cpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name in parentheses: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1e6) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Pins every thread of a running server process to the server CPU. */
@@ -72,4 +92,4 @@ function runLoad(pin, options) {
   });
 }
 
-module.exports = { pinning, pinServer, runLoad };
+module.exports = { pinning, pinServer, runLoad, cpuMicros };

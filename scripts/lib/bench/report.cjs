@@ -113,19 +113,19 @@ function renderGeneration(p1) {
   return out;
 }
 
-/** A variant's req/s per round: the mean of its instances. */
-function perRound(samples) {
-  return roundMeans(samples.map((x) => ({ round: x.round, value: x.rps })));
+/** A variant's figure (req/s or CPU µs per request) per round: the mean of its instances. */
+function perRound(samples, metric) {
+  return roundMeans(samples.map((x) => ({ round: x.round, value: x[metric] })));
 }
 
-/** For every variant run on two or more instances, each round's ratio of its second instance to its first. */
-function twinRatios(samplesByVariant) {
+/** For every variant run on two or more instances, each round's ratio of its second instance's figure to its first's. */
+function twinRatios(samplesByVariant, metric) {
   const out = [];
   for (const samples of Object.values(samplesByVariant)) {
-    const first = new Map(samples.filter((x) => x.instance === 0).map((x) => [x.round, x.rps]));
-    for (const x of samples) if (x.instance === 1 && first.has(x.round)) out.push(ratio(x.rps, first.get(x.round)));
+    const first = new Map(samples.filter((x) => x.instance === 0).map((x) => [x.round, x[metric]]));
+    for (const x of samples) if (x.instance === 1 && first.has(x.round)) out.push(ratio(x[metric], first.get(x.round)));
   }
-  return out;
+  return out.filter(Number.isFinite);
 }
 
 function renderThroughput(p2) {
@@ -135,7 +135,8 @@ function renderThroughput(p2) {
     'The generated app (`init`, `repository users`, `resource users`) serving GET /users/:id with random ids over the seeded users, loaded by autocannon in a separate process; ' +
       `each variant on one or more fresh instances, each on a database of its own, one discarded warm-up run per instance, then rounds in alternation (a new shuffled order every round, ${p2.legs[0]?.settleMs ?? 0} ms between runs, every run of a round gets the same ids). ` +
       'Any non-2xx answer fails the run. Two fresh instances of the same build differ by several percent (JIT and memory layout of each process, on top of the load of the moment), ' +
-      'so the variants of the goal ratios run on two instances each: their figure for a round is the mean of their instances, and the ratio of an instance to its twin, per round, is printed as the noise floor.',
+      'so the variants of the goal ratios run on two instances each: their figure for a round is the mean of their instances, and the ratio of an instance to its twin, per round, is printed as the noise floor. ' +
+      'Beside req/s, each run reads the server\'s CPU time (/proc, user + system) and divides it by the requests served: what a request costs the server, without the time it waited for a core that other work held; its ratios are turned around so that, as for req/s, above 1 means the first variant is cheaper.',
   );
   out.push('');
   out.push('Variants:');
@@ -158,36 +159,42 @@ function renderThroughput(p2) {
       return [
         title,
         formatSummary(summarize(s.map((x) => x.rps))),
+        formatSummary(summarize(s.map((x) => x.cpuUs))),
         formatSummary(summarize(s.map((x) => x.p50)), 1),
         formatSummary(summarize(s.map((x) => x.p99)), 1),
       ];
     });
-    out.push(markdownTable(['variant', 'req/s', 'p50, ms', 'p99, ms'], rows, ['l', 'r', 'r', 'r']));
+    out.push(markdownTable(['variant', 'req/s', 'server CPU, µs per request', 'p50, ms', 'p99, ms'], rows, ['l', 'r', 'r', 'r', 'r']));
     out.push('');
     const ratioRows = [];
+    const range = (summary, goal) => `${formatRatio(summary.median, goal)}, rounds ${formatNumber(summary.min, 2)}–${formatNumber(summary.max, 2)}`;
     for (const [num, den, goal, shows] of RATIOS) {
       if (!leg.samples[num] || !leg.samples[den]) continue;
-      const a = leg.samples[num].map((x) => x.rps);
-      const b = leg.samples[den].map((x) => x.rps);
       // Paired by round (runs made close in time), so that a drift of the machine's load cancels out;
-      // a variant's figure for a round is the mean of its instances.
-      const paired = summarize(pairedRatios(perRound(leg.samples[num]), perRound(leg.samples[den])));
-      const note = shows ? ` (${shows})` : '';
-      ratioRows.push([
-        `${num}/${den} req/s${note}`,
-        `${formatRatio(paired.median, goal)}, rounds ${formatNumber(paired.min, 2)}–${formatNumber(paired.max, 2)}`,
-        formatRatio(ratio(median(a), median(b))),
-      ]);
+      // a variant's figure for a round is the mean of its instances. The CPU ratio is turned around
+      // (den's µs per request over num's) so that, like req/s, above 1 means num is cheaper.
+      const rps = summarize(pairedRatios(perRound(leg.samples[num], 'rps'), perRound(leg.samples[den], 'rps')));
+      const cpu = summarize(pairedRatios(perRound(leg.samples[den], 'cpuUs'), perRound(leg.samples[num], 'cpuUs')));
+      const medians = ratio(median(leg.samples[num].map((x) => x.rps)), median(leg.samples[den].map((x) => x.rps)));
+      ratioRows.push([`${num}/${den}${shows ? ` (${shows})` : ''}`, range(rps, goal), formatRatio(medians), cpu.n > 0 ? range(cpu, goal) : 'n/a']);
     }
-    const floor = summarize(twinRatios(leg.samples));
-    if (floor.n > 0) {
+    const floorRps = summarize(twinRatios(leg.samples, 'rps'));
+    if (floorRps.n > 0) {
+      const floorCpu = summarize(twinRatios(leg.samples, 'cpuUs').map((r) => 1 / r));
       ratioRows.push([
         `noise floor: instance 2 / instance 1 of the same variant (${twins.join(', ')})`,
-        `${formatRatio(floor.median)}, rounds ${formatNumber(floor.min, 2)}–${formatNumber(floor.max, 2)}`,
+        range(floorRps),
         '',
+        floorCpu.n > 0 ? range(floorCpu) : 'n/a',
       ]);
     }
-    out.push(markdownTable(['ratio', 'median of the per-round ratios', 'ratio of the medians'], ratioRows, ['l', 'r', 'r']));
+    out.push(
+      markdownTable(
+        ['ratio', 'req/s: median of the per-round ratios', 'req/s: ratio of the medians', 'from server CPU per request: median of the per-round ratios'],
+        ratioRows,
+        ['l', 'r', 'r', 'r'],
+      ),
+    );
     out.push('');
   }
   for (const note of p2.notes ?? []) out.push(`- ${note}`);

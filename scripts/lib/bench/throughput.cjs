@@ -9,7 +9,7 @@ const { postgresDatabase, sqliteDatabase } = require('../proof/database.cjs');
 const { startInstance, stopInstance } = require('../proof/processes.cjs');
 const { closeConnections } = require('../proof/http.cjs');
 const { seedUsers } = require('./seed.cjs');
-const { pinServer, runLoad } = require('./load.cjs');
+const { cpuMicros, pinServer, runLoad } = require('./load.cjs');
 const { alternation, roundMeans } = require('./stats.cjs');
 const { random } = require('../proof/load.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
@@ -56,6 +56,7 @@ async function stopVariant(running) {
  * @property {number} round
  * @property {number} instance  which instance of the variant (0, 1, …)
  * @property {number} rps
+ * @property {number} cpuUs  the server's CPU time per request, µs (NaN where /proc is missing)
  * @property {number} p50
  * @property {number} p99
  * @property {number} requests
@@ -103,8 +104,13 @@ async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, 
       const r = /** @type {Running} */ (running.get(slot.key));
       // A moment for the previous run's server (on the same CPU) to finish its own after-load work.
       await new Promise((resolve) => setTimeout(resolve, settleMs));
+      const pid = /** @type {number} */ (r.instance.child.pid);
+      const cpuBefore = cpuMicros(pid);
       const result = await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration, seed: 1000 + round });
-      samples[slot.name].push({ round, instance: slot.instance, rps: result.rps, p50: result.p50, p99: result.p99, requests: result.requests });
+      const cpuAfter = cpuMicros(pid);
+      // The server's CPU time per request over the run (what it spent, not how long it waited for a core).
+      const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? NaN : (cpuAfter - cpuBefore) / result.requests;
+      samples[slot.name].push({ round, instance: slot.instance, rps: result.rps, cpuUs, p50: result.p50, p99: result.p99, requests: result.requests });
       // One progress line per round, once its last run is done: each variant's mean over its instances.
       if (schedule[index + 1]?.round !== round) {
         const mean = (name) => roundMeans(samples[name].map((x) => ({ round: x.round, value: x.rps })))[round];
