@@ -256,7 +256,7 @@ function registerRequestContext(plan: InitPlan): Rule {
     const fastify = bootstrap.adapter === 'fastify' ? fastifyAdapterSite(source, bootstrap) : undefined;
     if (fastify) {
       // Fastify: a hook on the adapter, added before NestFactory.create registers middie, runs before
-      // all middleware and costs less per request than the same callback run by middie (BENCHMARKS.md).
+      // all middleware and skips middie's per-request work (b/b_m in BENCHMARKS.md).
       const lines = [
         ...(fastify.kind === 'inline' ? [terminate(`const ${fastify.name} = ${fastify.expression.getText(source)}`, style)] : []),
         `// One MikroORM request context per request, opened by a hook that runs before any middleware (and only once ${app} exists): no request sees another's entities.`,

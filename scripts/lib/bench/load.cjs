@@ -26,8 +26,7 @@ function pinning() {
 
 /**
  * CPU time a process has used so far (user + system, all threads), in µs, from /proc/<pid>/stat
- * (Linux); undefined elsewhere. Unlike req/s it leaves out the time the server waited for a CPU,
- * so it is steadier on shared cores.
+ * (Linux); undefined elsewhere. Unlike req/s it leaves out the time the server waited for a CPU.
  */
 function cpuMicros(pid) {
   try {
