@@ -33,8 +33,8 @@ const PLANS = {
     p1: { runs: 5, sizes: [50, 100, 200, 400, 800], repetitions: 5 },
     // Measured: an instance's req/s climbs steeply for its first seconds of load (JIT), so each one
     // gets a warm-up before the rounds; 0.3 s between runs lets the previous server settle. Two
-    // fresh instances of the same build differ by several percent, more than a 1 s and a 2 s run
-    // do: the variants of the goal ratios run on two instances each, with shorter runs.
+    // fresh instances of the same build differ by several percent, which weighs more than 1 s
+    // against 2 s runs: the variants of the goal ratios run on two instances each, with 1 s runs.
     p2: { rounds: 6, duration: 1, warmup: 4, users: 1000, connections: 10, settleMs: 300, instances: TWINS },
     p2pg: { rounds: 6, duration: 1, warmup: 4, variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 20000, warmupRows: 2000, connections: 10, capSeconds: 150 },

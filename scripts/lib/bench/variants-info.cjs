@@ -4,7 +4,7 @@
 
 /**
  * @typedef {'a'|'a_r'|'b'|'b_x'|'b_m'|'c'|'d'|'e'} VariantName
- * @typedef {{ name: VariantName, title: string, detail: string, stale?: boolean, sameAppAs?: VariantName, nodeOptions?: string }} VariantInfo
+ * @typedef {{ name: VariantName, title: string, detail: string, stale?: boolean, nodeOptions?: string }} VariantInfo
  */
 
 /**
@@ -41,7 +41,6 @@ const VARIANTS = {
     name: 'b_x',
     title: `b_x — b on ${ALS.other}`,
     detail: `b itself, started with \`NODE_OPTIONS=${ALS.flag}\`: AsyncLocalStorage on ${ALS.other} instead of this Node's default ${ALS.standard} (for context, Express leg only: what the Node version does to the cost of any AsyncLocalStorage context)`,
-    sameAppAs: 'b',
     nodeOptions: ALS.flag,
   },
   b_m: {
