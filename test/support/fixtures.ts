@@ -1,9 +1,14 @@
 import { HostTree } from '@angular-devkit/schematics';
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
+/** Every file below a folder as a `/`-separated relative path, leaving out entries `skip` accepts (default: node_modules, dist). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const { listFiles } = require(join(ROOT, 'scripts', 'lib', 'files.cjs')) as {
+  listFiles(root: string, skip?: (name: string) => boolean): string[];
+};
 export const COLLECTION = join(ROOT, 'collection.json');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
@@ -14,17 +19,7 @@ export function fixtureFiles(name: string): Map<string, Buffer> {
 
 /** The files of an app folder (node_modules and dist left out), path → content: to compare a folder before and after a run. */
 export function folderFiles(root: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const visit = (dir: string): void => {
-    for (const entry of readdirSync(dir)) {
-      const full = join(dir, entry);
-      if (entry === 'node_modules' || entry === 'dist') continue;
-      if (statSync(full).isDirectory()) visit(full);
-      else files.set(relative(root, full).split('\\').join('/'), readFileSync(full));
-    }
-  };
-  visit(root);
-  return files;
+  return new Map(listFiles(root).map((path) => [path, readFileSync(join(root, path))]));
 }
 
 /** A tree holding a fixture app, as the schematic would see it in that app's root folder. */

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ts from 'typescript';
+import { listFiles } from './fixtures';
 import { parse } from './inspect';
 
 /**
@@ -219,17 +220,8 @@ export function printSummary(title: string): void {
 
 /** The app's sources and configuration (no build output, no databases), path → text. */
 function sourceTexts(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const visit = (folder: string): void => {
-    for (const entry of readdirSync(folder)) {
-      const full = join(folder, entry);
-      if (['node_modules', 'dist'].includes(entry) || /\.(sqlite3|tsbuildinfo)$/.test(entry) || entry === 'PROOF-CONTROL.md') continue;
-      if (statSync(full).isDirectory()) visit(full);
-      else files.set(relative(dir, full).split('\\').join('/'), readFileSync(full, 'utf8'));
-    }
-  };
-  visit(dir);
-  return files;
+  const skip = (entry: string) => ['node_modules', 'dist'].includes(entry) || /\.(sqlite3|tsbuildinfo)$/.test(entry) || entry === 'PROOF-CONTROL.md';
+  return new Map(listFiles(dir, skip).map((path) => [path, readFileSync(join(dir, path), 'utf8')]));
 }
 
 /** Statements that register the request context: RequestContext.create in main.ts, or consumer.apply(<the middleware>). */

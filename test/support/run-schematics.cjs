@@ -4,24 +4,17 @@
 // Usage: node run-schematics.cjs '{"fixture":"nest12","steps":[["init",{"skipInstall":true}],["resource",{"name":"users"}]]}'
 const { HostTree } = require('@angular-devkit/schematics');
 const { SchematicTestRunner, UnitTestTree } = require('@angular-devkit/schematics/testing');
-const { readdirSync, readFileSync, statSync } = require('node:fs');
-const { join, relative } = require('node:path');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..', '..');
+const { listFiles } = require(join(ROOT, 'scripts', 'lib', 'files.cjs'));
 
 async function main() {
   const { fixture, steps } = JSON.parse(process.argv[2]);
   const base = join(ROOT, 'test', 'fixtures', fixture);
   const host = new HostTree();
-  const visit = (dir) => {
-    for (const entry of readdirSync(dir)) {
-      const full = join(dir, entry);
-      if (entry === 'node_modules' || entry === 'dist') continue;
-      if (statSync(full).isDirectory()) visit(full);
-      else host.create(relative(base, full).split('\\').join('/'), readFileSync(full));
-    }
-  };
-  visit(base);
+  for (const path of listFiles(base)) host.create(path, readFileSync(join(base, path)));
   let tree = new UnitTestTree(host);
   const runner = new SchematicTestRunner('mikro-request-context', join(ROOT, 'collection.json'));
   const logs = [];

@@ -4,11 +4,12 @@
 // node_modules), ours against @nestjs/schematics' `service`, interleaved A B A B. (2) The in-process
 // time of `init` and `repository` on apps with many feature modules, to show how it grows.
 const { execFile } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } = require('node:fs');
+const { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { ROOT, runSchematic } = require('../proof/generate.cjs');
 const { trackFolder } = require('../proof/processes.cjs');
+const { listFiles } = require('../files.cjs');
 const { growth, median, summarize, pairedRatios, ratio } = require('./stats.cjs');
 
 const COLLECTION = join(ROOT, 'collection.json');
@@ -36,18 +37,13 @@ function installedApp(fixture, prefix) {
 
 /** Every file of a folder (no node_modules) with its size and mtime, to prove that a dry run wrote nothing. */
 function fingerprint(dir) {
-  const out = [];
-  const visit = (d) => {
-    for (const entry of readdirSync(d)) {
-      if (entry === 'node_modules') continue;
-      const full = join(d, entry);
-      const s = statSync(full);
-      if (s.isDirectory()) visit(full);
-      else out.push(`${relative(dir, full)}:${s.size}:${s.mtimeMs}`);
-    }
-  };
-  visit(dir);
-  return out.sort().join('\n');
+  return listFiles(dir, (name) => name === 'node_modules')
+    .map((path) => {
+      const s = statSync(join(dir, path));
+      return `${path}:${s.size}:${s.mtimeMs}`;
+    })
+    .sort()
+    .join('\n');
 }
 
 /**
@@ -166,17 +162,8 @@ async function cliLatency({ runs, log }) {
  * @returns {Map<string, string>}
  */
 function largeApp(count) {
-  const files = new Map();
   const root = join(ROOT, 'test', 'fixtures', 'nest12');
-  const visit = (d) => {
-    for (const entry of readdirSync(d)) {
-      if (entry === 'node_modules' || entry === 'dist') continue;
-      const full = join(d, entry);
-      if (statSync(full).isDirectory()) visit(full);
-      else files.set(relative(root, full).split('\\').join('/'), readFileSync(full, 'utf8'));
-    }
-  };
-  visit(root);
+  const files = new Map(listFiles(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
   const imports = [];
   const names = [];
   for (let i = 1; i <= count; i++) {
