@@ -26,17 +26,18 @@ const { VARIANTS } = require('./variants-info.cjs');
  * A fresh database for the app, its schema, `users` seeded users and one instance pinned to the server CPU.
  * @param {import('./variants.cjs').VariantName} name
  * @param {import('../proof/generate.cjs').App} app
- * @param {{ users: number, pin: ReturnType<import('./load.cjs').pinning>, nodeOptions?: string, label: string }} options
+ * @param {{ users: number, pin: ReturnType<import('./load.cjs').pinning>, nodeOptions?: string, label: string, launcher?: string[], timeoutMs?: number }} options
+ *   launcher and timeoutMs: the command that runs the main file and how long the instance may take to boot (instructions.cjs: node under valgrind)
  * @returns {Promise<Running>}
  */
-async function startVariant(name, app, { users, pin, nodeOptions, label }) {
+async function startVariant(name, app, { users, pin, nodeOptions, label, launcher, timeoutMs }) {
   if (!existsSync(app.dir)) throw new Error(`The app of variant ${name} (${app.dir}) was removed while the bench ran: did another process clean .tmp/?`);
   const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(app.dir, `bench-${label}`);
   try {
     await createSchema(app, database.env);
     const ids = await seedUsers(app, database.env, users);
     const env = { ...database.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
-    const instance = await startInstance({ dir: app.dir, name, env });
+    const instance = await startInstance({ dir: app.dir, name, env, launcher, timeoutMs });
     pinServer(pin, /** @type {number} */ (instance.child.pid));
     return { name, instance, ids, database };
   } catch (error) {

@@ -47,17 +47,19 @@ function mainFile(dir) {
 
 /**
  * Boots one instance of the compiled app and waits until it answers HTTP.
- * @param {{ dir: string, name: string, env: Record<string, string>, timeoutMs?: number, entry?: string }} options
+ * @param {{ dir: string, name: string, env: Record<string, string>, timeoutMs?: number, entry?: string, launcher?: string[] }} options
  *   entry: the compiled bootstrap file relative to dir, when it is not dist/main.js (a custom entry file)
+ *   launcher: the command and arguments that run the main file, `node` by default (the bench's `valgrind --tool=callgrind … node …`)
  * @returns {Promise<Instance>}
  */
-async function startInstance({ dir, name, env, timeoutMs = 60_000, entry }) {
+async function startInstance({ dir, name, env, timeoutMs = 60_000, entry, launcher = [process.execPath] }) {
   const port = await freePort();
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-65_536);
   };
-  const child = spawn(process.execPath, [entry ? join(dir, entry) : mainFile(dir)], {
+  const [command, ...args] = [...launcher, entry ? join(dir, entry) : mainFile(dir)];
+  const child = spawn(command, args, {
     cwd: dir,
     env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production' },
     // Its own process group: killing -pid stops the app and anything it started.
