@@ -49,6 +49,26 @@ describe('b_x: b on the AsyncLocalStorage this Node does not use by default', ()
   });
 });
 
+describe('instruction counts: the total of a callgrind dump', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { dumpTotal } = require(join(BENCH, 'instructions.cjs')) as { dumpTotal(text: string): number };
+  // The head of a dump written by `callgrind_control --dump` (callgrind format, version 1).
+  const dump = (events: string, summary: string) =>
+    ['# callgrind format', 'version: 1', 'creator: callgrind-3.19.0', 'pid: 6400', 'part: 1', '', 'desc: Trigger: dump', '', 'positions: line', `events: ${events}`, `summary: ${summary}`, '', 'fn=(1) main', '0 756', ''].join('\n');
+
+  it('reads the Ir column of the summary line', () => {
+    expect(dumpTotal(dump('Ir', '1118632586'))).toBe(1_118_632_586);
+    expect(dumpTotal(dump('Dr Ir', '77 1118632586'))).toBe(1_118_632_586);
+    expect(dumpTotal(dump('Ir', '100').replace('summary:', 'totals:'))).toBe(100);
+  });
+
+  it('refuses a file that is not a dump with an Ir total', () => {
+    expect(() => dumpTotal('hello')).toThrow('Not a callgrind dump with an Ir total.');
+    expect(() => dumpTotal(dump('Dr', '5'))).toThrow('Not a callgrind dump with an Ir total.');
+    expect(() => dumpTotal(dump('Ir', 'x'))).toThrow('unreadable Ir total (x)');
+  });
+});
+
 describe('bench statistics', () => {
   it('roundMeans: a variant on several instances counts as the mean of its instances in each round', () => {
     const samples = [
@@ -191,6 +211,24 @@ describe('bench report', () => {
         },
       ],
       notes: ['PostgreSQL not measured: not reachable.'],
+      instructions: {
+        fixture: 'nest12',
+        driver: 'sqlite',
+        users: 1000,
+        connections: 10,
+        warmup: 2000,
+        requests: 500,
+        valgrind: 'valgrind-3.19.0',
+        nodeFlags: '--single-threaded --predictable-gc-schedule',
+        counts: [
+          { name: 'b', instance: 0, requests: 500, instructions: 550_000_000, perRequest: 1_100_000, seconds: 50 },
+          { name: 'a_r', instance: 0, requests: 500, instructions: 500_000_000, perRequest: 1_000_000, seconds: 50 },
+          { name: 'a_r', instance: 1, requests: 500, instructions: 505_000_000, perRequest: 1_010_000, seconds: 50 },
+          { name: 'b', instance: 1, requests: 500, instructions: 552_500_000, perRequest: 1_105_000, seconds: 50 },
+          { name: 'd', instance: 0, requests: 500, instructions: 545_000_000, perRequest: 1_090_000, seconds: 50 },
+          { name: 'e', instance: 0, requests: 500, instructions: 850_000_000, perRequest: 1_700_000, seconds: 50 },
+        ],
+      },
     },
     p3: {
       rows: 20000,
@@ -247,11 +285,37 @@ describe('bench report', () => {
     // b_x/b per round: 890/996 and 880/984, both 0.89; no goal, it is context.
     expect(byName.get('b_x/b')).toEqual(['0.89, rounds 0.89–0.89', '0.89', '0.89, rounds 0.89–0.89']);
 
+    // Instruction counts: a variant is the mean of its instances, a ratio the second variant's count over the first's.
+    const counted = tables.find((t) => t.headers[1] === 'instructions per request');
+    expect(counted?.rows).toEqual([
+      ['a_r — floor', '1,005,000', '1,000,000, 1,010,000'],
+      ['b — init --style main', '1,102,500', '1,100,000, 1,105,000'],
+      ['d — @mikro-orm/nestjs middleware', '1,090,000', '1,090,000'],
+      ['e — Scope.REQUEST', '1,700,000', '1,700,000'],
+    ]);
+    const countedRatios = new Map(tables.find((t) => t.headers[1]?.startsWith('from instructions'))?.rows.map((r) => [r[0].split(' ')[0], r[1]]));
+    // 1,005,000 / 1,102,500; over the instance pairs from 1,000,000 / 1,105,000 to 1,010,000 / 1,100,000.
+    expect(countedRatios.get('b/a_r')).toBe('0.91 ✗ (goal ≥ 0.97), instance pairs 0.905–0.918');
+    expect(countedRatios.get('b/d')).toBe('0.99 ✗ (goal ≥ 1.00), instance pairs 0.986–0.991');
+    expect(countedRatios.get('b/e')).toBe('1.54 ✓ (goal ≥ 1.20), instance pairs 1.538–1.545');
+    expect(countedRatios.has('c/a_r')).toBe(false);
+    // a_r: 1,000,000 / 1,010,000; b: 1,100,000 / 1,105,000.
+    expect(countedRatios.get('noise')).toBe('0.990–0.995');
+    expect(report).toContain('counted by valgrind\'s callgrind (valgrind-3.19.0)');
+    expect(report).toContain('Node runs with `--single-threaded --predictable-gc-schedule`');
+
     const memory = tables.find((t) => t.headers[0] === 'variant' && t.headers.includes('KB per kept entity'));
     expect(memory?.rows[0]).toEqual(['a — STALE baseline (not a target)', '30.0', '63.0', '33.0', '150', '200', '50', '500 → 20,500', '1.69']);
     expect(memory?.rows[1][3]).toBe('1.0 ✓ (goal ≤ 5 MB)');
     expect(report).toContain('a keeps every one of the 20,000 entities');
     expect(report).toContain('- PostgreSQL not measured: not reachable.');
+  });
+
+  it('says why instructions were not counted', () => {
+    const p2 = { ...results.p2, instructions: { fixture: 'nest12', driver: 'sqlite', skipped: 'valgrind with callgrind_control was not found' } };
+    const report = renderReport({ ...results, p2 });
+    expect(report).toContain('### Instructions per request: Express (nest12 fixture), SQLite file\n\nNot counted: valgrind with callgrind_control was not found.');
+    expect(tablesOf(report).some((t) => t.headers[1] === 'instructions per request')).toBe(false);
   });
 
   it('says which phases were not measured, and marks a quick run', () => {

@@ -134,8 +134,9 @@ function renderThroughput(p2) {
   out.push(
     'The generated app (`init`, `repository users`, `resource users`) serving GET /users/:id with random ids over the seeded users, loaded by autocannon in a separate process; ' +
       `each variant on one or more fresh instances, each on a database of its own, one discarded warm-up run per instance, then rounds in alternation (a new shuffled order every round, ${p2.legs[0]?.settleMs ?? 0} ms between runs, every run of a round gets the same ids). ` +
-      'Any non-2xx answer fails the run. Two fresh instances of the same build differ by several percent (JIT and memory layout of each process, on top of the load of the moment), ' +
-      'so the variants of the goal ratios run on two instances each: their figure for a round is the mean of their instances, and the ratio of an instance to its twin, per round, is printed as the noise floor. ' +
+      'Any non-2xx answer fails the run. Two fresh instances of the same build differ by several percent (JIT and memory layout of each process, on top of the load of the moment): ' +
+      'on the Express leg a_r and b run on two instances each, their figure for a round is the mean of their instances, and the ratio of an instance to its twin, per round, is printed as the noise floor. ' +
+      'Where that floor is wider than a goal, the timed ratios cannot decide it; the instruction counts after the legs can. ' +
       'Beside req/s, each run reads the server\'s CPU time (/proc, user + system) and divides it by the requests served: what a request costs the server, without the time it waited for a core that other work held; its ratios are turned around so that, as for req/s, above 1 means the first variant is cheaper.',
   );
   out.push('');
@@ -197,8 +198,60 @@ function renderThroughput(p2) {
     );
     out.push('');
   }
+  out.push(...renderInstructions(p2.instructions));
   for (const note of p2.notes ?? []) out.push(`- ${note}`);
   if ((p2.notes ?? []).length) out.push('');
+  return out;
+}
+
+/**
+ * The instruction counts (instructions.cjs): per variant the mean of its instances, per ratio the
+ * denominator's count over the numerator's (above 1: the numerator is cheaper) with the min–max over
+ * every pairing of their instances, and each twin's count against its first instance's.
+ */
+function renderInstructions(instructions) {
+  if (!instructions) return [];
+  const title = `### Instructions per request: ${ADAPTERS[instructions.fixture] ?? instructions.fixture}, ${DRIVERS[instructions.driver] ?? instructions.driver}`;
+  if (instructions.skipped) return [title, '', `Not counted: ${instructions.skipped}.`, ''];
+  const out = [title, ''];
+  out.push(
+    `The same question counted instead of timed: the machine instructions the server's process executes per request, counted by valgrind's callgrind (${instructions.valgrind}), ` +
+      `a figure that the load of the machine barely moves. Node runs with \`${instructions.nodeFlags}\` (V8 otherwise times its garbage collection and compilation by the clock, on background threads). ` +
+      `Each instance boots and warms up uncounted, then counting is switched on for ${formatNumber(instructions.requests)} GET /users/:id over ${instructions.connections} connections, as in the timed runs (ids in turn over ${formatNumber(instructions.users)} seeded users) after ${formatNumber(instructions.warmup)} uncounted ones. ` +
+      'The count includes the garbage collections that fall in that window, a whole number of them: a longer or shorter window (1,500 and 400 requests in a development run) moved b/a_r and b/d by a few percent, more than the twins differ. ' +
+      'It leaves out what instructions do not show (cache misses, time waiting for the database).',
+  );
+  out.push('');
+  /** @type {Record<string, number[]>} */
+  const byVariant = {};
+  for (const count of instructions.counts) (byVariant[count.name] ??= [])[count.instance] = count.perRequest;
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  const names = Object.keys(VARIANTS).filter((name) => byVariant[name]);
+  out.push(
+    markdownTable(
+      ['variant', 'instructions per request', 'each instance'],
+      names.map((name) => [VARIANTS[name].title, formatNumber(mean(byVariant[name])), byVariant[name].map((v) => formatNumber(v)).join(', ')]),
+      ['l', 'r', 'r'],
+    ),
+  );
+  out.push('');
+  const rows = [];
+  for (const [num, den, goal, shows] of RATIOS) {
+    if (!byVariant[num] || !byVariant[den]) continue;
+    const pairings = byVariant[num].flatMap((n) => byVariant[den].map((d) => ratio(d, n)));
+    const spread = summarize(pairings);
+    rows.push([
+      `${num}/${den}${shows ? ` (${shows})` : ''}`,
+      `${formatRatio(ratio(mean(byVariant[den]), mean(byVariant[num])), goal)}${spread.n > 1 ? `, instance pairs ${formatNumber(spread.min, 3)}–${formatNumber(spread.max, 3)}` : ''}`,
+    ]);
+  }
+  const twins = names.filter((name) => byVariant[name].length > 1);
+  if (twins.length) {
+    const floor = summarize(twins.flatMap((name) => byVariant[name].slice(1).map((v) => ratio(byVariant[name][0], v))));
+    rows.push([`noise floor: instance 1 / a later instance of the same variant (${twins.join(', ')})`, `${formatNumber(floor.min, 3)}–${formatNumber(floor.max, 3)}`]);
+  }
+  out.push(markdownTable(['ratio', "from instructions per request (the second variant's count over the first's: above 1, the first is cheaper)"], rows, ['l', 'r']));
+  out.push('');
   return out;
 }
 
