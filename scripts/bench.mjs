@@ -5,7 +5,7 @@
 //
 //   npm run bench                     the full run (writes BENCHMARKS.md)
 //   npm run bench -- --quick          a short development run (writes .tmp/BENCHMARKS.quick.md)
-//   options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --out=<file>  --rounds=N  --duration=<s>  --runs=N
+//   options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --no-instructions  --out=<file>  --rounds=N  --duration=<s>  --runs=N
 import { createRequire } from 'node:module';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
@@ -20,12 +20,16 @@ const { cliLatency, scaleLatency } = require('./lib/bench/generation.cjs');
 const { buildVariants, ALL } = require('./lib/bench/variants.cjs');
 const { runLeg } = require('./lib/bench/throughput.cjs');
 const { runMemory } = require('./lib/bench/memory.cjs');
+const { callgrindAvailable, countInstructions, VALGRIND, V8_FLAGS } = require('./lib/bench/instructions.cjs');
 const { pinning } = require('./lib/bench/load.cjs');
 const { renderReport } = require('./lib/bench/report.cjs');
 const { median } = require('./lib/bench/stats.cjs');
 
-/** The variants of the goal ratios (b/a_r, b/d, b/e) run on two instances each. */
-const TWINS = { a_r: 2, b: 2, d: 2, e: 2 };
+/**
+ * On the Express leg, a_r and b (the 3% goal) run on two instances each: their ratio is the leg's
+ * noise floor. The instruction counts, which a busy host does not move, are what resolves the goals.
+ */
+const TWINS = { a_r: 2, b: 2 };
 
 /** Everything the run does, bounded: counts, sizes and seconds. */
 const PLANS = {
@@ -34,17 +38,21 @@ const PLANS = {
     // Measured: an instance's req/s climbs steeply for its first seconds of load (JIT), so each one
     // gets a warm-up before the rounds; 0.3 s between runs lets the previous server settle. Two
     // fresh instances of the same build differ by several percent, which weighs more than 1 s
-    // against 2 s runs: the variants of the goal ratios run on two instances each, with 1 s runs.
+    // against 2 s runs: 1 s runs, and twins on the Express leg (TWINS).
     p2: { rounds: 6, duration: 1, warmup: 4, users: 1000, connections: 10, settleMs: 300, instances: TWINS },
-    p2pg: { rounds: 6, duration: 1, warmup: 4, variants: ['a_r', 'b', 'd', 'e'] },
+    p2pg: { variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 20000, warmupRows: 2000, connections: 10, capSeconds: 150 },
+    // Instruction counts of the goal variants on the Express/SQLite builds, beside P3 and the next
+    // leg's build (neither figure depends on the load of the other); twins show the count's own noise.
+    instructions: { variants: ['a_r', 'b', 'd', 'e'], instances: { a_r: 2, b: 2 }, users: 1000, connections: 10, warmup: 1000, requests: 300 },
     legs: ['nest12', 'fastify'],
   },
   quick: {
     p1: { runs: 2, sizes: [25, 50, 100], repetitions: 1 },
     p2: { rounds: 2, duration: 1, warmup: 0.5, users: 200, connections: 10, settleMs: 200, instances: TWINS },
-    p2pg: { rounds: 2, duration: 1, warmup: 0.5, variants: ['a_r', 'b', 'd', 'e'] },
+    p2pg: { variants: ['a_r', 'b', 'd', 'e'] },
     p3: { rows: 2000, warmupRows: 100, connections: 10, capSeconds: 60 },
+    instructions: { variants: ['a_r', 'b'], instances: {}, users: 200, connections: 10, warmup: 300, requests: 100 },
     legs: ['nest12'],
   },
 };
@@ -55,17 +63,18 @@ const PLANS = {
 const BUDGET_SECONDS = 550;
 
 function parseArgs(argv) {
-  const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), legs: undefined, postgres: true, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
+  const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), legs: undefined, postgres: true, instructions: true, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (key === 'quick') options.quick = true;
     else if (key === 'no-postgres') options.postgres = false;
+    else if (key === 'no-instructions') options.instructions = false;
     else if (key === 'only' && value) options.only = new Set(value.split(','));
     else if (key === 'out' && value) options.out = value;
     else if (key === 'legs' && value) options.legs = value.split(',');
     else if (['rounds', 'duration', 'runs'].includes(key) && Number(value) > 0) options[key] = Number(value);
     else if (key === 'help' || key === 'h') {
-      console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
+      console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--no-instructions] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
       process.exit(0);
     } else throw new Error(`Unknown option ${arg} (try --help).`);
   }
@@ -82,8 +91,8 @@ const phase = (title) => console.log(`\n[${elapsed().toFixed(0).padStart(3)} s] 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const plan = structuredClone(options.quick ? PLANS.quick : PLANS.full);
-  if (options.rounds) plan.p2.rounds = plan.p2pg.rounds = options.rounds;
-  if (options.duration) plan.p2.duration = plan.p2pg.duration = options.duration;
+  if (options.rounds) plan.p2.rounds = options.rounds;
+  if (options.duration) plan.p2.duration = options.duration;
   if (options.runs) plan.p1.runs = options.runs;
   if (options.legs) plan.legs = options.legs;
   installSignalHandlers(log);
@@ -119,55 +128,53 @@ async function main() {
 
   const p2Legs = [];
   const p2Notes = [];
-  // Priority order: Express/SQLite (P2 then P3 on the same builds), Fastify/SQLite, PostgreSQL. A later
-  // leg runs only if the time the Express leg took still fits in the budget.
-  let expressLegSeconds = 0;
-  const fits = (seconds, what) => {
-    const remaining = BUDGET_SECONDS - elapsed();
-    if (options.quick || remaining >= seconds) return true;
-    p2Notes.push(`${what} skipped: ${remaining.toFixed(0)} s were left of the ${BUDGET_SECONDS} s budget and it needs about ${seconds.toFixed(0)} s (the machine was slow: see the load average).`);
-    log(`  ${p2Notes[p2Notes.length - 1]}`);
-    return false;
-  };
+  let instructions;
   if (options.only.has('p2') || options.only.has('p3')) {
-    for (const fixture of options.only.has('p2') ? plan.legs : ['nest12']) {
-      if (fixture !== 'nest12' && !fits(expressLegSeconds, `The ${fixture} leg`)) continue;
-      const legStarted = elapsed();
-      // For context, one leg each: b_x (b on the other AsyncLocalStorage) on Express, b_m (b through middie) on Fastify.
-      const only = { b_x: 'nest12', b_m: 'fastify' };
-      const variants = options.only.has('p2') ? ALL.filter((v) => !(v in only) || only[v] === fixture) : ['a', 'b', 'e'];
-      phase(`Building ${variants.join(', ')} on ${fixture} with SQLite`);
-      const apps = await buildVariants({ fixture, driver: 'sqlite', variants, log });
-      if (options.only.has('p2')) {
-        phase(`P2 ${fixture} / SQLite: ${variants.length} variants × ${plan.p2.rounds} rounds of ${plan.p2.duration} s`);
-        p2Legs.push(await runLeg({ fixture, driver: 'sqlite', apps, ...plan.p2, pin, log }));
+    const timed = options.only.has('p2');
+    const [express, ...later] = await plannedLegs(plan, options, p2Notes);
+    // 1. Express/SQLite: built and timed first; its builds then serve P3 and the instruction counts.
+    const expressApps = await buildLeg(express);
+    let secondsPerInstance = 0;
+    if (timed) {
+      const timedStarted = elapsed();
+      p2Legs.push(await timeLeg(express, expressApps, plan, pin));
+      secondsPerInstance = (elapsed() - timedStarted) / instancesOf(express);
+    }
+    // 2. Beside them, work that no clock reads: the counts (a count does not move with the load of
+    // the machine), P3 (it reads memory, not time) and the builds of the later legs.
+    const counting = timed ? instructionCounts(expressApps, plan.instructions, options.instructions) : undefined;
+    // Its failure is thrown where it is awaited, not as an unhandled rejection meanwhile.
+    counting?.catch(() => undefined);
+    if (options.only.has('p3')) {
+      phase(`P3 memory: a, b, e after ${plan.p3.rows} GETs over ${plan.p3.rows} distinct rows`);
+      const memoryApps = new Map(['a', 'b', 'e'].map((name) => [name, expressApps.get(name)]));
+      results.p3 = { rows: plan.p3.rows, warmupRows: plan.p3.warmupRows, results: await runMemory({ apps: memoryApps, ...plan.p3, pin, log }) };
+    }
+    const built = [];
+    for (const leg of timed ? later : []) built.push({ leg, apps: await buildLeg(leg) });
+    if (counting) instructions = await counting;
+    // 3. The later legs, timed one after the other while they fit in the budget, at the time per
+    // instance that the Express leg took.
+    for (const { leg, apps } of built) {
+      const remaining = BUDGET_SECONDS - elapsed();
+      const needed = secondsPerInstance * instancesOf(leg);
+      if (!options.quick && remaining < needed) {
+        p2Notes.push(`${leg.title} skipped: ${remaining.toFixed(0)} s were left of the ${BUDGET_SECONDS} s budget and it needs about ${needed.toFixed(0)} s (the machine was slow: see the load average).`);
+        log(`  ${p2Notes[p2Notes.length - 1]}`);
+        continue;
       }
-      if (fixture === 'nest12') expressLegSeconds = elapsed() - legStarted;
-      if (fixture === 'nest12' && options.only.has('p3')) {
-        phase(`P3 memory: a, b, e after ${plan.p3.rows} GETs over ${plan.p3.rows} distinct rows`);
-        const memoryApps = new Map(['a', 'b', 'e'].map((name) => [name, apps.get(name)]));
-        results.p3 = { rows: plan.p3.rows, warmupRows: plan.p3.warmupRows, results: await runMemory({ apps: memoryApps, ...plan.p3, pin, log }) };
-      }
+      p2Legs.push(await timeLeg(leg, apps, plan, pin));
+      if (leg.note) p2Notes.push(leg.note);
     }
   }
-  if (options.only.has('p2')) {
-    const pg = options.postgres ? await postgresReachable() : { ok: false, reason: 'skipped with --no-postgres' };
-    // Fewer variants and shorter rounds than the SQLite legs.
-    // 8 instances (a_r, b, d, e twice) against the Express leg's 11: measured at about 0.73 of its time.
-    const pgShare = 0.75;
-    if (!pg.ok) {
-      p2Notes.push(`PostgreSQL not measured: ${pg.reason}.`);
-    } else if (fits(Math.max(expressLegSeconds * pgShare, 30), 'The PostgreSQL leg')) {
-      phase(`Building ${plan.p2pg.variants.join(', ')} on nest12 with PostgreSQL (${pg.reason})`);
-      const apps = await buildVariants({ fixture: 'nest12', driver: 'postgresql', variants: plan.p2pg.variants, log });
-      phase(`P2 nest12 / PostgreSQL: ${plan.p2pg.variants.length} variants × ${plan.p2pg.rounds} rounds of ${plan.p2pg.duration} s`);
-      const { variants: _variants, ...pgPlan } = plan.p2pg;
-      p2Legs.push(await runLeg({ fixture: 'nest12', driver: 'postgresql', apps, ...plan.p2, ...pgPlan, pin, log }));
-      p2Notes.push(`The PostgreSQL leg (a database of its own per variant, created and dropped on ${pg.reason}) runs ${plan.p2pg.variants.join(', ')} with shorter rounds to keep the whole run under 10 minutes.`);
-    }
-    results.p2 = { legs: p2Legs, notes: p2Notes };
-  }
+  if (options.only.has('p2')) results.p2 = { legs: p2Legs, notes: p2Notes, instructions };
 
+  if (instructions?.counts) {
+    meta.commands.push(
+      `instructions: \`${[...VALGRIND, '--callgrind-out-file=<file>', 'node', ...V8_FLAGS, 'dist/main.js'].join(' ')}\`, ` +
+        `\`callgrind_control --instr=on <pid>\` after the uncounted requests, \`callgrind_control --dump <pid>\` after the counted ones (the load generator as above with ${plan.instructions.connections} connections, not pinned)`,
+    );
+  }
   meta.seconds = elapsed();
   meta.loadAfter = loadavg().map((l) => l.toFixed(1)).join(' / ');
   meta.commands.unshift(
@@ -184,6 +191,76 @@ async function main() {
   writeFileSync(join(ROOT, out), report);
   phase(`Done in ${elapsed().toFixed(0)} s: ${relative(ROOT, join(ROOT, out))}\n`);
   console.log(report);
+}
+
+/**
+ * @typedef {{ fixture: string, driver: 'sqlite'|'postgresql', variants: import('./lib/bench/variants.cjs').VariantName[],
+ *   instances: Record<string, number>, title: string, note?: string }} Leg
+ */
+
+/**
+ * The P2 legs in order of priority: Express/SQLite (also the builds of P3 and the instruction
+ * counts), Fastify/SQLite, Express/PostgreSQL when PostgreSQL answers. Only Express/SQLite with a,
+ * b and e when P2 is not selected (P3 alone).
+ * @returns {Promise<Leg[]>}
+ */
+async function plannedLegs(plan, options, notes) {
+  if (!options.only.has('p2')) return [{ fixture: 'nest12', driver: 'sqlite', variants: ['a', 'b', 'e'], instances: {}, title: 'P3' }];
+  // For context, one leg each: b_x (b on the other AsyncLocalStorage) on Express, b_m (b through middie) on Fastify.
+  const only = { b_x: 'nest12', b_m: 'fastify' };
+  /** @type {Leg[]} */
+  const legs = plan.legs.map((fixture) => ({
+    fixture,
+    driver: 'sqlite',
+    variants: ALL.filter((v) => !(v in only) || only[v] === fixture),
+    // Twins on the Express leg only (their ratio is the noise floor of the timed figures).
+    instances: fixture === 'nest12' ? plan.p2.instances : {},
+    title: `The ${fixture} leg`,
+  }));
+  const pg = options.postgres ? await postgresReachable() : { ok: false, reason: 'skipped with --no-postgres' };
+  if (!pg.ok) notes.push(`PostgreSQL not measured: ${pg.reason}.`);
+  else {
+    legs.push({
+      fixture: 'nest12',
+      driver: 'postgresql',
+      variants: plan.p2pg.variants,
+      instances: {},
+      title: 'The PostgreSQL leg',
+      note: `The PostgreSQL leg (a database of its own per instance, created and dropped on ${pg.reason}) runs ${plan.p2pg.variants.join(', ')}, one instance each, to keep the whole run under 10 minutes.`,
+    });
+  }
+  return legs;
+}
+
+/** How many instances a leg starts. */
+function instancesOf(leg) {
+  return leg.variants.reduce((n, v) => n + (leg.instances[v] ?? 1), 0);
+}
+
+async function buildLeg(leg) {
+  phase(`Building ${leg.variants.join(', ')} on ${leg.fixture} with ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`);
+  return buildVariants({ fixture: leg.fixture, driver: leg.driver, variants: leg.variants, log });
+}
+
+async function timeLeg(leg, apps, plan, pin) {
+  phase(`P2 ${leg.fixture} / ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${leg.variants.length} variants × ${plan.p2.rounds} rounds of ${plan.p2.duration} s`);
+  return runLeg({ fixture: leg.fixture, driver: leg.driver, apps, ...plan.p2, instances: leg.instances, pin, log });
+}
+
+/**
+ * Instructions per request of the chosen Express/SQLite variants under valgrind (instructions.cjs),
+ * or why they were not counted.
+ */
+async function instructionCounts(apps, plan, enabled) {
+  const { variants, instances, ...counted } = plan;
+  const base = { fixture: 'nest12', driver: 'sqlite', ...counted };
+  if (!enabled) return { ...base, skipped: 'skipped with --no-instructions' };
+  const tool = callgrindAvailable();
+  if (!tool.ok) return { ...base, skipped: tool.reason };
+  const chosen = new Map(variants.filter((name) => apps.has(name)).map((name) => [name, apps.get(name)]));
+  phase(`P2 counted: instructions per request of ${[...chosen.keys()].join(', ')} under valgrind (two at a time, beside P3)`);
+  const counts = await countInstructions({ apps: chosen, instances, ...counted, log });
+  return { ...base, valgrind: tool.version, nodeFlags: V8_FLAGS.join(' '), counts };
 }
 
 try {
