@@ -1,12 +1,14 @@
 'use strict';
 // P2 counted in instructions: what one request costs the server, as the number of machine
-// instructions its process executes, counted by valgrind's callgrind. A count does not move with the
-// load of the machine the way req/s and CPU time do (on shared cores, by more than the goals), so it
-// can tell a 3% difference. Each instance runs under `valgrind --tool=callgrind --instr-atstart=no`:
-// it boots and warms up uncounted (at a few times native speed), then counting is switched on
-// (`callgrind_control -i on`), a fixed number of requests is sent over one connection, the counts
-// are dumped (`callgrind_control -d`) and their total is divided by the requests. Linux with valgrind
-// only; elsewhere the figure is skipped and the report says so.
+// instructions its process executes, counted by valgrind's callgrind. A count barely moves with the
+// load of the machine, unlike req/s and CPU time (on shared cores they move by more than the goals),
+// so it can tell a 3% difference. Each instance runs under `valgrind --tool=callgrind
+// --instr-atstart=no`: it boots and warms up uncounted (at a few times native speed), then counting
+// is switched on (`callgrind_control --instr=on`), a fixed number of requests is sent at the timed
+// runs' concurrency, the counts are dumped (`callgrind_control --dump`) and their total is divided by
+// the requests. The garbage collections that fall in that window are counted too, so the window's
+// length moves a ratio by a few percent (docs/bench.md). Linux with valgrind only; elsewhere the
+// figure is skipped and the report says so.
 const { execFile, execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
