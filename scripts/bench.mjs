@@ -131,23 +131,25 @@ async function main() {
   let instructions;
   if (options.only.has('p2') || options.only.has('p3')) {
     const timed = options.only.has('p2');
-    const [express, ...later] = await plannedLegs(plan, options, p2Notes);
-    // 1. Express/SQLite: built and timed first; its builds then serve P3 and the instruction counts.
-    const expressApps = await buildLeg(express);
+    const [first, ...later] = await plannedLegs(plan, options, p2Notes);
+    // 1. The first leg (Express/SQLite unless --legs says otherwise): built and timed first; its
+    // builds then serve the instruction counts and, on Express, P3.
+    const firstApps = await buildLeg(first);
     let secondsPerInstance = 0;
     if (timed) {
       const timedStarted = elapsed();
-      p2Legs.push(await timeLeg(express, expressApps, plan, pin));
-      secondsPerInstance = (elapsed() - timedStarted) / instancesOf(express);
+      p2Legs.push(await timeLeg(first, firstApps, plan, pin));
+      secondsPerInstance = (elapsed() - timedStarted) / instancesOf(first);
     }
     // 2. Beside them, work that no clock reads: the counts (a count does not move with the load of
     // the machine), P3 (it reads memory, not time) and the builds of the later legs.
-    const counting = timed ? instructionCounts(expressApps, plan.instructions, options.instructions) : undefined;
+    const counting = timed ? instructionCounts(first, firstApps, plan.instructions, options.instructions) : undefined;
     // Its failure is thrown where it is awaited, not as an unhandled rejection meanwhile.
     counting?.catch(() => undefined);
-    if (options.only.has('p3')) {
+    if (options.only.has('p3') && first.fixture !== 'nest12') results.p3 = { skipped: 'P3 runs on the Express leg (nest12), which --legs left out' };
+    else if (options.only.has('p3')) {
       phase(`P3 memory: a, b, e after ${plan.p3.rows} GETs over ${plan.p3.rows} distinct rows`);
-      const memoryApps = new Map(['a', 'b', 'e'].map((name) => [name, expressApps.get(name)]));
+      const memoryApps = new Map(['a', 'b', 'e'].map((name) => [name, firstApps.get(name)]));
       results.p3 = { rows: plan.p3.rows, warmupRows: plan.p3.warmupRows, results: await runMemory({ apps: memoryApps, ...plan.p3, pin, log }) };
     }
     const built = [];
@@ -248,12 +250,13 @@ async function timeLeg(leg, apps, plan, pin) {
 }
 
 /**
- * Instructions per request of the chosen Express/SQLite variants under valgrind (instructions.cjs),
- * or why they were not counted.
+ * Instructions per request of the chosen variants of a leg under valgrind (instructions.cjs), or
+ * why they were not counted.
+ * @param {Leg} leg
  */
-async function instructionCounts(apps, plan, enabled) {
+async function instructionCounts(leg, apps, plan, enabled) {
   const { variants, instances, ...counted } = plan;
-  const base = { fixture: 'nest12', driver: 'sqlite', ...counted };
+  const base = { fixture: leg.fixture, driver: leg.driver, ...counted };
   if (!enabled) return { ...base, skipped: 'skipped with --no-instructions' };
   const tool = callgrindAvailable();
   if (!tool.ok) return { ...base, skipped: tool.reason };
