@@ -14,7 +14,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { promisify } = require('node:util');
 const { runLoad } = require('./load.cjs');
-const { startVariant, stopVariant } = require('./throughput.cjs');
+const { seedOnce, startVariant, stopVariant } = require('./throughput.cjs');
 
 const run = promisify(execFile);
 const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', '--dump-line=no'];
@@ -68,19 +68,21 @@ function dumpTotal(text) {
 /**
  * One fresh instance of a variant under callgrind: boot, `warmup` uncounted requests, `requests` counted ones.
  * @param {{ name: import('./variants.cjs').VariantName, instance: number, app: import('../proof/generate.cjs').App,
- *   users: number, warmup: number, requests: number, connections: number }} options
+ *   seed: import('./throughput.cjs').Seed, warmup: number, requests: number, connections: number }} options
  * @returns {Promise<Count>}
  */
-async function countOne({ name, instance, app, users, warmup, requests, connections }) {
+async function countOne({ name, instance, app, seed, warmup, requests, connections }) {
   const started = Date.now();
   const out = join(app.dir, `callgrind-${name}-${instance}.out`);
   const launcher = [...VALGRIND, `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS];
   // Booting under valgrind takes several times longer than natively, more with the other core busy.
-  const running = await startVariant(name, app, { users, pin: UNPINNED, label: `instructions-${name}-${instance}`, launcher, timeoutMs: 240_000 });
+  const running = await startVariant(name, app, { seed, pin: UNPINNED, label: `instructions-${name}-${instance}`, launcher, timeoutMs: 240_000 });
   try {
     const pid = String(running.instance.child.pid);
+    // Switching the count on makes valgrind translate all code again, which can hold the first
+    // requests for many seconds on a busy machine: they get a minute, not the timed runs' 10 s.
     const load = (amount) =>
-      runLoad(UNPINNED, { url: running.instance.url, ids: running.ids, order: 'sequential', connections, amount, duration: 600 });
+      runLoad(UNPINNED, { url: running.instance.url, ids: running.ids, order: 'sequential', connections, amount, duration: 600, timeout: 60 });
     await load(warmup);
     await run('callgrind_control', ['--instr=on', pid]);
     const counted = await load(requests);
@@ -108,14 +110,19 @@ async function countInstructions({ apps, instances = {}, users, warmup, requests
   const queue = [...apps].flatMap(([name, app]) => Array.from({ length: instances[name] ?? 1 }, (_, instance) => ({ name, instance, app })));
   /** @type {Count[]} */
   const counts = [];
+  const seed = await seedOnce(queue[0].app, users, 'instructions');
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const count = await countOne({ ...next, users, warmup, requests, connections });
+      const count = await countOne({ ...next, seed, warmup, requests, connections });
       counts.push(count);
       log(`  ${count.name}${count.instance ? ` (instance ${count.instance + 1})` : ''}: ${Math.round(count.perRequest).toLocaleString('en-US')} instructions per request (${count.requests} counted after ${warmup} uncounted; ${count.seconds.toFixed(0)} s under valgrind)`);
     }
   };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker));
+  } finally {
+    await seed.database.drop();
+  }
   return counts;
 }
 

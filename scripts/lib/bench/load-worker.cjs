@@ -15,6 +15,7 @@ const { random } = require('../proof/load.cjs');
  * @property {number} duration       seconds: the run's length (random order), or its cap (sequential order)
  * @property {number} [amount]       requests (sequential order; ids.length by default)
  * @property {number} [seed]
+ * @property {number} [timeout]      seconds a request may take before it counts as an error (10 by default)
  */
 
 async function main() {
@@ -30,7 +31,7 @@ async function main() {
     // Bounded by time (random order) or by count (each id once); the parent kills a run that
     // outlives its bound by 30 s.
     ...(order === 'random' ? { duration: options.duration } : { amount: options.amount ?? ids.length }),
-    timeout: 10,
+    timeout: options.timeout ?? 10,
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/users/${next()}` }) }],
   });
   const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;

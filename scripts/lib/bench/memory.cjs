@@ -1,10 +1,10 @@
 'use strict';
-// P3, memory: each variant as a fresh instance started with --expose-gc on a database of its own,
+// P3, memory: each variant as a fresh instance started with --expose-gc on a database of its own (a copy of one seed),
 // a short warm-up on rows of its own, then a forced GC and a reading (GET /bench/memory, bench
 // scaffolding), GET /users/:id once for each of `rows` distinct rows, and another forced GC and reading.
 const { request } = require('../proof/http.cjs');
 const { runLoad } = require('./load.cjs');
-const { startVariant, stopVariant } = require('./throughput.cjs');
+const { seedOnce, startVariant, stopVariant } = require('./throughput.cjs');
 
 /**
  * @typedef {{ heapUsed: number, rss: number, globalEntities: number }} Reading
@@ -28,27 +28,38 @@ async function reading(instance) {
 async function runMemory({ apps, rows, warmupRows, connections, capSeconds, pin, log }) {
   /** @type {Record<string, MemoryResult>} */
   const results = {};
-  for (const [name, app] of apps) {
-    const running = await startVariant(name, app, { users: warmupRows + rows, pin, nodeOptions: '--expose-gc', label: 'p3' });
-    try {
-      const url = running.instance.url;
-      // Warm-up (JIT, lazy initialisation) on rows that the measured run does not read.
-      await runLoad(pin, { url, ids: running.ids.slice(0, warmupRows), order: 'sequential', connections, duration: 60 });
-      const before = await reading(running.instance);
-      const load = await runLoad(pin, { url, ids: running.ids.slice(warmupRows), order: 'sequential', connections, duration: capSeconds });
-      if (load.requests !== rows) throw new Error(`${name}: ${load.requests} GETs answered instead of ${rows}.`);
-      const after = await reading(running.instance);
-      results[name] = { before, after, requests: load.requests, seconds: load.seconds };
-      log(
-        `  ${name}: heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB, ` +
-          `RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MB, ` +
-          `global identity map ${before.globalEntities} → ${after.globalEntities} entities (${load.requests} GETs in ${load.seconds.toFixed(1)} s)`,
-      );
-    } finally {
-      await stopVariant(running);
-    }
+  const seed = await seedOnce(/** @type {any} */ ([...apps.values()][0]), warmupRows + rows, 'p3');
+  try {
+    for (const [name, app] of apps) results[name] = await measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log });
+  } finally {
+    await seed.database.drop();
   }
   return results;
+}
+
+/**
+ * One variant: a fresh instance with --expose-gc on a copy of the seed, read before and after the GETs.
+ * @returns {Promise<MemoryResult>}
+ */
+async function measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log }) {
+  const running = await startVariant(name, app, { seed, pin, nodeOptions: '--expose-gc', label: `p3-${name}` });
+  try {
+    const url = running.instance.url;
+    // Warm-up (JIT, lazy initialisation) on rows that the measured run does not read.
+    await runLoad(pin, { url, ids: running.ids.slice(0, warmupRows), order: 'sequential', connections, duration: 60 });
+    const before = await reading(running.instance);
+    const load = await runLoad(pin, { url, ids: running.ids.slice(warmupRows), order: 'sequential', connections, duration: capSeconds });
+    if (load.requests !== rows) throw new Error(`${name}: ${load.requests} GETs answered instead of ${rows}.`);
+    const after = await reading(running.instance);
+    log(
+      `  ${name}: heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB, ` +
+        `RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MB, ` +
+        `global identity map ${before.globalEntities} → ${after.globalEntities} entities (${load.requests} GETs in ${load.seconds.toFixed(1)} s)`,
+    );
+    return { before, after, requests: load.requests, seconds: load.seconds };
+  } finally {
+    await stopVariant(running);
+  }
 }
 
 module.exports = { runMemory };

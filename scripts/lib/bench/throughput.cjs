@@ -3,7 +3,7 @@
 // fresh instances, each on a database of its own seeded with the same users, one discarded warm-up
 // run each, then rounds in alternation (each round in a new shuffled order, a pause between runs),
 // GET /users/:id with random ids, the same id sequence for every run of a round.
-const { existsSync } = require('node:fs');
+const { copyFileSync, existsSync } = require('node:fs');
 const { createSchema } = require('../proof/generate.cjs');
 const { postgresDatabase, sqliteDatabase } = require('../proof/database.cjs');
 const { startInstance, stopInstance } = require('../proof/processes.cjs');
@@ -23,19 +23,50 @@ const { VARIANTS } = require('./variants-info.cjs');
  */
 
 /**
- * A fresh database for the app, its schema, `users` seeded users and one instance pinned to the server CPU.
+ * @typedef {{ database: import('../proof/database.cjs').ProofDatabase, ids: number[] }} Seed
+ */
+
+/**
+ * A database with the schema and `users` users, made once with one app and then copied for every
+ * instance (startVariant): the variants share the User entity, and a copy (a file on SQLite, CREATE
+ * DATABASE … TEMPLATE on PostgreSQL) takes milliseconds where a schema and a seed take seconds.
+ * @param {import('../proof/generate.cjs').App} app
+ * @param {number} users
+ * @param {string} label
+ * @returns {Promise<Seed>}
+ */
+async function seedOnce(app, users, label) {
+  const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(app.dir, `bench-${label}-seed`);
+  try {
+    await createSchema(app, database.env);
+    return { database, ids: await seedUsers(app, database.env, users) };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
+
+/** A database of the instance's own: a copy of the seed. */
+async function copyOfSeed(app, seed, label) {
+  if (app.spec.driver === 'postgresql') return postgresDatabase({ template: seed.database.env.MIKRO_ORM_DB_NAME });
+  const database = sqliteDatabase(app.dir, `bench-${label}`);
+  copyFileSync(seed.database.env.MIKRO_ORM_DB_NAME, database.env.MIKRO_ORM_DB_NAME);
+  return database;
+}
+
+/**
+ * A database of its own for the app (a copy of the seed) and one instance pinned to the server CPU.
  * @param {import('./variants.cjs').VariantName} name
  * @param {import('../proof/generate.cjs').App} app
- * @param {{ users: number, pin: ReturnType<import('./load.cjs').pinning>, nodeOptions?: string, label: string, launcher?: string[], timeoutMs?: number }} options
+ * @param {{ seed: Seed, pin: ReturnType<import('./load.cjs').pinning>, nodeOptions?: string, label: string, launcher?: string[], timeoutMs?: number }} options
  *   launcher and timeoutMs: the command that runs the main file and how long the instance may take to boot (instructions.cjs: node under valgrind)
  * @returns {Promise<Running>}
  */
-async function startVariant(name, app, { users, pin, nodeOptions, label, launcher, timeoutMs }) {
+async function startVariant(name, app, { seed, pin, nodeOptions, label, launcher, timeoutMs }) {
   if (!existsSync(app.dir)) throw new Error(`The app of variant ${name} (${app.dir}) was removed while the bench ran: did another process clean .tmp/?`);
-  const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(app.dir, `bench-${label}`);
+  const database = await copyOfSeed(app, seed, label);
+  const { ids } = seed;
   try {
-    await createSchema(app, database.env);
-    const ids = await seedUsers(app, database.env, users);
     const env = { ...database.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
     const instance = await startInstance({ dir: app.dir, name, env, launcher, timeoutMs });
     pinServer(pin, /** @type {number} */ (instance.child.pid));
@@ -83,15 +114,19 @@ async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, 
   const running = new Map();
   /** @type {Record<string, Sample[]>} */
   const samples = Object.fromEntries(names.map((n) => [n, []]));
+  /** @type {Seed | undefined} */
+  let seed;
   try {
-    // Two at a time (seeding and booting are CPU work; two cores).
+    seed = await seedOnce(/** @type {any} */ (apps.get(/** @type {any} */ (names[0]))), users, `p2-${fixture}-${driver}`);
+    const leg = seed;
+    // Two at a time (booting is CPU work; two cores).
     const queue = [...slots];
     const starter = async () => {
       for (let slot = queue.shift(); slot; slot = queue.shift()) {
         const { name, instance, key } = slot;
         // A database file of each instance's own (b_x shares b's folder), and the variant's Node options.
         const label = `p2-${name}-${instance}`;
-        running.set(key, await startVariant(name, /** @type {any} */ (apps.get(name)), { users, pin, label, nodeOptions: VARIANTS[name].nodeOptions }));
+        running.set(key, await startVariant(name, /** @type {any} */ (apps.get(name)), { seed: leg, pin, label, nodeOptions: VARIANTS[name].nodeOptions }));
       }
     };
     await Promise.all([starter(), starter()]);
@@ -120,8 +155,9 @@ async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, 
     }
   } finally {
     await Promise.all([...running.values()].map((r) => stopVariant(r).catch(() => undefined)));
+    await seed?.database.drop();
   }
   return { fixture, driver, rounds, duration, warmup, users, connections, settleMs, instances: counts, samples };
 }
 
-module.exports = { runLeg, startVariant, stopVariant };
+module.exports = { runLeg, seedOnce, startVariant, stopVariant };

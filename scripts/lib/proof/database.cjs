@@ -90,12 +90,14 @@ async function postgresReachable() {
 
 /**
  * A fresh PostgreSQL database `mrc_proof_<pid>_<n>`, dropped by drop() (or by cleanup() if the run dies).
+ * @param {{ template?: string }} [options]  template: a database (of this module's) to copy, schema and rows
  * @returns {Promise<ProofDatabase>}
  */
-async function postgresDatabase() {
+async function postgresDatabase({ template } = {}) {
   const name = `mrc_proof_${process.pid}_${++counter}`;
+  if (template !== undefined && !/^mrc_proof_\d+_\d+$/.test(template)) throw new Error(`Not a database of the proof: ${template}`);
   await adminQuery(`drop database if exists ${name}`);
-  await adminQuery(`create database ${name}`);
+  await adminQuery(template ? `create database ${name} template ${template}` : `create database ${name}`);
   const drop = async () => {
     unregister();
     // WITH (FORCE) closes the connections an instance killed mid-run may have left.
