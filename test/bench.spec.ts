@@ -26,6 +26,7 @@ interface Stats {
   formatRatio(value: number, goal?: Goal): string;
   pairedRatios(numerators: number[], denominators: number[]): number[];
   roundMeans(samples: { round: number; value: number }[]): number[];
+  mean(values: number[]): number;
   growth(points: { size: number; value: number }[]): { exponent: number; marginal: { from: number; to: number; perUnit: number }[] };
   markdownTable(headers: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string;
   alternation<T>(variants: T[], rounds: number, rand: () => number): { round: number; variant: T }[];
@@ -78,6 +79,8 @@ describe('bench statistics', () => {
       { round: 1, value: 1000 },
     ];
     expect(stats.roundMeans(samples)).toEqual([1050, 950]);
+    expect(stats.mean([1, 2, 6])).toBe(3);
+    expect(stats.mean([])).toBeNaN();
     expect(stats.roundMeans([{ round: 1, value: 5 }])).toEqual([NaN, 5]);
   });
 

@@ -14,7 +14,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { promisify } = require('node:util');
 const { runLoad } = require('./load.cjs');
-const { seedOnce, startVariant, stopVariant } = require('./throughput.cjs');
+const { startVariant, stopVariant, withSeed } = require('./throughput.cjs');
 
 const run = promisify(execFile);
 const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', '--dump-line=no'];
@@ -110,19 +110,14 @@ async function countInstructions({ apps, instances = {}, users, warmup, requests
   const queue = [...apps].flatMap(([name, app]) => Array.from({ length: instances[name] ?? 1 }, (_, instance) => ({ name, instance, app })));
   /** @type {Count[]} */
   const counts = [];
-  const seed = await seedOnce(queue[0].app, users, 'instructions');
-  const worker = async () => {
+  const worker = async (seed) => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const count = await countOne({ ...next, seed, warmup, requests, connections });
       counts.push(count);
       log(`  ${count.name}${count.instance ? ` (instance ${count.instance + 1})` : ''}: ${Math.round(count.perRequest).toLocaleString('en-US')} instructions per request (${count.requests} counted after ${warmup} uncounted; ${count.seconds.toFixed(0)} s under valgrind)`);
     }
   };
-  try {
-    await Promise.all(Array.from({ length: parallel }, worker));
-  } finally {
-    await seed.database.drop();
-  }
+  await withSeed(queue[0].app, users, 'instructions', (seed) => Promise.all(Array.from({ length: parallel }, () => worker(seed))));
   return counts;
 }
 

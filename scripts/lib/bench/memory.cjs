@@ -1,10 +1,11 @@
 'use strict';
-// P3, memory: each variant as a fresh instance started with --expose-gc on a database of its own (a copy of one seed),
-// a short warm-up on rows of its own, then a forced GC and a reading (GET /bench/memory, bench
-// scaffolding), GET /users/:id once for each of `rows` distinct rows, and another forced GC and reading.
+// P3, memory: each variant as a fresh instance started with --expose-gc on a database of its own (a
+// copy of one seed), a short warm-up on rows of its own, then a forced GC and a reading (GET
+// /bench/memory, bench scaffolding), GET /users/:id once for each of `rows` distinct rows, and
+// another forced GC and reading.
 const { request } = require('../proof/http.cjs');
 const { runLoad } = require('./load.cjs');
-const { seedOnce, startVariant, stopVariant } = require('./throughput.cjs');
+const { startVariant, stopVariant, withSeed } = require('./throughput.cjs');
 
 /**
  * @typedef {{ heapUsed: number, rss: number, globalEntities: number }} Reading
@@ -28,12 +29,9 @@ async function reading(instance) {
 async function runMemory({ apps, rows, warmupRows, connections, capSeconds, pin, log }) {
   /** @type {Record<string, MemoryResult>} */
   const results = {};
-  const seed = await seedOnce(/** @type {any} */ ([...apps.values()][0]), warmupRows + rows, 'p3');
-  try {
+  await withSeed(/** @type {any} */ ([...apps.values()][0]), warmupRows + rows, 'p3', async (seed) => {
     for (const [name, app] of apps) results[name] = await measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log });
-  } finally {
-    await seed.database.drop();
-  }
+  });
   return results;
 }
 

@@ -1,7 +1,7 @@
 'use strict';
 // Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
 // results object in, text out (test/bench.spec.ts renders a made-up one).
-const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, roundMeans, summarize } = require('./stats.cjs');
+const { formatNumber, formatRatio, formatSummary, markdownTable, mean, median, pairedRatios, ratio, roundMeans, summarize } = require('./stats.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
 
 const MB = 2 ** 20;
@@ -225,7 +225,6 @@ function renderInstructions(instructions) {
   /** @type {Record<string, number[]>} */
   const byVariant = {};
   for (const count of instructions.counts) (byVariant[count.name] ??= [])[count.instance] = count.perRequest;
-  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
   const names = Object.keys(VARIANTS).filter((name) => byVariant[name]);
   out.push(
     markdownTable(

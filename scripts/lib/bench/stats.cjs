@@ -10,6 +10,11 @@ function median(values) {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** The arithmetic mean of a list of numbers; NaN when empty. */
+function mean(values) {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
 /** The smallest and largest value: the noise a figure carries. */
 function range(values) {
   const list = finite(values);
@@ -83,7 +88,7 @@ function pairedRatios(numerators, denominators) {
 function roundMeans(samples) {
   const byRound = [];
   for (const { round, value } of samples) (byRound[round] ??= []).push(value);
-  return Array.from(byRound, (values) => (values ? values.reduce((a, b) => a + b, 0) / values.length : NaN));
+  return Array.from(byRound, (values) => (values ? mean(values) : NaN));
 }
 
 /**
@@ -152,6 +157,7 @@ function alternation(variants, rounds, rand) {
 
 module.exports = {
   roundMeans,
+  mean,
   median,
   range,
   summarize,

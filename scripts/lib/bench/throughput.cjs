@@ -46,6 +46,16 @@ async function seedOnce(app, users, label) {
   }
 }
 
+/** `work` with a seed (seedOnce) that is dropped afterwards, whatever happens. */
+async function withSeed(app, users, label, work) {
+  const seed = await seedOnce(app, users, label);
+  try {
+    return await work(seed);
+  } finally {
+    await seed.database.drop();
+  }
+}
+
 /** A database of the instance's own: a copy of the seed. */
 async function copyOfSeed(app, seed, label) {
   if (app.spec.driver === 'postgresql') return postgresDatabase({ template: seed.database.env.MIKRO_ORM_DB_NAME });
@@ -110,54 +120,51 @@ async function runLeg({ fixture, driver, apps, rounds, duration, warmup, users, 
   const counts = Object.fromEntries(names.map((n) => [n, instances[/** @type {import('./variants.cjs').VariantName} */ (n)] ?? 1]));
   // One entry per instance: a variant measured on two instances runs twice per round.
   const slots = names.flatMap((name) => Array.from({ length: counts[name] }, (_, instance) => ({ name, instance, key: `${name}#${instance}` })));
-  /** @type {Map<string, Running>} */
-  const running = new Map();
   /** @type {Record<string, Sample[]>} */
   const samples = Object.fromEntries(names.map((n) => [n, []]));
-  /** @type {Seed | undefined} */
-  let seed;
-  try {
-    seed = await seedOnce(/** @type {any} */ (apps.get(/** @type {any} */ (names[0]))), users, `p2-${fixture}-${driver}`);
-    const leg = seed;
-    // Two at a time (booting is CPU work; two cores).
-    const queue = [...slots];
-    const starter = async () => {
-      for (let slot = queue.shift(); slot; slot = queue.shift()) {
-        const { name, instance, key } = slot;
-        // A database file of each instance's own (b_x shares b's folder), and the variant's Node options.
-        const label = `p2-${name}-${instance}`;
-        running.set(key, await startVariant(name, /** @type {any} */ (apps.get(name)), { seed: leg, pin, label, nodeOptions: VARIANTS[name].nodeOptions }));
+  await withSeed(/** @type {any} */ (apps.get(/** @type {any} */ (names[0]))), users, `p2-${fixture}-${driver}`, async (seed) => {
+    /** @type {Map<string, Running>} */
+    const running = new Map();
+    try {
+      // Two at a time (booting is CPU work; two cores).
+      const queue = [...slots];
+      const starter = async () => {
+        for (let slot = queue.shift(); slot; slot = queue.shift()) {
+          const { name, instance, key } = slot;
+          // A database file of each instance's own (b_x shares b's folder), and the variant's Node options.
+          const label = `p2-${name}-${instance}`;
+          running.set(key, await startVariant(name, /** @type {any} */ (apps.get(name)), { seed, pin, label, nodeOptions: VARIANTS[name].nodeOptions }));
+        }
+      };
+      await Promise.all([starter(), starter()]);
+      const multi = names.filter((n) => counts[n] > 1);
+      log(`  ${slots.length} instances up (${users} users each${multi.length ? `; two or more of ${multi.join(', ')}` : ''}); warm-up ${warmup} s each, discarded`);
+      for (const r of running.values()) {
+        await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration: warmup, seed: 999 });
       }
-    };
-    await Promise.all([starter(), starter()]);
-    const multi = names.filter((n) => counts[n] > 1);
-    log(`  ${slots.length} instances up (${users} users each${multi.length ? `; two or more of ${multi.join(', ')}` : ''}); warm-up ${warmup} s each, discarded`);
-    for (const r of running.values()) {
-      await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration: warmup, seed: 999 });
-    }
-    const schedule = alternation(slots, rounds, random(4242));
-    for (const [index, { round, variant: slot }] of schedule.entries()) {
-      const r = /** @type {Running} */ (running.get(slot.key));
-      // A moment for the previous run's server (on the same CPU) to finish its own after-load work.
-      await new Promise((resolve) => setTimeout(resolve, settleMs));
-      const pid = /** @type {number} */ (r.instance.child.pid);
-      const cpuBefore = cpuMicros(pid);
-      const result = await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration, seed: 1000 + round });
-      const cpuAfter = cpuMicros(pid);
-      // The server's CPU time per request over the run (what it spent, not how long it waited for a core).
-      const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? NaN : (cpuAfter - cpuBefore) / result.requests;
-      samples[slot.name].push({ round, instance: slot.instance, rps: result.rps, cpuUs, p50: result.p50, p99: result.p99, requests: result.requests });
-      // One progress line per round, once its last run is done: each variant's mean over its instances.
-      if (schedule[index + 1]?.round !== round) {
-        const mean = (name) => roundMeans(samples[name].map((x) => ({ round: x.round, value: x.rps })))[round];
-        log(`  round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(mean(n))}`).join(', ')} req/s`);
+      const schedule = alternation(slots, rounds, random(4242));
+      for (const [index, { round, variant: slot }] of schedule.entries()) {
+        const r = /** @type {Running} */ (running.get(slot.key));
+        // A moment for the previous run's server (on the same CPU) to finish its own after-load work.
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
+        const pid = /** @type {number} */ (r.instance.child.pid);
+        const cpuBefore = cpuMicros(pid);
+        const result = await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration, seed: 1000 + round });
+        const cpuAfter = cpuMicros(pid);
+        // The server's CPU time per request over the run (what it spent, not how long it waited for a core).
+        const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? NaN : (cpuAfter - cpuBefore) / result.requests;
+        samples[slot.name].push({ round, instance: slot.instance, rps: result.rps, cpuUs, p50: result.p50, p99: result.p99, requests: result.requests });
+        // One progress line per round, once its last run is done: each variant's mean over its instances.
+        if (schedule[index + 1]?.round !== round) {
+          const mean = (name) => roundMeans(samples[name].map((x) => ({ round: x.round, value: x.rps })))[round];
+          log(`  round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(mean(n))}`).join(', ')} req/s`);
+        }
       }
+    } finally {
+      await Promise.all([...running.values()].map((r) => stopVariant(r).catch(() => undefined)));
     }
-  } finally {
-    await Promise.all([...running.values()].map((r) => stopVariant(r).catch(() => undefined)));
-    await seed?.database.drop();
-  }
+  });
   return { fixture, driver, rounds, duration, warmup, users, connections, settleMs, instances: counts, samples };
 }
 
-module.exports = { runLeg, seedOnce, startVariant, stopVariant };
+module.exports = { runLeg, withSeed, startVariant, stopVariant };
