@@ -2,7 +2,7 @@
 // The databases the proof runs on, read directly (not through the app) to state what the row
 // really holds: a SQLite file through better-sqlite3, or a PostgreSQL database of its own through
 // pg (both installed with the MikroORM drivers), created for one run and dropped after it.
-const { accessSync, constants, mkdtempSync, statSync } = require('node:fs');
+const { accessSync, constants, mkdtempSync, rmSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { onCleanup, trackFolder } = require('./processes.cjs');
 
@@ -49,7 +49,8 @@ function sqliteDatabase(dir, name = 'proof') {
       }
     },
     async drop() {
-      /* the file goes with its folder */
+      // With its journal, so that the name can serve again (and a RAM folder does not fill up).
+      for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
     },
   };
 }
