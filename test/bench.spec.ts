@@ -50,23 +50,68 @@ describe('b_x: b on the AsyncLocalStorage this Node does not use by default', ()
   });
 });
 
-describe('instruction counts: the total of a callgrind dump', () => {
+describe('instruction counts: a callgrind dump, and what the optimizing compilers did in it', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { dumpTotal } = require(join(BENCH, 'instructions.cjs')) as { dumpTotal(text: string): number };
-  // The head of a dump written by `callgrind_control --dump` (callgrind format, version 1).
-  const dump = (events: string, summary: string) =>
-    ['# callgrind format', 'version: 1', 'creator: callgrind-3.19.0', 'pid: 6400', 'part: 1', '', 'desc: Trigger: dump', '', 'positions: line', `events: ${events}`, `summary: ${summary}`, '', 'fn=(1) main', '0 756', ''].join('\n');
+  const { dumpCounts } = require(join(BENCH, 'instructions.cjs')) as { dumpCounts(text: string): { total: number; compiling: number } };
+  const JOB = 'v8::internal::OptimizedCompilationJob::ExecuteJob(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
+  const TURBOFAN = 'v8::internal::compiler::PipelineCompilationJob::ExecuteJobImpl(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
+  const MAGLEV = 'v8::internal::maglev::MaglevCompilationJob::ExecuteJobImpl(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
+  // A dump as `callgrind_control --dump` writes it (callgrind format, version 1): a function is named
+  // the first time its number appears (fn= or cfn=) and by its number after; the cost line after a
+  // `calls=` line is the inclusive cost of that call.
+  const dump = (events: string, summary: string, body: string[] = ['fn=(1) main', '0 756'], positions = 'line') =>
+    ['# callgrind format', 'version: 1', 'creator: callgrind-3.19.0', 'pid: 6400', 'part: 1', '', 'desc: Trigger: dump', '', `positions: ${positions}`, `events: ${events}`, `summary: ${summary}`, '', ...body, ''].join('\n');
 
   it('reads the Ir column of the summary line', () => {
-    expect(dumpTotal(dump('Ir', '1118632586'))).toBe(1_118_632_586);
-    expect(dumpTotal(dump('Dr Ir', '77 1118632586'))).toBe(1_118_632_586);
-    expect(dumpTotal(dump('Ir', '100').replace('summary:', 'totals:'))).toBe(100);
+    expect(dumpCounts(dump('Ir', '1118632586'))).toEqual({ total: 1_118_632_586, compiling: 0 });
+    expect(dumpCounts(dump('Dr Ir', '77 1118632586')).total).toBe(1_118_632_586);
+    expect(dumpCounts(dump('Ir', '100').replace('summary:', 'totals:')).total).toBe(100);
   });
 
-  it('refuses a file that is not a dump with an Ir total', () => {
-    expect(() => dumpTotal('hello')).toThrow('Not a callgrind dump with an Ir total.');
-    expect(() => dumpTotal(dump('Dr', '5'))).toThrow('Not a callgrind dump with an Ir total.');
-    expect(() => dumpTotal(dump('Ir', 'x'))).toThrow('unreadable Ir total (x)');
+  it("adds up the calls into TurboFan's and Maglev's jobs from outside them, once each", () => {
+    const body = [
+      'ob=(1) /usr/bin/node',
+      'fl=(1) ???',
+      'fn=(1) Builtins_LoadIC',
+      '0 100000',
+      `cfn=(2) ${JOB}`,
+      'calls=1 0',
+      '0 300000',
+      'fn=(2)',
+      '0 10',
+      `cfn=(3) ${TURBOFAN}`,
+      'calls=1 0',
+      '0 250000',
+      'fn=(3)',
+      '0 200000',
+      // A call from inside the job to itself is already in the 250,000.
+      'cfn=(3)',
+      'calls=1 0',
+      '0 50000',
+      `fn=(4) ${MAGLEV}`,
+      '0 30000',
+      'fn=(5) v8::internal::Runtime_OptimizeMaglevEager(int, unsigned long*, v8::internal::Isolate*)',
+      'cfn=(4)',
+      'calls=2 0',
+      '0 40000',
+      // Not a compiler job: MikroORM's `new Function(...)` hydrators compile on every call that needs them.
+      'cfn=(6) v8::internal::Compiler::GetFunctionFromString(v8::internal::DirectHandle<v8::internal::NativeContext>)',
+      'calls=1 0',
+      '0 9000',
+    ];
+    expect(dumpCounts(dump('Ir', '1000000', body))).toEqual({ total: 1_000_000, compiling: 290_000 });
+  });
+
+  it('finds the Ir column after the positions, whichever they are', () => {
+    const body = ['fn=(1) main', '0x10 3 4 500', `cfn=(2) ${TURBOFAN}`, 'calls=1 0x20 0', '+2 * 7 40000'];
+    expect(dumpCounts(dump('Dr Ir', '9 100000', body, 'instr line'))).toEqual({ total: 100_000, compiling: 40_000 });
+  });
+
+  it('refuses a file that is not a dump with an Ir total, or whose compiler jobs exceed it', () => {
+    expect(() => dumpCounts('hello')).toThrow('Not a callgrind dump with an Ir total.');
+    expect(() => dumpCounts(dump('Dr', '5'))).toThrow('Not a callgrind dump with an Ir total.');
+    expect(() => dumpCounts(dump('Ir', 'x'))).toThrow('unreadable Ir total (x)');
+    expect(() => dumpCounts(dump('Ir', '10', ['fn=(1) main', `cfn=(2) ${TURBOFAN}`, 'calls=1 0', '0 11']))).toThrow('compiler jobs (11) exceed its total (10)');
   });
 });
 
@@ -155,6 +200,7 @@ describe('bench report', () => {
   // The server's CPU per request is taken as 300,000 µs / req/s: its ratios then equal those of req/s.
   const rounds = (rps: number[], instance = 0) =>
     rps.map((r, round) => ({ round, instance, rps: r, cpuUs: 300000 / r, p50: 10 + round, p99: 40 + round, requests: r * 2 }));
+  const win = (total: number, compiling = 0) => ({ total, compiling });
   const results = {
     meta: {
       command: 'npm run bench',
@@ -219,17 +265,17 @@ describe('bench report', () => {
         driver: 'sqlite',
         users: 1000,
         connections: 10,
-        warmup: 2000,
-        requests: 500,
+        warmup: 1000,
+        requests: 100,
+        windows: 3,
         valgrind: 'valgrind-3.19.0',
         nodeFlags: '--single-threaded --predictable-gc-schedule',
+        // Per window: the total, and what the optimizing compilers' jobs took of it.
         counts: [
-          { name: 'b', instance: 0, requests: 500, instructions: 550_000_000, perRequest: 1_100_000, seconds: 50 },
-          { name: 'a_r', instance: 0, requests: 500, instructions: 500_000_000, perRequest: 1_000_000, seconds: 50 },
-          { name: 'a_r', instance: 1, requests: 500, instructions: 505_000_000, perRequest: 1_010_000, seconds: 50 },
-          { name: 'b', instance: 1, requests: 500, instructions: 552_500_000, perRequest: 1_105_000, seconds: 50 },
-          { name: 'd', instance: 0, requests: 500, instructions: 545_000_000, perRequest: 1_090_000, seconds: 50 },
-          { name: 'e', instance: 0, requests: 500, instructions: 850_000_000, perRequest: 1_700_000, seconds: 50 },
+          { name: 'b', requests: 100, windows: [win(110_000_000), win(111_100_000), win(109_000_000)], seconds: 60 },
+          { name: 'a_r', requests: 100, windows: [win(100_000_000), win(102_000_000, 1_000_000), win(99_000_000)], seconds: 60 },
+          { name: 'd', requests: 100, windows: [win(109_000_000), win(110_000_000), win(108_000_000)], seconds: 60 },
+          { name: 'e', requests: 100, windows: [win(170_000_000, 5_000_000), win(170_000_000), win(170_000_000)], seconds: 60 },
         ],
       },
     },
@@ -288,24 +334,25 @@ describe('bench report', () => {
     // b_x/b per round: 890/996 and 880/984, both 0.89; no goal, it is context.
     expect(byName.get('b_x/b')).toEqual(['0.89, rounds 0.89–0.89', '0.89', '0.89, rounds 0.89–0.89']);
 
-    // Instruction counts: a variant is the mean of its instances, a ratio the second variant's count over the first's.
-    const counted = tables.find((t) => t.headers[1] === 'instructions per request');
+    // Instruction counts: a variant is the median of its windows with the compilers' jobs left out
+    // (a_r's second window: 102,000,000 - 1,000,000 over 100 requests), a ratio the median of the
+    // per-window ratios, the second variant's count over the first's.
+    const counted = tables.find((t) => t.headers[1]?.startsWith('instructions per request'));
     expect(counted?.rows).toEqual([
-      ['a_r — floor', '1,005,000', '1,000,000, 1,010,000'],
-      ['b — init --style main', '1,102,500', '1,100,000, 1,105,000'],
-      ['d — @mikro-orm/nestjs middleware', '1,090,000', '1,090,000'],
-      ['e — Scope.REQUEST', '1,700,000', '1,700,000'],
+      ['a_r — floor', '1,000,000 (990,000–1,010,000)', '0 (0–10,000)'],
+      ['b — init --style main', '1,100,000 (1,090,000–1,111,000)', '0'],
+      ['d — @mikro-orm/nestjs middleware', '1,090,000 (1,080,000–1,100,000)', '0'],
+      ['e — Scope.REQUEST', '1,700,000 (1,650,000–1,700,000)', '0 (0–50,000)'],
     ]);
     const countedRatios = new Map(tables.find((t) => t.headers[1]?.startsWith('from instructions'))?.rows.map((r) => [r[0].split(' ')[0], r[1]]));
-    // 1,005,000 / 1,102,500; over the instance pairs from 1,000,000 / 1,105,000 to 1,010,000 / 1,100,000.
-    expect(countedRatios.get('b/a_r')).toBe('0.91 ✗ (goal ≥ 0.97), instance pairs 0.905–0.918');
-    expect(countedRatios.get('b/d')).toBe('0.99 ✗ (goal ≥ 1.00), instance pairs 0.986–0.991');
-    expect(countedRatios.get('b/e')).toBe('1.54 ✓ (goal ≥ 1.20), instance pairs 1.538–1.545');
+    // Window by window: 1,000,000 / 1,100,000, 1,010,000 / 1,111,000 and 990,000 / 1,090,000.
+    expect(countedRatios.get('b/a_r')).toBe('0.91 ✗ (goal ≥ 0.97), windows 0.908–0.909');
+    expect(countedRatios.get('b/d')).toBe('0.99 ✗ (goal ≥ 1.00), windows 0.990–0.991');
+    expect(countedRatios.get('b/e')).toBe('1.53 ✓ (goal ≥ 1.20), windows 1.500–1.560');
     expect(countedRatios.has('c/a_r')).toBe(false);
-    // a_r: 1,000,000 / 1,010,000; b: 1,100,000 / 1,105,000.
-    expect(countedRatios.get('noise')).toBe('0.990–0.995');
     expect(report).toContain('counted by valgrind\'s callgrind (valgrind-3.19.0)');
-    expect(report).toContain('Node runs with `--single-threaded --predictable-gc-schedule`');
+    expect(report).toContain('one fresh instance under `node --single-threaded --predictable-gc-schedule`');
+    expect(report).toContain('then 3 counted windows of 100 requests each');
 
     const memory = tables.find((t) => t.headers[0] === 'variant' && t.headers.includes('KB per kept entity'));
     expect(memory?.rows[0]).toEqual(['a — STALE baseline (not a target)', '30.0', '63.0', '33.0', '150', '200', '50', '500 → 20,500', '1.69']);

@@ -2,13 +2,13 @@
 // P2 counted in instructions: what one request costs the server, as the number of machine
 // instructions its process executes, counted by valgrind's callgrind. A count barely moves with the
 // load of the machine, unlike req/s and CPU time (on shared cores they move by more than the goals),
-// so it can tell a 3% difference. Each instance runs under `valgrind --tool=callgrind
-// --instr-atstart=no`: it boots and warms up uncounted (at a few times native speed), then counting
-// is switched on (`callgrind_control --instr=on`), a fixed number of requests is sent at the timed
-// runs' concurrency, the counts are dumped (`callgrind_control --dump`) and their total is divided by
-// the requests. The garbage collections that fall in that window are counted too, so the window's
-// length moves a ratio by a few percent (docs/bench.md). Linux with valgrind only; elsewhere the
-// figure is skipped and the report says so.
+// so it can tell a 3% difference. Each variant runs as one instance under `valgrind --tool=callgrind
+// --instr-atstart=no`: it boots and warms up uncounted, then counting is switched on
+// (`callgrind_control --instr=on`) and a few windows of a fixed number of requests are sent at the
+// timed runs' concurrency, each ended by a dump (`callgrind_control --dump`). A window's figure is
+// its total, less what V8's optimizing compilers did in it (COMPILER_JOB), divided by its requests;
+// garbage collection stays in. docs/bench.md says what the count shows and what it leaves out.
+// Linux with valgrind only; elsewhere the figure is skipped and the report says so.
 const { execFile, execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -21,9 +21,19 @@ const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-
 /**
  * V8 decides when to collect garbage and when to compile from timings (allocation rate, GC speed)
  * and runs both on background threads: on a busy host a count then moved by several percent between
- * two instances of one build. These flags make it run them on the main thread on a fixed schedule.
+ * two instances of one build. The first two flags make it run them on the main thread on a fixed
+ * schedule. The others optimize a function after a tenth of the calls it takes by default: with the
+ * defaults the count per request was still falling after 4,000 requests (functions reaching
+ * TurboFan one after another); with these it settles after about a thousand, at the level a
+ * long-running server reaches.
  */
-const V8_FLAGS = ['--single-threaded', '--predictable-gc-schedule'];
+const V8_FLAGS = [
+  '--single-threaded',
+  '--predictable-gc-schedule',
+  '--invocation-count-for-turbofan=300',
+  '--invocation-count-for-maglev=40',
+  '--minimum-invocations-after-ic-update=50',
+];
 /** The load generator is not pinned here: a count does not depend on which CPU anything ran. */
 const UNPINNED = { enabled: false, note: 'not pinned' };
 
@@ -42,83 +52,127 @@ function callgrindAvailable() {
 }
 
 /**
- * The total instruction count (event Ir) of a callgrind dump: its `summary:` or `totals:` line.
- * @param {string} text  the dump file's contents
+ * What V8's optimizing compilers (TurboFan, Maglev) do in a compilation job's ExecuteJob step: the
+ * part that a Node process runs on a background thread, which `--single-threaded` moves onto the
+ * main thread, and so into a count. It is a warm-up cost (each hot function is compiled once or
+ * a few times), and which compilations fall into a counted window depends on the window, not on the
+ * variant: it moved a count by up to 27% between windows.
  */
-function dumpTotal(text) {
+const COMPILER_JOB = /^v8::internal::(?:compiler::PipelineCompilationJob|maglev::MaglevCompilationJob)::ExecuteJobImpl\(/;
+
+/**
+ * A callgrind dump's Ir total (`summary:` or `totals:`), and how much of it ran in the optimizing
+ * compilers' jobs (COMPILER_JOB): the inclusive costs of the calls into them from outside them.
+ * Callgrind's format names a function once (`fn=(12) name`) and by its number (`fn=(12)`) after;
+ * the cost line that follows a `calls=` line is the inclusive cost of that call.
+ * @param {string} text  the dump file's contents
+ * @returns {{ total: number, compiling: number }}
+ */
+function dumpCounts(text) {
   const events = /^events:\s*(.+)$/m.exec(text)?.[1].trim().split(/\s+/) ?? [];
   const column = events.indexOf('Ir');
   const line = /^(?:summary|totals):\s*(.+)$/m.exec(text)?.[1].trim().split(/\s+/);
   if (column < 0 || !line) throw new Error('Not a callgrind dump with an Ir total.');
   const total = Number(line[column]);
   if (!Number.isSafeInteger(total) || total <= 0) throw new Error(`A callgrind dump with an unreadable Ir total (${line[column]}).`);
-  return total;
+  // A cost line holds the positions (`positions:`, `line` by default), then the events.
+  const positions = /^positions:\s*(.+)$/m.exec(text)?.[1].trim().split(/\s+/).length ?? 1;
+  /** @type {Map<string, string>} */
+  const names = new Map();
+  const nameOf = (/** @type {string} */ reference) => {
+    const [, id, name] = /^\((\d+)\)(?: (.*))?$/.exec(reference) ?? [undefined, undefined, reference];
+    if (id === undefined) return name ?? '';
+    if (name !== undefined) names.set(id, name);
+    return names.get(id) ?? '';
+  };
+  let caller = '';
+  let callee = '';
+  let callCost = false;
+  let compiling = 0;
+  for (const row of text.split('\n')) {
+    if (row.startsWith('fn=')) caller = nameOf(row.slice(3));
+    else if (row.startsWith('cfn=')) callee = nameOf(row.slice(4));
+    else if (row.startsWith('calls=')) callCost = true;
+    else if (callCost && /^[+\-*\d]/.test(row)) {
+      callCost = false;
+      if (COMPILER_JOB.test(callee) && !COMPILER_JOB.test(caller)) compiling += Number(row.trim().split(/\s+/)[positions + column] ?? 0);
+    }
+  }
+  if (compiling > total) throw new Error(`A callgrind dump whose compiler jobs (${compiling}) exceed its total (${total}).`);
+  return { total, compiling };
 }
 
 /**
  * @typedef {object} Count
  * @property {string} name        the variant
- * @property {number} instance    which instance of it (0, 1, …)
- * @property {number} requests    requests counted
- * @property {number} instructions  instructions executed by the server over them
- * @property {number} perRequest
- * @property {number} seconds     wall time of the whole instance (boot, warm-up, counted requests)
+ * @property {number} requests    requests in each counted window
+ * @property {{ total: number, compiling: number }[]} windows  each window's instructions (dumpCounts)
+ * @property {number} seconds     wall time of the whole instance (boot, warm-up, counted windows)
  */
 
 /**
- * One fresh instance of a variant under callgrind: boot, `warmup` uncounted requests, `requests` counted ones.
- * @param {{ name: import('./variants.cjs').VariantName, instance: number, app: import('../proof/generate.cjs').App,
- *   seed: import('./throughput.cjs').Seed, warmup: number, requests: number, connections: number }} options
+ * One fresh instance of a variant under callgrind: boot, `warmup` uncounted requests, then `windows`
+ * counted windows of `requests` requests, each ended by a dump.
+ * @param {{ name: import('./variants.cjs').VariantName, app: import('../proof/generate.cjs').App,
+ *   seed: import('./throughput.cjs').Seed, warmup: number, requests: number, windows: number, connections: number }} options
  * @returns {Promise<Count>}
  */
-async function countOne({ name, instance, app, seed, warmup, requests, connections }) {
+async function countOne({ name, app, seed, warmup, requests, windows, connections }) {
   const started = Date.now();
-  const out = join(app.dir, `callgrind-${name}-${instance}.out`);
+  const out = join(app.dir, `callgrind-${name}.out`);
   const launcher = [...VALGRIND, `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS];
   // Booting under valgrind takes several times longer than natively, more with the other core busy.
-  const running = await startVariant(name, app, { seed, pin: UNPINNED, label: `instructions-${name}-${instance}`, launcher, timeoutMs: 240_000 });
+  const running = await startVariant(name, app, { seed, pin: UNPINNED, label: `instructions-${name}`, launcher, timeoutMs: 240_000 });
   try {
     const pid = String(running.instance.child.pid);
-    // Switching the count on makes valgrind translate all code again, which can hold the first
-    // requests for many seconds on a busy machine: they get a minute, not the timed runs' 10 s.
+    // Switching the count on makes valgrind translate all code again, and a compilation under the
+    // count runs some fifty times slower than natively: one request can wait for a minute or more on
+    // a busy machine. They get five minutes, not the timed runs' 10 s (a window is bounded by ten).
     const load = (amount) =>
-      runLoad(UNPINNED, { url: running.instance.url, ids: running.ids, order: 'sequential', connections, amount, duration: 600, timeout: 60 });
+      runLoad(UNPINNED, { url: running.instance.url, ids: running.ids, order: 'sequential', connections, amount, duration: 600, timeout: 300 });
     await load(warmup);
     await run('callgrind_control', ['--instr=on', pid]);
-    const counted = await load(requests);
-    if (counted.requests !== requests) throw new Error(`${name}: ${counted.requests} requests answered instead of ${requests}.`);
-    await run('callgrind_control', ['--dump', pid]);
-    // The first dump is written next to the out file as <out>.1.
-    const instructions = dumpTotal(readFileSync(`${out}.1`, 'utf8'));
-    return { name, instance, requests, instructions, perRequest: instructions / requests, seconds: (Date.now() - started) / 1000 };
+    const counted = [];
+    for (let window = 1; window <= windows; window++) {
+      const served = await load(requests);
+      if (served.requests !== requests) throw new Error(`${name}: ${served.requests} requests answered instead of ${requests}.`);
+      // Each dump goes next to the out file as <out>.1, <out>.2, …, and the count starts again from zero.
+      await run('callgrind_control', ['--dump', pid]);
+      counted.push(dumpCounts(readFileSync(`${out}.${window}`, 'utf8')));
+    }
+    return { name, requests, windows: counted, seconds: (Date.now() - started) / 1000 };
   } finally {
     await stopVariant(running);
   }
 }
 
 /**
- * Every variant (and each of its twins) counted, two instances at a time (valgrind runs a process on
- * one core at a time; a second instance keeps the other core busy without changing either count).
+ * Every variant counted, two at a time (valgrind runs a process on one core at a time; a second
+ * instance keeps the other core busy without changing either count).
  * @param {{
  *   apps: Map<import('./variants.cjs').VariantName, import('../proof/generate.cjs').App>,
- *   instances?: Partial<Record<import('./variants.cjs').VariantName, number>>,
- *   users: number, warmup: number, requests: number, connections: number, parallel?: number, log: (line: string) => void,
+ *   users: number, warmup: number, requests: number, windows: number, connections: number, parallel?: number, log: (line: string) => void,
  * }} options
  * @returns {Promise<Count[]>}
  */
-async function countInstructions({ apps, instances = {}, users, warmup, requests, connections, parallel = 2, log }) {
-  const queue = [...apps].flatMap(([name, app]) => Array.from({ length: instances[name] ?? 1 }, (_, instance) => ({ name, instance, app })));
+async function countInstructions({ apps, users, warmup, requests, windows, connections, parallel = 2, log }) {
+  const queue = [...apps];
   /** @type {Count[]} */
   const counts = [];
+  const per = (/** @type {number} */ n) => Math.round(n / requests).toLocaleString('en-US');
   const worker = async (seed) => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const count = await countOne({ ...next, seed, warmup, requests, connections });
+      const [name, app] = next;
+      const count = await countOne({ name, app, seed, warmup, requests, windows, connections });
       counts.push(count);
-      log(`  ${count.name}${count.instance ? ` (instance ${count.instance + 1})` : ''}: ${Math.round(count.perRequest).toLocaleString('en-US')} instructions per request (${count.requests} counted after ${warmup} uncounted; ${count.seconds.toFixed(0)} s under valgrind)`);
+      log(
+        `  ${name}: ${count.windows.map((w) => `${per(w.total - w.compiling)} (+${per(w.compiling)})`).join(', ')} instructions per request ` +
+          `(+ the optimizing compilers' jobs), ${windows} windows of ${requests} after ${warmup} uncounted; ${count.seconds.toFixed(0)} s under valgrind`,
+      );
     }
   };
-  await withSeed(queue[0].app, users, 'instructions', (seed) => Promise.all(Array.from({ length: parallel }, () => worker(seed))));
+  await withSeed(queue[0][1], users, 'instructions', (seed) => Promise.all(Array.from({ length: parallel }, () => worker(seed))));
   return counts;
 }
 
-module.exports = { callgrindAvailable, countInstructions, dumpTotal, VALGRIND, V8_FLAGS };
+module.exports = { callgrindAvailable, countInstructions, dumpCounts, VALGRIND, V8_FLAGS };

@@ -83,7 +83,7 @@ function runLoad(pin, options) {
       /** @type {LoadResult} */
       const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
       if (result.non2xx > 0 || result.errors > 0 || result.requests === 0) {
-        return reject(new Error(`${options.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors in ${result.requests} requests.`));
+        return reject(new Error(`${options.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors (${result.timeouts} of them timeouts) in ${result.requests} requests.`));
       }
       resolve(result);
     });

@@ -1,7 +1,7 @@
 'use strict';
 // Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
 // results object in, text out (test/bench.spec.ts renders a made-up one).
-const { formatNumber, formatRatio, formatSummary, markdownTable, mean, median, pairedRatios, ratio, roundMeans, summarize } = require('./stats.cjs');
+const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, roundMeans, summarize } = require('./stats.cjs');
 const { VARIANTS } = require('./variants-info.cjs');
 
 const MB = 2 ** 20;
@@ -205,51 +205,54 @@ function renderThroughput(p2) {
 }
 
 /**
- * The instruction counts (instructions.cjs): per variant the mean of its instances, per ratio the
- * denominator's count over the numerator's (above 1: the numerator is cheaper) with the min–max over
- * every pairing of their instances, and each twin's count against its first instance's.
+ * The instruction counts (instructions.cjs): per variant the median of its counted windows, with the
+ * optimizing compilers' jobs left out, and their min–max; per ratio the median of the per-window
+ * ratios (window i of one variant against window i of the other: the same point of each process's
+ * life), the denominator's count over the numerator's (above 1: the numerator is cheaper).
  */
 function renderInstructions(instructions) {
   if (!instructions) return [];
   const title = `### Instructions per request: ${ADAPTERS[instructions.fixture] ?? instructions.fixture}, ${DRIVERS[instructions.driver] ?? instructions.driver}`;
   if (instructions.skipped) return [title, '', `Not counted: ${instructions.skipped}.`, ''];
+  const { requests, windows, warmup } = instructions;
   const out = [title, ''];
   out.push(
     `The same question counted instead of timed: the machine instructions the server's process executes per request, counted by valgrind's callgrind (${instructions.valgrind}), ` +
-      `a figure that the load of the machine barely moves. Node runs with \`${instructions.nodeFlags}\` (V8 otherwise times its garbage collection and compilation by the clock, on background threads). ` +
-      `Each instance boots and warms up uncounted, then counting is switched on for ${formatNumber(instructions.requests)} GET /users/:id over ${instructions.connections} connections, as in the timed runs (ids in turn over ${formatNumber(instructions.users)} seeded users) after ${formatNumber(instructions.warmup)} uncounted ones. ` +
-      'The count includes the garbage collections that fall in that window, a whole number of them: a longer or shorter window (1,500 and 400 requests in a development run) moved b/a_r and b/d by a few percent, more than the twins differ. ' +
-      'It leaves out what instructions do not show (cache misses, time waiting for the database).',
+      `a figure that the load of the machine barely moves. Each variant runs as one fresh instance under \`node ${instructions.nodeFlags}\`: V8 then runs its garbage collector and its compilers on the main thread on a fixed schedule (otherwise they are timed by the clock, on background threads), ` +
+      'and optimizes a function after a tenth of the calls it takes by default, so that after its uncounted requests the process runs the code a server runs after many thousands (with the defaults the count was still falling after 4,000). ' +
+      `It serves ${formatNumber(warmup)} GET /users/:id uncounted (ids in turn over ${formatNumber(instructions.users)} seeded users, ${instructions.connections} connections as in the timed runs), then ${windows} counted windows of ${formatNumber(requests)} requests each. ` +
+      "Left out of each window: the work of V8's optimizing compilers (the ExecuteJob step of TurboFan's and Maglev's jobs), which a normal Node process runs on a background thread and which `--single-threaded` puts on the main thread; " +
+      'which compilations fall into a window depends on the window, not on the variant. Garbage collection stays in. ' +
+      'A count leaves out what instructions do not show (cache misses, time waiting for the database).',
   );
   out.push('');
-  /** @type {Record<string, number[]>} */
-  const byVariant = {};
-  for (const count of instructions.counts) (byVariant[count.name] ??= [])[count.instance] = count.perRequest;
-  const names = Object.keys(VARIANTS).filter((name) => byVariant[name]);
+  /** @type {Record<string, number[]>} instructions per request of each window, the compilers' jobs left out */
+  const perWindow = {};
+  /** @type {Record<string, number[]>} the compilers' jobs per request of each window */
+  const compiling = {};
+  for (const count of instructions.counts) {
+    perWindow[count.name] = count.windows.map((w) => (w.total - w.compiling) / count.requests);
+    compiling[count.name] = count.windows.map((w) => w.compiling / count.requests);
+  }
+  const names = Object.keys(VARIANTS).filter((name) => perWindow[name]);
   out.push(
     markdownTable(
-      ['variant', 'instructions per request', 'each instance'],
-      names.map((name) => [VARIANTS[name].title, formatNumber(mean(byVariant[name])), byVariant[name].map((v) => formatNumber(v)).join(', ')]),
+      ['variant', "instructions per request, compilers' jobs left out: median of the windows (min–max)", "compilers' jobs per request (left out): median (min–max)"],
+      names.map((name) => [VARIANTS[name].title, formatSummary(summarize(perWindow[name])), formatSummary(summarize(compiling[name]))]),
       ['l', 'r', 'r'],
     ),
   );
   out.push('');
   const rows = [];
   for (const [num, den, goal, shows] of RATIOS) {
-    if (!byVariant[num] || !byVariant[den]) continue;
-    const pairings = byVariant[num].flatMap((n) => byVariant[den].map((d) => ratio(d, n)));
-    const spread = summarize(pairings);
+    if (!perWindow[num] || !perWindow[den]) continue;
+    const spread = summarize(pairedRatios(perWindow[den], perWindow[num]));
     rows.push([
       `${num}/${den}${shows ? ` (${shows})` : ''}`,
-      `${formatRatio(ratio(mean(byVariant[den]), mean(byVariant[num])), goal)}${spread.n > 1 ? `, instance pairs ${formatNumber(spread.min, 3)}–${formatNumber(spread.max, 3)}` : ''}`,
+      `${formatRatio(spread.median, goal)}${spread.n > 1 ? `, windows ${formatNumber(spread.min, 3)}–${formatNumber(spread.max, 3)}` : ''}`,
     ]);
   }
-  const twins = names.filter((name) => byVariant[name].length > 1);
-  if (twins.length) {
-    const floor = summarize(twins.flatMap((name) => byVariant[name].slice(1).map((v) => ratio(byVariant[name][0], v))));
-    rows.push([`noise floor: instance 1 / a later instance of the same variant (${twins.join(', ')})`, `${formatNumber(floor.min, 3)}–${formatNumber(floor.max, 3)}`]);
-  }
-  out.push(markdownTable(['ratio', "from instructions per request (the second variant's count over the first's: above 1, the first is cheaper)"], rows, ['l', 'r']));
+  out.push(markdownTable(['ratio', "from instructions per request (the second variant's count over the first's, window by window: above 1, the first is cheaper)"], rows, ['l', 'r']));
   out.push('');
   return out;
 }
