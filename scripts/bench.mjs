@@ -5,7 +5,7 @@
 //
 //   npm run bench                     the full run (writes BENCHMARKS.md)
 //   npm run bench -- --quick          a short development run (writes .tmp/BENCHMARKS.quick.md)
-//   options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --no-instructions  --out=<file>  --rounds=N  --duration=<s>  --runs=N
+//   options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --no-instructions  --explain  --out=<file>  --rounds=N  --duration=<s>  --runs=N
 import { createRequire } from 'node:module';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
@@ -17,7 +17,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { cleanup, installSignalHandlers } = require('./lib/proof/processes.cjs');
 const { postgresReachable } = require('./lib/proof/database.cjs');
 const { cliLatency, scaleLatency } = require('./lib/bench/generation.cjs');
-const { buildVariants, ALL } = require('./lib/bench/variants.cjs');
+const { buildVariants, ALL, COUNT_ONLY } = require('./lib/bench/variants.cjs');
 const { runLeg } = require('./lib/bench/throughput.cjs');
 const { runMemory } = require('./lib/bench/memory.cjs');
 const { callgrindAvailable, countInstructions, VALGRIND, V8_FLAGS } = require('./lib/bench/instructions.cjs');
@@ -64,23 +64,27 @@ const PLANS = {
 const BUDGET_SECONDS = 560;
 
 function parseArgs(argv) {
-  const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), legs: undefined, postgres: true, instructions: true, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
+  const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), legs: undefined, postgres: true, instructions: true, explain: false, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (key === 'quick') options.quick = true;
     else if (key === 'no-postgres') options.postgres = false;
     else if (key === 'no-instructions') options.instructions = false;
+    else if (key === 'explain') options.explain = true;
     else if (key === 'only' && value) options.only = new Set(value.split(','));
     else if (key === 'out' && value) options.out = value;
     else if (key === 'legs' && value) options.legs = value.split(',');
     else if (['rounds', 'duration', 'runs'].includes(key) && Number(value) > 0) options[key] = Number(value);
     else if (key === 'help' || key === 'h') {
-      console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--no-instructions] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
+      console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--no-instructions] [--explain] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
       process.exit(0);
     } else throw new Error(`Unknown option ${arg} (try --help).`);
   }
   for (const phase of options.only) if (!['p1', 'p2', 'p3'].includes(phase)) throw new Error(`--only takes p1, p2, p3, not ${phase}.`);
   for (const leg of options.legs ?? []) if (!['nest12', 'fastify'].includes(leg)) throw new Error(`--legs takes nest12 (Express) and fastify, not ${leg}.`);
+  if (options.explain && !options.only.has('p2')) throw new Error('--explain adds to the counts of P2: select p2.');
+  if (options.explain && !options.instructions) throw new Error('--explain adds to the instruction counts: drop --no-instructions.');
+  if (options.explain && (options.legs?.[0] ?? 'nest12') !== 'nest12') throw new Error('--explain counts the Express leg (b\'s app.use registration): put nest12 first in --legs.');
   return options;
 }
 
@@ -96,6 +100,8 @@ async function main() {
   if (options.duration) plan.p2.duration = options.duration;
   if (options.runs) plan.p1.runs = options.runs;
   if (options.legs) plan.legs = options.legs;
+  // --explain: where b's instructions over a_r go, by two more counted variants (about 3 more minutes).
+  if (options.explain) plan.instructions.variants.push(...COUNT_ONLY);
   installSignalHandlers(log);
   const pin = pinning();
   const argv = process.argv.slice(2);
@@ -134,8 +140,10 @@ async function main() {
     const timed = options.only.has('p2');
     const [first, ...later] = await plannedLegs(plan, options, p2Notes);
     // 1. The first leg (Express/SQLite unless --legs says otherwise): built and timed first; its
-    // builds then serve the instruction counts and, on Express, P3.
-    const firstApps = await buildLeg(first);
+    // builds then serve the instruction counts (with the count-only variants of --explain) and, on
+    // Express, P3.
+    const countOnly = plan.instructions.variants.filter((name) => COUNT_ONLY.includes(name));
+    const firstApps = await buildLeg(first, countOnly);
     let secondsPerInstance = 0;
     if (timed) {
       const timedStarted = elapsed();
@@ -240,14 +248,17 @@ function instancesOf(leg) {
   return leg.variants.reduce((n, v) => n + (leg.instances[v] ?? 1), 0);
 }
 
-async function buildLeg(leg) {
-  phase(`Building ${leg.variants.join(', ')} on ${leg.fixture} with ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`);
-  return buildVariants({ fixture: leg.fixture, driver: leg.driver, variants: leg.variants, log });
+/** A leg's apps, and those of the variants that are only counted on it (`countOnly`). */
+async function buildLeg(leg, countOnly = []) {
+  const variants = [...leg.variants, ...countOnly];
+  phase(`Building ${variants.join(', ')} on ${leg.fixture} with ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`);
+  return buildVariants({ fixture: leg.fixture, driver: leg.driver, variants, log });
 }
 
 async function timeLeg(leg, apps, plan, pin) {
   phase(`P2 ${leg.fixture} / ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${leg.variants.length} variants × ${plan.p2.rounds} rounds of ${plan.p2.duration} s`);
-  return runLeg({ fixture: leg.fixture, driver: leg.driver, apps, ...plan.p2, instances: leg.instances, pin, log });
+  const timed = new Map([...apps].filter(([name]) => leg.variants.includes(name)));
+  return runLeg({ fixture: leg.fixture, driver: leg.driver, apps: timed, ...plan.p2, instances: leg.instances, pin, log });
 }
 
 /**

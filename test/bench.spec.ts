@@ -350,6 +350,9 @@ describe('bench report', () => {
     expect(countedRatios.get('b/d')).toBe('0.99 ✗ (goal ≥ 1.00), windows 0.990–0.991');
     expect(countedRatios.get('b/e')).toBe('1.53 ✓ (goal ≥ 1.20), windows 1.500–1.560');
     expect(countedRatios.has('c/a_r')).toBe(false);
+    // The count-only variants of --explain are neither listed nor compared when they were not counted.
+    expect(report).not.toContain('a_m —');
+    expect(countedRatios.has('a_f/a_r')).toBe(false);
     expect(report).toContain('counted by valgrind\'s callgrind (valgrind-3.19.0)');
     expect(report).toContain('one fresh instance under `node --single-threaded --predictable-gc-schedule`');
     expect(report).toContain('then 3 counted windows of 100 requests each');
@@ -359,6 +362,27 @@ describe('bench report', () => {
     expect(memory?.rows[1][3]).toBe('1.0 ✓ (goal ≤ 5 MB)');
     expect(report).toContain('a keeps every one of the 20,000 entities');
     expect(report).toContain('- PostgreSQL not measured: not reachable.');
+  });
+
+  it('with --explain: lists the count-only variants and says where b\'s instructions over a_r go', () => {
+    const counts = [
+      ...results.p2.instructions.counts,
+      { name: 'a_m', requests: 100, windows: [win(101_000_000), win(102_010_000), win(99_990_000)], seconds: 60 },
+      { name: 'a_f', requests: 100, windows: [win(105_000_000), win(106_050_000), win(103_950_000)], seconds: 60 },
+    ];
+    const report = renderReport({ ...results, p2: { ...results.p2, instructions: { ...results.p2.instructions, counts } } });
+    expect(report).toContain('- **a_m — a_r + an empty middleware**: a_r with `app.use((_req, _res, next) => next())`');
+    expect(report).toContain('- **a_f — a_r + a bare fork**:');
+    const tables = tablesOf(report);
+    const countedRatios = new Map(tables.find((t) => t.headers[1]?.startsWith('from instructions'))?.rows.map((r) => [r[0].split(' ')[0], r[1]]));
+    // Window by window: a_r 1,000,000, 1,010,000, 990,000 against a_m 1% more in each.
+    expect(countedRatios.get('a_m/a_r')).toBe('0.99, windows 0.990–0.990');
+    // a_f: 1,050,000, 1,060,500, 1,039,500: 5% over a_r in every window.
+    expect(countedRatios.get('a_f/a_r')).toBe('0.95, windows 0.952–0.952');
+    // b: 1,100,000, 1,111,000, 1,090,000 against a_f.
+    expect(countedRatios.get('b/a_f')).toBe('0.95, windows 0.954–0.955');
+    // The timed legs never show them.
+    expect(tables.find((t) => t.headers[1] === 'req/s')?.rows.some((r) => r[0].startsWith('a_m'))).toBe(false);
   });
 
   it('says why instructions were not counted', () => {

@@ -24,6 +24,10 @@ const RATIOS = [
   ['a', 'a_r', undefined, 'the stale baseline against the floor: what the identity map "saves"'],
   ['b_x', 'b', undefined, `${VARIANTS.b_x.title.replace('b_x — ', '')} against this Node's default`],
   ['b', 'b_m', undefined, 'the hook against the same callback run by middie'],
+  // Counted only, with --explain: where b's instructions over a_r go.
+  ['a_m', 'a_r', undefined, 'an empty middleware: what the app.use layer costs'],
+  ['a_f', 'a_r', undefined, 'a fork per request that nothing uses: what em.fork() costs'],
+  ['b', 'a_f', undefined, 'b against the bare fork: the request running in the fork'],
 ];
 
 const ADAPTERS = { nest12: 'Express (nest12 fixture)', fastify: 'Fastify (fastify fixture)' };
@@ -142,7 +146,8 @@ function renderThroughput(p2) {
   out.push('');
   out.push('Variants:');
   out.push('');
-  for (const v of Object.values(VARIANTS)) out.push(`- **${v.title}**: ${v.detail}`);
+  const counted = new Set((p2.instructions?.counts ?? []).map((count) => count.name));
+  for (const v of Object.values(VARIANTS)) if (!v.countOnly || counted.has(v.name)) out.push(`- **${v.title}**: ${v.detail}`);
   out.push('');
   for (const leg of p2.legs) {
     out.push(`### ${ADAPTERS[leg.fixture] ?? leg.fixture}, ${DRIVERS[leg.driver] ?? leg.driver}`);

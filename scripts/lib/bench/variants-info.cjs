@@ -3,8 +3,8 @@
 // edits that make them live in variants.cjs.
 
 /**
- * @typedef {'a'|'a_r'|'b'|'b_x'|'b_m'|'c'|'d'|'e'} VariantName
- * @typedef {{ name: VariantName, title: string, detail: string, stale?: boolean, nodeOptions?: string }} VariantInfo
+ * @typedef {'a'|'a_r'|'a_m'|'a_f'|'b'|'b_x'|'b_m'|'c'|'d'|'e'} VariantName
+ * @typedef {{ name: VariantName, title: string, detail: string, stale?: boolean, nodeOptions?: string, countOnly?: boolean }} VariantInfo
  */
 
 /**
@@ -31,6 +31,18 @@ const VARIANTS = {
     name: 'a_r',
     title: 'a_r — floor',
     detail: 'a with the adapter\'s `findOne(...)` given `{ refresh: true }` (bench scaffolding): every read hits the database, still no context',
+  },
+  a_m: {
+    name: 'a_m',
+    title: 'a_m — a_r + an empty middleware',
+    detail: 'a_r with `app.use((_req, _res, next) => next())` after create (bench scaffolding, counted only with --explain): what a middleware layer costs',
+    countOnly: true,
+  },
+  a_f: {
+    name: 'a_f',
+    title: 'a_f — a_r + a bare fork',
+    detail: 'a_r with a middleware that calls `app.get(MikroORM).em.fork({ useContext: true })` and drops the fork (bench scaffolding, counted only with --explain): what the fork costs before anything runs in it',
+    countOnly: true,
   },
   b: {
     name: 'b',

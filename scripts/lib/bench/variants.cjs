@@ -6,6 +6,8 @@
 //   a_r  a whose adapter reads with `refresh: true`: the same database work as b, no context at all
 //   d    b without its registration, @mikro-orm/nestjs's own middleware instead (registerRequestContext on)
 //   e    b without its registration, a request-scoped EntityManager (`scope: Scope.REQUEST`), no context
+//   a_m, a_f  counted only (--explain): a_r with an empty middleware, and a_r with a fork per request
+//        that nothing uses: where b's instructions over a_r go
 // Every app also gets two bench-only edits: it listens on 127.0.0.1 only, and GET /bench/memory
 // forces a GC and reports the heap, the RSS and the size of the global EntityManager's identity map.
 const { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } = require('node:fs');
@@ -27,7 +29,10 @@ const { VARIANTS } = require('./variants-info.cjs');
 
 /** @typedef {import('./variants-info.cjs').VariantName} VariantName */
 
-const ALL = /** @type {VariantName[]} */ (Object.keys(VARIANTS));
+/** The variants a P2 leg times (the count-only ones left out). */
+const ALL = /** @type {VariantName[]} */ (Object.keys(VARIANTS).filter((name) => !VARIANTS[name].countOnly));
+/** The variants only counted, with --explain. */
+const COUNT_ONLY = /** @type {VariantName[]} */ (Object.keys(VARIANTS).filter((name) => VARIANTS[name].countOnly));
 
 /**
  * Generates, derives and compiles the requested variants for one fixture and driver.
@@ -50,10 +55,13 @@ async function buildVariants({ fixture, driver, variants, log }) {
     apps.set('c', c);
   }
   const b = apps.get('b');
-  if (variants.includes('a') || variants.includes('a_r')) {
+  if (['a', 'a_r', 'a_m', 'a_f'].some((v) => variants.includes(v))) {
     const a = makeControl(/** @type {import('../proof/generate.cjs').App} */ (b));
     apps.set('a', a);
-    if (variants.includes('a_r')) apps.set('a_r', forceRefresh(copyApp(a, 'a_r')));
+    const aR = forceRefresh(copyApp(a, 'a_r'));
+    apps.set('a_r', aR);
+    if (variants.includes('a_m')) apps.set('a_m', emptyMiddleware(copyApp(aR, 'a_m')));
+    if (variants.includes('a_f')) apps.set('a_f', bareFork(copyApp(aR, 'a_f')));
   }
   // b_x is b's own build, started with other Node options (see startVariant).
   if (variants.includes('b_x')) apps.set('b_x', /** @type {any} */ (b));
@@ -112,16 +120,37 @@ function libraryMiddleware(app) {
 /** b_m: the registration as `app.use(...)` right after create (on Fastify, run by middie) instead of b's hook. */
 function throughMiddie(app) {
   removeMainRegistration(app.dir);
+  return useAfterCreate(app, 'b_m', 'the context through app.use (middie on Fastify)', (a) => `RequestContext.create(${a}.get(MikroORM).em, next)`, ['MikroORM', 'RequestContext']);
+}
+
+/** a_m: a_r with an empty middleware: what one `app.use` layer costs a request. */
+function emptyMiddleware(app) {
+  return useAfterCreate(app, 'a_m', 'a middleware that does nothing', () => 'next()', []);
+}
+
+/** a_f: a_r with a middleware that forks the EntityManager and drops the fork: what `em.fork()` alone costs. */
+function bareFork(app) {
+  return useAfterCreate(app, 'a_f', 'a fork of the EntityManager per request, never used', (a) => `(${a}.get(MikroORM).em.fork({ useContext: true }), next())`, ['MikroORM']);
+}
+
+/**
+ * `app.use((_req, _res, next) => <body>)` right after `NestFactory.create(...)` in main.ts, marked
+ * as the variant's scaffolding.
+ * @param {(appVariable: string) => string} body
+ * @param {string[]} imports  what the body needs from @mikro-orm/core (imported when missing)
+ */
+function useAfterCreate(app, name, what, body, imports) {
   const { ast, bootstrap, style } = utils();
   editFile(app.dir, 'src/main.ts', (source, tree) => {
     const found = bootstrap.findBootstrap(source);
     if (!found.statement || !found.appVariable) throw new Error(`${app.dir}/src/main.ts: no \`const app = await NestFactory.create(...)\` statement.`);
     const s = style.detectSourceStyle(source);
     const indent = ast.lineIndent(source, found.statement);
-    const use = style.terminate(`${found.appVariable}.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(${found.appVariable}.get(MikroORM).em, next))`, s);
+    const use = style.terminate(`${found.appVariable}.use((_req: unknown, _res: unknown, next: () => void) => ${body(found.appVariable)})`, s);
     ast.applyInsertions(tree, 'src/main.ts', [
-      { pos: found.statement.getEnd(), text: `${s.eol}${indent}// ${MARK} (variant b_m): the context through app.use (middie on Fastify).${s.eol}${indent}${use}` },
-    ]);
+      { pos: found.statement.getEnd(), text: `${s.eol}${indent}// ${MARK} (variant ${name}): ${what}.${s.eol}${indent}${use}` },
+      imports.length ? ast.importInsertion(source, s, imports, '@mikro-orm/core') : undefined,
+    ].filter(Boolean));
   });
   return app;
 }
@@ -235,4 +264,4 @@ export class BenchMemoryController {
   });
 }
 
-module.exports = { VARIANTS, ALL, buildVariants, MARK };
+module.exports = { VARIANTS, ALL, COUNT_ONLY, buildVariants, MARK };
