@@ -353,6 +353,7 @@ describe('bench report', () => {
     // The count-only variants of --explain are neither listed nor compared when they were not counted.
     expect(report).not.toContain('a_m —');
     expect(countedRatios.has('a_f/a_r')).toBe(false);
+    expect(report).toContain("- Where b's instructions over a_r go: `npm run bench -- --only=p2 --legs=nest12 --no-postgres --explain`");
     expect(report).toContain('counted by valgrind\'s callgrind (valgrind-3.19.0)');
     expect(report).toContain('one fresh instance under `node --single-threaded --predictable-gc-schedule`');
     expect(report).toContain('then 3 counted windows of 100 requests each');
@@ -381,6 +382,7 @@ describe('bench report', () => {
     expect(countedRatios.get('a_f/a_r')).toBe('0.95, windows 0.952–0.952');
     // b: 1,100,000, 1,111,000, 1,090,000 against a_f.
     expect(countedRatios.get('b/a_f')).toBe('0.95, windows 0.954–0.955');
+    expect(report).not.toContain("Where b's instructions over a_r go");
     // The timed legs never show them.
     expect(tables.find((t) => t.headers[1] === 'req/s')?.rows.some((r) => r[0].startsWith('a_m'))).toBe(false);
   });

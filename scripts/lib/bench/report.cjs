@@ -259,6 +259,7 @@ function renderInstructions(instructions) {
   }
   out.push(markdownTable(['ratio', "from instructions per request (the second variant's count over the first's, window by window: above 1, the first is cheaper)"], rows, ['l', 'r']));
   out.push('');
+  if (!perWindow.a_f) out.push("- Where b's instructions over a_r go: `npm run bench -- --only=p2 --legs=nest12 --no-postgres --explain` counts a_r with an empty middleware and with a bare fork (docs/bench.md).", '');
   return out;
 }
 
