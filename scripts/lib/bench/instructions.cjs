@@ -24,7 +24,7 @@ const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-
  * two instances of one build. The first two flags make it run them on the main thread on a fixed
  * schedule. The others optimize a function after a tenth of the calls it takes by default: with the
  * defaults the count per request was still falling after 4,000 requests (functions reaching
- * TurboFan one after another); with these it settles after about a thousand, at the level a
+ * TurboFan one after another); with these it settles after about 1,400, at the level a
  * long-running server reaches.
  */
 const V8_FLAGS = [
@@ -56,7 +56,7 @@ function callgrindAvailable() {
  * part that a Node process runs on a background thread, which `--single-threaded` moves onto the
  * main thread, and so into a count. It is a warm-up cost (each hot function is compiled once or
  * a few times), and which compilations fall into a counted window depends on the window, not on the
- * variant: it moved a count by up to 27% between windows.
+ * variant: they made from 2% to over half of a window's count in development runs.
  */
 const COMPILER_JOB = /^v8::internal::(?:compiler::PipelineCompilationJob|maglev::MaglevCompilationJob)::ExecuteJobImpl\(/;
 
