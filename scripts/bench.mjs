@@ -63,6 +63,9 @@ const PLANS = {
  */
 const BUDGET_SECONDS = 560;
 
+/** A mistake in the command line: said in one line, without a stack. */
+class UsageError extends Error {}
+
 function parseArgs(argv) {
   const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), legs: undefined, postgres: true, instructions: true, explain: false, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
   for (const arg of argv) {
@@ -78,13 +81,13 @@ function parseArgs(argv) {
     else if (key === 'help' || key === 'h') {
       console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--no-instructions] [--explain] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
       process.exit(0);
-    } else throw new Error(`Unknown option ${arg} (try --help).`);
+    } else throw new UsageError(`Unknown option ${arg} (try --help).`);
   }
-  for (const phase of options.only) if (!['p1', 'p2', 'p3'].includes(phase)) throw new Error(`--only takes p1, p2, p3, not ${phase}.`);
-  for (const leg of options.legs ?? []) if (!['nest12', 'fastify'].includes(leg)) throw new Error(`--legs takes nest12 (Express) and fastify, not ${leg}.`);
-  if (options.explain && !options.only.has('p2')) throw new Error('--explain adds to the counts of P2: select p2.');
-  if (options.explain && !options.instructions) throw new Error('--explain adds to the instruction counts: drop --no-instructions.');
-  if (options.explain && (options.legs?.[0] ?? 'nest12') !== 'nest12') throw new Error('--explain counts the Express leg (b\'s app.use registration): put nest12 first in --legs.');
+  for (const phase of options.only) if (!['p1', 'p2', 'p3'].includes(phase)) throw new UsageError(`--only takes p1, p2, p3, not ${phase}.`);
+  for (const leg of options.legs ?? []) if (!['nest12', 'fastify'].includes(leg)) throw new UsageError(`--legs takes nest12 (Express) and fastify, not ${leg}.`);
+  if (options.explain && !options.only.has('p2')) throw new UsageError('--explain adds to the counts of P2: select p2.');
+  if (options.explain && !options.instructions) throw new UsageError('--explain adds to the instruction counts: drop --no-instructions.');
+  if (options.explain && (options.legs?.[0] ?? 'nest12') !== 'nest12') throw new UsageError('--explain counts the Express leg (b\'s app.use registration): put nest12 first in --legs.');
   return options;
 }
 
@@ -100,7 +103,7 @@ async function main() {
   if (options.duration) plan.p2.duration = options.duration;
   if (options.runs) plan.p1.runs = options.runs;
   if (options.legs) plan.legs = options.legs;
-  // --explain: where b's instructions over a_r go, by two more counted variants (about 3 more minutes).
+  // --explain: where b's instructions over a_r go, by two more counted variants (a third pair of counts, about a minute more).
   if (options.explain) plan.instructions.variants.push(...COUNT_ONLY);
   installSignalHandlers(log);
   const pin = pinning();
@@ -281,7 +284,8 @@ async function instructionCounts(leg, apps, plan, enabled) {
 try {
   await main();
 } catch (error) {
-  console.error(`\nbench failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
+  if (error instanceof UsageError) console.error(`npm run bench: ${error.message}`);
+  else console.error(`\nbench failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
   process.exitCode = 1;
 } finally {
   await cleanup();
