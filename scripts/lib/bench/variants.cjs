@@ -58,10 +58,13 @@ async function buildVariants({ fixture, driver, variants, log }) {
   if (['a', 'a_r', 'a_m', 'a_f'].some((v) => variants.includes(v))) {
     const a = makeControl(/** @type {import('../proof/generate.cjs').App} */ (b));
     apps.set('a', a);
-    const aR = forceRefresh(copyApp(a, 'a_r'));
-    apps.set('a_r', aR);
-    if (variants.includes('a_m')) apps.set('a_m', emptyMiddleware(copyApp(aR, 'a_m')));
-    if (variants.includes('a_f')) apps.set('a_f', bareFork(copyApp(aR, 'a_f')));
+    // a_m and a_f are a_r with one middleware more.
+    if (['a_r', 'a_m', 'a_f'].some((v) => variants.includes(v))) {
+      const aR = forceRefresh(copyApp(a, 'a_r'));
+      apps.set('a_r', aR);
+      if (variants.includes('a_m')) apps.set('a_m', emptyMiddleware(copyApp(aR, 'a_m')));
+      if (variants.includes('a_f')) apps.set('a_f', bareFork(copyApp(aR, 'a_f')));
+    }
   }
   // b_x is b's own build, started with other Node options (see startVariant).
   if (variants.includes('b_x')) apps.set('b_x', /** @type {any} */ (b));
@@ -137,7 +140,7 @@ function bareFork(app) {
  * `app.use((_req, _res, next) => <body>)` right after `NestFactory.create(...)` in main.ts, marked
  * as the variant's scaffolding.
  * @param {(appVariable: string) => string} body
- * @param {string[]} imports  what the body needs from @mikro-orm/core (imported when missing)
+ * @param {string[]} imports  what the body needs from @mikro-orm/core (importInsertion adds the missing ones, none when empty)
  */
 function useAfterCreate(app, name, what, body, imports) {
   const { ast, bootstrap, style } = utils();
@@ -149,7 +152,7 @@ function useAfterCreate(app, name, what, body, imports) {
     const use = style.terminate(`${found.appVariable}.use((_req: unknown, _res: unknown, next: () => void) => ${body(found.appVariable)})`, s);
     ast.applyInsertions(tree, 'src/main.ts', [
       { pos: found.statement.getEnd(), text: `${s.eol}${indent}// ${MARK} (variant ${name}): ${what}.${s.eol}${indent}${use}` },
-      imports.length ? ast.importInsertion(source, s, imports, '@mikro-orm/core') : undefined,
+      ast.importInsertion(source, s, imports, '@mikro-orm/core'),
     ].filter(Boolean));
   });
   return app;
