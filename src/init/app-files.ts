@@ -1,0 +1,135 @@
+import { chain, Rule } from '@angular-devkit/schematics';
+import { compilerOption } from '../utils/app-profile';
+import { addPackages } from '../utils/dependencies';
+import { createFile, renderFiles } from '../utils/files';
+import { JSONFile } from '../utils/json';
+import { Driver } from '../utils/versions';
+import { NestProject, relativeImport } from '../utils/workspace';
+import { InitPlan } from './plan';
+
+export const COLLECTION_NAME = 'mikro-request-context';
+const TEMPLATES = '../../templates/init';
+
+export function addOrmDependencies(plan: InitPlan): Rule {
+  const devDependencies = { ...plan.orm.devDependencies };
+  // The v7 CLI loads the TypeScript config through a loader; tsx is the lightest that works in ESM and CommonJS apps.
+  if (plan.orm.major === 7) devDependencies['tsx'] = '^4.20.0';
+  return addPackages(plan.project.packageJson, { dependencies: plan.orm.dependencies, devDependencies }, plan.options.skipInstall);
+}
+
+/** mikro-orm.config.ts, the database module, the middleware class (style middleware) and .env.example. */
+export function createConfiguration(plan: InitPlan): Rule {
+  if (plan.ormRoots.length > 0) return () => undefined;
+  const { driver, style, force } = plan.options;
+  const values = {
+    driver,
+    ormMajor: plan.orm.major,
+    connection: connectionDefaults(driver, plan.project),
+    configPath: plan.configPath,
+    configImport: relativeImport(plan.databaseModulePath, plan.configPath, plan.profile.importSuffix),
+    registeredIn: style === 'main' ? plan.project.main : `${plan.appModuleClass}.configure()`,
+    appModuleClass: plan.appModuleClass,
+  };
+  const folder = (path: string) => path.split('/').slice(0, -1).join('/');
+  const rules = [
+    renderFiles({ from: `${TEMPLATES}/config`, to: folder(plan.configPath), values, force }),
+    renderFiles({ from: `${TEMPLATES}/database`, to: folder(plan.databaseModulePath), values, force }),
+    renderFiles({ from: `${TEMPLATES}/root`, to: plan.project.root, values, force }),
+  ];
+  if (style === 'middleware' && plan.registrations.length === 0) {
+    rules.push(renderFiles({ from: `${TEMPLATES}/middleware`, to: folder(plan.middlewarePath), values, force }));
+  }
+  return chain(rules);
+}
+
+export interface Connection {
+  kind: 'file' | 'url' | 'server';
+  dbName: string;
+  port?: number;
+  user?: string;
+  url?: string;
+}
+
+export function connectionDefaults(driver: Driver, project: NestProject): Connection {
+  const dbName = (project.name ?? 'app').replace(/[^\w]/g, '_');
+  switch (driver) {
+    case 'sqlite':
+      return { kind: 'file', dbName: `${dbName}.sqlite3` };
+    case 'libsql':
+      return { kind: 'file', dbName: `${dbName}.db` };
+    case 'mongodb':
+      return { kind: 'url', dbName, url: 'mongodb://127.0.0.1:27017' };
+    case 'postgresql':
+      return { kind: 'server', dbName, port: 5432, user: 'postgres' };
+    case 'mssql':
+      return { kind: 'server', dbName, port: 1433, user: 'sa' };
+    default:
+      return { kind: 'server', dbName, port: 3306, user: 'root' };
+  }
+}
+
+/**
+ * MikroORM's legacy decorators (the ones Nest uses) need experimentalDecorators, and the reflect
+ * metadata provider reads emitDecoratorMetadata: set them in the app's tsconfig only when its
+ * config chain lacks them, through the JSONC editor (comments kept).
+ */
+export function enableDecorators(plan: InitPlan): Rule {
+  return (tree, context) => {
+    const path = plan.project.tsconfig;
+    if (!tree.exists(path)) return;
+    const json = new JSONFile(tree, path);
+    for (const option of ['experimentalDecorators', 'emitDecoratorMetadata']) {
+      if (compilerOption(tree, path, option) === true) continue;
+      json.modify(['compilerOptions', option], true);
+      context.logger.info(`${path}: compilerOptions.${option} = true (MikroORM's decorators need it).`);
+    }
+  };
+}
+
+/** nest-cli.json's collection, so that `nest g repository users` finds this package (which extends @nestjs/schematics). */
+export function makeDefaultCollection(plan: InitPlan): Rule {
+  return (tree, context) => {
+    const path = plan.project.nestCli;
+    if (!tree.exists(path)) {
+      const config = {
+        $schema: 'https://json.schemastore.org/nest-cli',
+        collection: COLLECTION_NAME,
+        sourceRoot: plan.project.sourceRoot,
+      };
+      createFile(tree, context, path, `${JSON.stringify(config, null, 2)}\n`);
+      return;
+    }
+    const json = new JSONFile(tree, path);
+    if (json.get(['collection']) !== COLLECTION_NAME) json.modify(['collection'], COLLECTION_NAME);
+  };
+}
+
+/** package.json "mikro-orm".configPaths, so that the MikroORM CLI loads the same config as the app. */
+export function configureOrmCli(plan: InitPlan): Rule {
+  return (tree) => {
+    if (plan.ormRoots.length > 0) return;
+    const json = new JSONFile(tree, plan.project.packageJson);
+    const paths = [`./${plan.configPath}`, `./dist/${plan.configPath.slice(plan.project.sourceRoot.length + 1).replace(/\.ts$/, '.js')}`];
+    const current = json.get(['mikro-orm', 'configPaths']);
+    if (Array.isArray(current) && current.length > 0) return;
+    if (json.get(['mikro-orm']) === undefined) json.modify(['mikro-orm'], { configPaths: paths }, false);
+    else json.modify(['mikro-orm', 'configPaths'], paths, false);
+  };
+}
+
+/** The SQLite file is data, not source. */
+export function ignoreDatabaseFile(plan: InitPlan): Rule {
+  return (tree) => {
+    const connection = connectionDefaults(plan.options.driver, plan.project);
+    if (connection.kind !== 'file' || plan.ormRoots.length > 0) return;
+    const path = '.gitignore';
+    const current = tree.exists(path) ? tree.readText(path) : '';
+    const lines = current.split(/\r?\n/).map((l) => l.trim());
+    if (lines.includes(connection.dbName) || lines.includes(`/${connection.dbName}`)) return;
+    const eol = current.includes('\r\n') ? '\r\n' : '\n';
+    const entry = `${current && !current.endsWith('\n') ? eol : ''}${current ? eol : ''}# MikroORM ${plan.options.driver} database${eol}${connection.dbName}${eol}`;
+    if (tree.exists(path)) tree.overwrite(path, current + entry);
+    else tree.create(path, entry.replace(/^\r?\n/, ''));
+  };
+}
+
