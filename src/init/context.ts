@@ -1,9 +1,20 @@
 import { Rule } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
-import { applyInsertions, importInsertion, lineIndent, objectProperty, parseSource, propertyInsertion } from '../utils/ast';
-import { Bootstrap, fastifyAdapterSite, findBootstrap, findOrmRoots, ormRootOptions } from '../utils/bootstrap';
+import {
+  applyInsertions,
+  ExportedSymbol,
+  importBindings,
+  importInsertion,
+  Insertion,
+  isNameTaken,
+  lineIndent,
+  parseSource,
+  propertyInsertion,
+} from '../utils/ast';
+import { Bootstrap, fastifyAdapterSite, findBootstrap, MIKRO_ORM, REQUEST_CONTEXT } from '../utils/bootstrap';
 import { findModuleClass, middlewareInsertions, moduleArrayInsertions } from '../utils/module';
-import { detectSourceStyle, quoted, terminate } from '../utils/source-style';
+import { MiddlewareEdit } from '../utils/orm-options';
+import { detectSourceStyle, quoted, SourceStyle, terminate } from '../utils/source-style';
 import { relativeImport } from '../utils/workspace';
 import { InitPlan } from './plan';
 
@@ -16,7 +27,8 @@ export const MIDDLEWARE_CLASS = 'MikroOrmRequestContextMiddleware';
 export function registerRequestContext(plan: InitPlan): Rule {
   return (tree, context) => {
     if (plan.registrations.length > 0) {
-      context.logger.info(`Request context already registered (${plan.registrations.join('; ')}): left as it is.`);
+      const [r] = plan.registrations;
+      context.logger.info(`Request context already registered (${r.what} at ${r.file}:${r.line}): left as it is.`);
       return;
     }
     if (plan.options.style === 'middleware') {
@@ -36,8 +48,10 @@ export function registerRequestContext(plan: InitPlan): Rule {
     const statement = bootstrap.statement!;
     const indent = lineIndent(source, statement);
     const app = bootstrap.appVariable!;
-    const em = `${app}.get(MikroORM).em`;
-    const imports = importInsertion(source, style, ['MikroORM', 'RequestContext'], '@mikro-orm/core');
+    const names = ormNames(source, style);
+    const em = `${app}.get(${names.MikroORM}).em`;
+    const imports = names.imports;
+    const RequestContext = names.RequestContext;
     const fastify = bootstrap.adapter === 'fastify' ? fastifyAdapterSite(source, bootstrap) : undefined;
     if (fastify) {
       // Fastify: a hook on the adapter, added before NestFactory.create registers middie, runs before
@@ -45,7 +59,7 @@ export function registerRequestContext(plan: InitPlan): Rule {
       const lines = [
         ...(fastify.kind === 'inline' ? [terminate(`const ${fastify.name} = ${fastify.expression.getText(source)}`, style)] : []),
         `// One MikroORM request context per request, opened by a hook that runs before any middleware (and only once ${app} exists): no request sees another's entities.`,
-        terminate(`${fastify.name}.getInstance().addHook(${quoted('onRequest', style)}, (_request, _reply, done) => RequestContext.create(${em}, done))`, style),
+        terminate(`${fastify.name}.getInstance().addHook(${quoted('onRequest', style)}, (_request, _reply, done) => ${RequestContext}.create(${em}, done))`, style),
       ];
       applyInsertions(tree, plan.project.main, [
         { pos: startOfLeadingComments(source, statement), text: lines.map((line) => `${line}${style.eol}${indent}`).join('') },
@@ -56,7 +70,7 @@ export function registerRequestContext(plan: InitPlan): Rule {
       ]);
       return;
     }
-    const registration = terminate(`${app}.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(${em}, next))`, style);
+    const registration = terminate(`${app}.use((_req: unknown, _res: unknown, next: () => void) => ${RequestContext}.create(${em}, next))`, style);
     const comment = '// One MikroORM request context per request, before any other middleware: no request sees another\'s entities.';
     applyInsertions(tree, plan.project.main, [
       { pos: endOfLine(source, statement), text: `${style.eol}${indent}${comment}${style.eol}${indent}${registration}` },
@@ -79,33 +93,81 @@ function endOfLine(source: ts.SourceFile, statement: ts.Statement): number {
   return sameLine.length > 0 ? sameLine[sameLine.length - 1].end : statement.getEnd();
 }
 
-/** An existing MikroOrmModule.forRoot must not fork a second context: set registerRequestContext: false. */
+/** Packages that export MikroORM's core classes (core itself and every driver): an import from one of them can take RequestContext too. */
+const CORE_EXPORTERS = new Set(['core', 'sqlite', 'better-sqlite', 'libsql', 'postgresql', 'mysql', 'mariadb', 'mssql', 'mongodb', 'knex', 'sql'].map((p) => `@mikro-orm/${p}`));
+
+/**
+ * The names main.ts reaches MikroORM and RequestContext by: what it already imports (from core, a
+ * driver package or a namespace import, under any local name), else a new import from the package it
+ * already imports MikroORM's classes from (@mikro-orm/core by default), under a free local name.
+ */
+function ormNames(source: ts.SourceFile, style: SourceStyle): { MikroORM: string; RequestContext: string; imports?: Insertion } {
+  const bindings = importBindings(source);
+  const existing = (symbol: ExportedSymbol) => {
+    for (const [local, b] of bindings) {
+      if (!symbol.from(b.from)) continue;
+      if (b.name === symbol.name) return local;
+      if (b.name === '*' && CORE_EXPORTERS.has(b.from)) return `${local}.${symbol.name}`;
+    }
+    return undefined;
+  };
+  const from = [...bindings.values()].find((b) => CORE_EXPORTERS.has(b.from) && b.name !== '*' && b.name !== 'default')?.from ?? '@mikro-orm/core';
+  const missing: string[] = [];
+  const name = (symbol: ExportedSymbol): string => {
+    const found = existing(symbol);
+    if (found) return found;
+    const local = isNameTaken(source, symbol.name) ? `MikroOrm${symbol.name.replace(/^MikroORM$/, 'Instance')}` : symbol.name;
+    missing.push(local === symbol.name ? local : `${symbol.name} as ${local}`);
+    return local;
+  };
+  const MikroORM = name(MIKRO_ORM);
+  const RequestContext = name(REQUEST_CONTEXT);
+  return { MikroORM, RequestContext, imports: missing.length > 0 ? importInsertion(source, style, missing, from) : undefined };
+}
+
+/**
+ * Turns @mikro-orm/nestjs's own middleware off wherever the app's MikroOrmModule root has it on, so
+ * that the one context per request is the one registered first: edits planned by analyseOrmRoot on
+ * the files as they were before any rule ran (this rule runs before the others edit sources).
+ */
 export function disableLibraryMiddleware(plan: InitPlan): Rule {
   return (tree, context) => {
-    for (const { path, call } of plan.ormRoots) {
-      const source = parseSource(tree, path);
-      const fresh = findOrmRoots(source).find((c) => c.getStart(source) === call.getStart(call.getSourceFile()));
-      const options = fresh && ormRootOptions(fresh);
-      if (!options) {
-        context.logger.warn(
-          `${path}: set registerRequestContext: false in the MikroOrmModule options yourself: the app registers its own context, and the library's middleware would fork a second one.`,
-        );
-        continue;
+    for (const root of plan.ormRoots) {
+      if (root.middleware === 'off') continue;
+      const source = parseSource(tree, root.file);
+      if (source.text !== root.call.getSourceFile().text) {
+        throw new Error(`${root.file} changed between planning and editing: init's rules are out of order.`);
       }
-      const existing = objectProperty(options, 'registerRequestContext');
-      if (existing?.initializer.kind === ts.SyntaxKind.FalseKeyword) continue;
       const style = detectSourceStyle(source);
-      if (existing) {
-        const recorder = tree.beginUpdate(path);
-        recorder.remove(existing.initializer.getStart(source), existing.initializer.getWidth(source));
-        recorder.insertLeft(existing.initializer.getStart(source), 'false');
-        tree.commitUpdate(recorder);
-      } else {
-        applyInsertions(tree, path, [propertyInsertion(source, style, options, 'registerRequestContext: false')]);
-      }
-      context.logger.info(`${path}: registerRequestContext: false, so that each request gets exactly one context.`);
+      applyInsertions(tree, root.file, root.edits.flatMap((edit) => middlewareEdit(plan, source, style, edit)));
+      context.logger.info(
+        `${root.file}:${root.line}: @mikro-orm/nestjs's middleware switched off (registerRequestContext: false), so that each request gets exactly one context.`,
+      );
     }
   };
+}
+
+function middlewareEdit(plan: InitPlan, source: ts.SourceFile, style: SourceStyle, edit: MiddlewareEdit): Insertion[] {
+  const option = 'registerRequestContext: false';
+  switch (edit.kind) {
+    case 'set':
+      return edit.value
+        ? [{ pos: edit.value.getStart(source), length: edit.value.getWidth(source), text: 'false' }]
+        : [propertyInsertion(source, style, edit.object, option)];
+    case 'wrap': {
+      const text = edit.expression.getText(source);
+      const wrapped = `{ ...${edit.awaitIt ? `(await ${text})` : text}, ${option} }`;
+      return [{ pos: edit.expression.getStart(source), length: edit.expression.getWidth(source), text: edit.parenthesize ? `(${wrapped})` : wrapped }];
+    }
+    case 'argument': {
+      const local = isNameTaken(source, 'config') ? 'mikroOrmConfig' : 'config';
+      const open = edit.call.arguments.pos;
+      return [
+        { pos: open, length: edit.call.arguments.end - open, text: `{ ...${local}, ${option} }` },
+        importInsertion(source, style, [local], relativeImport(source.fileName, edit.configFile, plan.profile.importSuffix), 'default')!,
+      ];
+    }
+  }
 }
 
 export function importDatabaseModule(plan: InitPlan): Rule {
@@ -117,7 +179,7 @@ export function importDatabaseModule(plan: InitPlan): Rule {
     applyInsertions(
       tree,
       plan.appModulePath,
-      moduleArrayInsertions(source, detectSourceStyle(source), module, 'imports', 'DatabaseModule', [{ names: ['DatabaseModule'], from }], 'first'),
+      moduleArrayInsertions(source, detectSourceStyle(source), module, 'imports', plan.databaseModuleClass, [{ names: [plan.databaseModuleClass], from }], 'first'),
     );
   };
 }

@@ -15,10 +15,11 @@ export function init(options: InitOptions): Rule {
     const plan = planInit(tree, options);
     const changesBefore = tree.actions.length;
     return chain([
+      // First of the source edits: its edits were planned on the files as they are now.
+      disableLibraryMiddleware(plan),
       addOrmDependencies(plan),
       createConfiguration(plan),
       registerRequestContext(plan),
-      disableLibraryMiddleware(plan),
       importDatabaseModule(plan),
       enableDecorators(plan),
       makeDefaultCollection(plan),

@@ -1,11 +1,14 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { AppProfile, readAppProfile } from '../utils/app-profile';
-import { parseSource } from '../utils/ast';
-import { Bootstrap, contextRegistrations, findBootstrap, findOrmRoots } from '../utils/bootstrap';
+import { isNameTaken, parseSource } from '../utils/ast';
+import { Bootstrap, ContextRegistration, contextRegistrations, findBootstrap, OwnOrm, ownOrms } from '../utils/bootstrap';
+import { readJson } from '../utils/json';
 import { findModuleClass } from '../utils/module';
+import { configFile } from '../utils/orm-config';
+import { analyseOrmRoot, findOrmMiddlewareCalls, findOrmRootCalls, OrmRoot } from '../utils/orm-options';
 import { sourceFiles } from '../utils/tree';
-import { Driver, DRIVERS, OrmPackages, ormPackages } from '../utils/versions';
+import { Driver, DRIVERS, majorOf, OrmPackages, ormPackages } from '../utils/versions';
 import { importedSourceFiles, NestProject, resolveProject } from '../utils/workspace';
 import { InitOptions } from './schema';
 
@@ -21,12 +24,20 @@ export interface InitPlan {
   appModuleClass: string;
   configPath: string;
   databaseModulePath: string;
+  /** `DatabaseModule`, or another name when the root module already has a class of that name */
+  databaseModuleClass: string;
   middlewarePath: string;
-  /** where the app already opens a request context (empty: we register ours) */
-  registrations: string[];
-  /** MikroOrmModule.forRoot calls the app already has */
-  ormRoots: { path: string; call: ts.CallExpression }[];
+  /** where the app already opens a request context itself (empty: we register ours) */
+  registrations: ContextRegistration[];
+  /** the MikroOrmModule.forRoot/forRootAsync call the app already has, if any (at most one: see planInit) */
+  ormRoots: OrmRoot[];
+  /** things init chose that the user should hear about */
+  notes: string[];
 }
+
+/** The oldest majors init supports: @mikro-orm/nestjs 6 peers Nest 10+, and request contexts need MikroORM 6+ (no global-context fallback). */
+export const MIN_NEST_MAJOR = 10;
+export const MIN_ORM_MAJOR = 6;
 
 export function planInit(tree: Tree, raw: InitOptions): InitPlan {
   const defaultsUsed: string[] = [];
@@ -37,6 +48,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
   }
   const project = resolveProject(tree, raw);
   const profile = readAppProfile(tree, project);
+  refuseUnsupportedVersions(profile, project);
   if (!tree.exists(project.main)) {
     throw new SchematicsException(
       `${project.main} not found: init registers the request context in the app's bootstrap file. ` +
@@ -54,13 +66,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
             `Create the app with NestFactory.create, or pass --project/--sourceRoot to point at the right app.`,
     );
   }
-  const registrations: string[] = [];
-  const ormRoots: InitPlan['ormRoots'] = [];
-  for (const path of sourceFiles(tree, project.sourceRoot)) {
-    const source = path === project.main ? main : parseSource(tree, path);
-    registrations.push(...contextRegistrations(source, path === project.main));
-    ormRoots.push(...findOrmRoots(source).map((call) => ({ path, call })));
-  }
+  const { registrations, ormRoots } = contextPaths(tree, project, main);
   if (registrations.length === 0 && style === 'main' && !bootstrap.statement) {
     throw new SchematicsException(
       `${project.main}: the result of NestFactory.create(...) is not kept in a variable, so nothing can be registered on it. ` +
@@ -75,6 +81,17 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     );
   }
   const folder = cleanFolder(raw.path ?? 'database');
+  const notes: string[] = [];
+  const appModuleSource = parseSource(tree, appModulePath);
+  let databaseModuleClass = 'DatabaseModule';
+  let databaseModulePath = `${project.sourceRoot}/${folder}/database.module.ts`;
+  const ours = (path: string) => tree.exists(path) && tree.readText(path).includes('registerRequestContext: false');
+  if (ormRoots.length === 0 && (isNameTaken(appModuleSource, databaseModuleClass) || (tree.exists(databaseModulePath) && !ours(databaseModulePath)))) {
+    // Another DatabaseModule (another ORM's, say): ours must not shadow it, nor be left imported nowhere.
+    databaseModuleClass = 'MikroOrmDatabaseModule';
+    databaseModulePath = `${project.sourceRoot}/${folder}/mikro-orm-database.module.ts`;
+    notes.push(`${appModulePath} already has a DatabaseModule: MikroORM's module is ${databaseModuleClass} (${databaseModulePath}).`);
+  }
   return {
     options: { driver, style, force: raw.force === true, skipInstall: raw.skipInstall === true },
     defaultsUsed,
@@ -85,11 +102,87 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     appModulePath,
     appModuleClass: appModule.name,
     configPath: `${project.sourceRoot}/mikro-orm.config.ts`,
-    databaseModulePath: `${project.sourceRoot}/${folder}/database.module.ts`,
+    databaseModulePath,
+    databaseModuleClass,
     middlewarePath: `${project.sourceRoot}/${folder}/mikro-orm-request-context.middleware.ts`,
     registrations,
     ormRoots,
+    notes,
   };
+}
+
+/** Nest and MikroORM majors below what init supports: refused before any file changes. */
+function refuseUnsupportedVersions(profile: AppProfile, project: NestProject): void {
+  const found: string[] = [];
+  const nest = profile.dependencies['@nestjs/core'];
+  if (profile.nestMajor !== undefined && profile.nestMajor < MIN_NEST_MAJOR) found.push(`@nestjs/core ${nest} (init needs Nest ${MIN_NEST_MAJOR} or later)`);
+  const core = profile.dependencies['@mikro-orm/core'];
+  const coreMajor = majorOf(core);
+  if (coreMajor !== undefined && coreMajor < MIN_ORM_MAJOR) found.push(`@mikro-orm/core ${core} (init needs MikroORM ${MIN_ORM_MAJOR} or later)`);
+  if (profile.hasDependency('mikro-orm')) found.push(`the legacy mikro-orm package ${profile.dependencies['mikro-orm']} (init needs @mikro-orm/core ${MIN_ORM_MAJOR} or later)`);
+  if (found.length === 0) return;
+  throw new SchematicsException(
+    `${project.packageJson} lists ${found.join(' and ')}: upgrade first (Nest: https://docs.nestjs.com/migration-guide, ` +
+      `MikroORM: https://mikro-orm.io/docs/upgrading-v5-to-v6), then run init again. Nothing was changed.`,
+  );
+}
+
+/**
+ * Every way the app already opens a request context for HTTP requests, counted across the app (its
+ * sources and, in a monorepo, its libraries): its own registrations, and the library's middleware of
+ * each MikroOrmModule root. Refuses, naming file:line and the change to make by hand, every app in
+ * which init could not end with exactly one context per request and one ORM.
+ */
+function contextPaths(tree: Tree, project: NestProject, main: ts.SourceFile): { registrations: ContextRegistration[]; ormRoots: OrmRoot[] } {
+  const open = (path: string) => (tree.exists(path) ? parseSource(tree, path) : undefined);
+  const cliConfig = configFile(tree, project);
+  const registrations: ContextRegistration[] = [];
+  const ormRoots: OrmRoot[] = [];
+  const own: OwnOrm[] = [];
+  const middlewareModules: string[] = [];
+  for (const path of appSourceFiles(tree, project)) {
+    const source = path === project.main ? main : parseSource(tree, path);
+    registrations.push(...contextRegistrations(source, path === project.main));
+    ormRoots.push(...findOrmRootCalls(source).map((call) => analyseOrmRoot(call, open, cliConfig)));
+    own.push(...ownOrms(source));
+    middlewareModules.push(...findOrmMiddlewareCalls(source).map((call) => `${path}:${source.getLineAndCharacterOfPosition(call.getStart()).line + 1}`));
+  }
+  const refuse = (why: string) => {
+    throw new SchematicsException(`${why} Nothing was changed.`);
+  };
+  const at = (r: { file: string; line: number }) => `${r.file}:${r.line}`;
+  if (own.length > 0 && ormRoots.length === 0) {
+    refuse(
+      `The app builds its own MikroORM (${own.map((o) => `${at(o)}${o.token ? ` provides ${o.token}` : ''}`).join(', ')}): init would add a second ORM whose ` +
+        `EntityManager no request uses. Give that ORM's EntityManager a context per request yourself (app.use((req, res, next) => RequestContext.create(orm.em, next)) ` +
+        `right after NestFactory.create), or replace the provider with MikroOrmModule.forRoot(config) and run init again.`,
+    );
+  }
+  if (ormRoots.length > 1) {
+    refuse(`The app has ${ormRoots.length} MikroOrmModule roots (${ormRoots.map(at).join(', ')}): init sets up one ORM. Register a context for each (MikroOrmModule.forMiddleware()) by hand.`);
+  }
+  if (middlewareModules.length > 0) {
+    refuse(`${middlewareModules.join(', ')}: MikroOrmModule.forMiddleware() already opens a context per request for several ORMs; init handles apps with one.`);
+  }
+  if (registrations.length > 1) {
+    refuse(`The app opens a request context ${registrations.length} times (${registrations.map((r) => `${r.what} at ${at(r)}`).join(', ')}): each request forks twice. Keep one (the first, right after NestFactory.create), then run init again.`);
+  }
+  const manual = ormRoots.filter((r) => r.middleware !== 'off' && r.manual);
+  if (manual.length > 0) {
+    refuse(`@mikro-orm/nestjs's middleware would open a second context per request, and init cannot switch it off safely: ${manual.map((r) => r.manual).join('; ')}.`);
+  }
+  return { registrations, ormRoots };
+}
+
+/** The TypeScript files of the app: its source root, and in a monorepo the libraries' too (an ORM root may live in one). */
+function appSourceFiles(tree: Tree, project: NestProject): string[] {
+  const projects = readJson<{ projects?: Record<string, { type?: string; sourceRoot?: string; root?: string }> }>(tree, project.nestCli)?.projects ?? {};
+  const libraries = Object.values(projects)
+    .filter((p) => p.type === 'library')
+    .map((p) => p.sourceRoot ?? p.root)
+    .filter((root): root is string => !!root);
+  const roots = [project.sourceRoot, ...libraries];
+  return [...new Set(roots.flatMap((root) => sourceFiles(tree, root)))];
 }
 
 function chooseDriver(raw: InitOptions, defaultsUsed: string[]): Driver {

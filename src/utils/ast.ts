@@ -282,3 +282,82 @@ export function propertyInsertion(
   }
   return listInsertion(source, style, object, props, property, position);
 }
+
+/** Where a name used in a file comes from. `name` is `*` for a namespace import, `default` for a default import. */
+export interface Binding {
+  from: string;
+  name: string;
+}
+
+/** The file's import bindings: local name → module and exported name. */
+export function importBindings(source: ts.SourceFile): Map<string, Binding> {
+  const bindings = new Map<string, Binding>();
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const from = statement.moduleSpecifier.text;
+    const clause = statement.importClause;
+    if (!clause) continue;
+    if (clause.name) bindings.set(clause.name.text, { from, name: 'default' });
+    const named = clause.namedBindings;
+    if (named && ts.isNamespaceImport(named)) bindings.set(named.name.text, { from, name: '*' });
+    if (named && ts.isNamedImports(named)) {
+      for (const element of named.elements) {
+        bindings.set(element.name.text, { from, name: (element.propertyName ?? element.name).text });
+      }
+    }
+  }
+  return bindings;
+}
+
+/** A class exported by a package, as code may reach it: `NestFactory` from `@nestjs/core`. */
+export interface ExportedSymbol {
+  name: string;
+  /** whether a module specifier exports it (a driver package re-exports MikroORM, for one) */
+  from: (specifier: string) => boolean;
+}
+
+/**
+ * How a file can write `symbol` as an expression: the local names it is imported under (named or
+ * renamed) and `ns.Name` for each namespace import of a module that exports it. A file that does not
+ * import the name at all and declares nothing under it may still use it bare (a global or an ambient
+ * declaration): that spelling counts too, as the TypeScript checker would accept it in a single file.
+ */
+export function symbolSpellings(source: ts.SourceFile, symbol: ExportedSymbol): string[] {
+  const bindings = importBindings(source);
+  const spellings: string[] = [];
+  for (const [local, binding] of bindings) {
+    if (!symbol.from(binding.from)) continue;
+    if (binding.name === symbol.name) spellings.push(local);
+    if (binding.name === '*') spellings.push(`${local}.${symbol.name}`);
+  }
+  if (!bindings.has(symbol.name) && !isNameTaken(source, symbol.name)) spellings.push(symbol.name);
+  return spellings;
+}
+
+/** The spelling of an expression as `a.b.c`, or undefined for anything but identifiers and property accesses. */
+export function dottedName(node: ts.Expression): string | undefined {
+  if (ts.isIdentifier(node)) return node.text;
+  if (ts.isPropertyAccessExpression(node)) {
+    const left = dottedName(node.expression);
+    return left === undefined ? undefined : `${left}.${node.name.text}`;
+  }
+  return undefined;
+}
+
+/** `Symbol.method(...)` calls in (a part of) a file, whatever local name or namespace reaches the symbol. */
+export function staticCalls(source: ts.SourceFile, symbol: ExportedSymbol, methods: readonly string[], root: ts.Node = source): ts.CallExpression[] {
+  const spellings = new Set(symbolSpellings(source, symbol));
+  return findNodes(
+    root,
+    (n): n is ts.CallExpression =>
+      ts.isCallExpression(n) &&
+      ts.isPropertyAccessExpression(n.expression) &&
+      methods.includes(n.expression.name.text) &&
+      spellings.has(dottedName(n.expression.expression) ?? ''),
+  );
+}
+
+/** The method a `Receiver.method(...)` call names. */
+export function methodName(call: ts.CallExpression): string {
+  return (call.expression as ts.PropertyAccessExpression).name.text;
+}

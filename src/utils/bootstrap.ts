@@ -1,5 +1,12 @@
 import * as ts from 'typescript';
-import { findNodes, isMethodCall, lineOf } from './ast';
+import { decoratorArgument, ExportedSymbol, findNodes, lineOf, methodName, objectProperty, staticCalls } from './ast';
+import { findOrmRootCalls } from './orm-options';
+
+const isMikroOrmPackage = (specifier: string) => specifier.startsWith('@mikro-orm/') || specifier === 'mikro-orm';
+export const NEST_FACTORY: ExportedSymbol = { name: 'NestFactory', from: (m) => m === '@nestjs/core' };
+/** MikroORM's own classes, which every driver package re-exports. */
+export const MIKRO_ORM: ExportedSymbol = { name: 'MikroORM', from: isMikroOrmPackage };
+export const REQUEST_CONTEXT: ExportedSymbol = { name: 'RequestContext', from: isMikroOrmPackage };
 
 /** What main.ts does with NestFactory: the HTTP app it creates, and how. */
 export interface Bootstrap {
@@ -18,12 +25,10 @@ export type BootstrapProblem = { kind: 'no-create'; others: string[] };
 
 /** Finds the HTTP app creation in a bootstrap file, or says why there is none. */
 export function findBootstrap(source: ts.SourceFile): Bootstrap | BootstrapProblem {
-  const calls = findNodes(source, (n): n is ts.CallExpression =>
-    isMethodCall(n, 'NestFactory', ['create', 'createMicroservice', 'createApplicationContext']),
-  );
-  const create = calls.find((c) => (c.expression as ts.PropertyAccessExpression).name.text === 'create');
+  const calls = staticCalls(source, NEST_FACTORY, ['create', 'createMicroservice', 'createApplicationContext']);
+  const create = calls.find((c) => methodName(c) === 'create');
   if (!create) {
-    return { kind: 'no-create', others: calls.map((c) => (c.expression as ts.PropertyAccessExpression).name.text) };
+    return { kind: 'no-create', others: calls.map(methodName) };
   }
   const holder = holdingStatement(create);
   const [moduleArg] = create.arguments;
@@ -120,19 +125,51 @@ function isFastifyAdapterClass(expression: ts.NewExpression): boolean {
   return ts.isIdentifier(expression.expression) && expression.expression.text === 'FastifyAdapter';
 }
 
-/** Where a file already opens a MikroORM request context for HTTP requests, as `line: what` descriptions. */
-export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean): string[] {
-  const found: string[] = [];
-  const at = (node: ts.Node) => `${source.fileName}:${lineOf(source, node)}`;
-  for (const call of findNodes(source, (n): n is ts.CallExpression => isMethodCall(n, 'RequestContext', ['create', 'createAsync', 'enter']))) {
-    if (isBootstrap || insideMiddleware(call)) found.push(`${at(call)} RequestContext.${(call.expression as ts.PropertyAccessExpression).name.text}`);
+/** A place where the app opens a MikroORM request context for HTTP requests. */
+export interface ContextRegistration {
+  file: string;
+  line: number;
+  /** `RequestContext.create`, `MikroOrmMiddleware`… */
+  what: string;
+}
+
+/** Where a file already opens a MikroORM request context for HTTP requests: in the bootstrap file, or in a middleware class. */
+export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean): ContextRegistration[] {
+  const found: ContextRegistration[] = [];
+  const at = (node: ts.Node, what: string) => ({ file: source.fileName, line: lineOf(source, node), what });
+  for (const call of staticCalls(source, REQUEST_CONTEXT, ['create', 'createAsync', 'enter'])) {
+    if (isBootstrap || insideMiddleware(call)) found.push(at(call, `RequestContext.${methodName(call)}`));
   }
   for (const id of findNodes(source, (n): n is ts.Identifier => ts.isIdentifier(n) && n.text === 'MikroOrmMiddleware')) {
-    if (ts.isCallExpression(id.parent) && id.parent.arguments.some((a) => a === id)) {
-      found.push(`${at(id)} MikroOrmMiddleware`);
-    }
+    if (ts.isCallExpression(id.parent) && id.parent.arguments.some((a) => a === id)) found.push(at(id, 'MikroOrmMiddleware'));
   }
   return found;
+}
+
+/** A MikroORM instance the app builds itself (`MikroORM.init(...)` or `new MikroORM(...)` in a provider or a Nest class). */
+export interface OwnOrm {
+  file: string;
+  line: number;
+  /** the provider's token (`MikroORM`, `'ORM'`…) when it is a `{ provide, useFactory }` provider */
+  token?: string;
+}
+
+export function ownOrms(source: ts.SourceFile): OwnOrm[] {
+  const inits: ts.Node[] = [
+    ...staticCalls(source, MIKRO_ORM, ['init']),
+    ...findNodes(source, (n): n is ts.NewExpression => ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'MikroORM'),
+  ];
+  return inits.flatMap((node) => {
+    for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+      if (ts.isObjectLiteralExpression(n) && objectProperty(n, 'provide')) {
+        return [{ file: source.fileName, line: lineOf(source, node), token: objectProperty(n, 'provide')!.initializer.getText(source) }];
+      }
+      if (ts.isClassDeclaration(n) && (decoratorArgument(n, 'Module') || decoratorArgument(n, 'Injectable'))) {
+        return [{ file: source.fileName, line: lineOf(source, node) }];
+      }
+    }
+    return [];
+  });
 }
 
 /** Inside a class that implements NestMiddleware, or in its `use` method. */
@@ -149,7 +186,7 @@ function insideMiddleware(node: ts.Node): boolean {
 
 /** `MikroOrmModule.forRoot(...)` / `forRootAsync(...)` calls in a file. */
 export function findOrmRoots(source: ts.SourceFile): ts.CallExpression[] {
-  return findNodes(source, (n): n is ts.CallExpression => isMethodCall(n, 'MikroOrmModule', ['forRoot', 'forRootAsync']));
+  return findOrmRootCalls(source);
 }
 
 /**
