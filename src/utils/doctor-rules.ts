@@ -381,6 +381,15 @@ export const NESTJS_SUPPORT: Record<number, { orm: number; nest: number[] }> = {
   5: { orm: 5, nest: [8, 9, 10] },
 };
 
+/**
+ * @mikro-orm/* packages versioned on a line of their own rather than released with @mikro-orm/core, so
+ * the "same major / same version as core" checks leave them out: the CLI query highlighters, whose
+ * only line is 1.x (sql-highlighter 1.0.1, mongo-highlighter 1.0.0 while core is at 7), and
+ * @mikro-orm/nestjs, whose releases follow the MikroORM major but not its versions (NESTJS_SUPPORT
+ * checks it instead).
+ */
+export const OWN_VERSION_LINE: ReadonlySet<string> = new Set(['@mikro-orm/nestjs', '@mikro-orm/sql-highlighter', '@mikro-orm/mongo-highlighter']);
+
 /** MikroORM packages of one version, @mikro-orm/nestjs made for that major, and a Nest major it supports. */
 export function versionsRule(input: DoctorInput): Finding[] {
   if (!input.packageJson) return [];
@@ -419,7 +428,7 @@ export function versionsRule(input: DoctorInput): Finding[] {
   if (core) {
     const bare = (v: string) => v.replace(/^[\^~=v]+/, '');
     for (const [name, entry] of entries) {
-      if (!name.startsWith('@mikro-orm/') || name === '@mikro-orm/core' || name === '@mikro-orm/nestjs') continue;
+      if (!name.startsWith('@mikro-orm/') || name === '@mikro-orm/core' || OWN_VERSION_LINE.has(name)) continue;
       if (majorOf(entry.version) !== coreMajor) {
         findings.push(finding(name, 'error', `${name} ${entry.version} is not the MikroORM major of @mikro-orm/core ${core.version}: two cores get loaded, and entities of one are unknown to the other`, `use ${name} ${bare(core.version)}, the version of @mikro-orm/core`));
       } else if (bare(entry.version) !== bare(core.version)) {

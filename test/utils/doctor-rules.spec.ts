@@ -88,6 +88,20 @@ describe('versionsRule', () => {
     expect(versionsRule(input({}, { packageJson: six }))).toEqual([]);
   });
 
+  it('the highlighters, versioned on their own 1.x line, are not held to the version of core; a driver of another major still is', () => {
+    const text = pkg({
+      '@mikro-orm/core': '7.2.1',
+      '@mikro-orm/sql-highlighter': '^1.0.1',
+      '@mikro-orm/mongo-highlighter': '1.0.0',
+      '@mikro-orm/migrations': '6.6.16',
+      '@mikro-orm/sqlite': '^7.2.2',
+    });
+    expect(versionsRule(input({}, { packageJson: text })).map((f) => `${f.line} ${f.severity} ${f.message.split(':')[0]}`)).toEqual([
+      '7 error @mikro-orm/migrations 6.6.16 is not the MikroORM major of @mikro-orm/core 7.2.1',
+      '8 warning @mikro-orm/sqlite ^7.2.2 and @mikro-orm/core 7.2.1 differ',
+    ]);
+  });
+
   it('Nest 12 with @mikro-orm/nestjs 6, at the line of the entry, with the set to use', () => {
     const found = versionsRule(input({}, { packageJson: pkg({ '@nestjs/core': '^12.0.1', '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2' }) }));
     expect(found.map(formatFinding)).toEqual([
