@@ -158,6 +158,74 @@ describe('context on an app with every kind of handler (MikroORM 7)', () => {
   });
 });
 
+describe('context leaves startup hooks that only migrate, update the schema, seed or check the connection', () => {
+  // MikroORM runs these on the ORM itself (driver, connection, a fork of its own), not through the global
+  // EntityManager's identity map: no request context is needed, and the file must stay as it is.
+  const MIGRATIONS = `import { MikroORM } from '@mikro-orm/core';
+import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { DatabaseSeeder } from './database.seeder.js';
+
+@Injectable()
+export class MigrationsStartup implements OnModuleInit, OnApplicationBootstrap {
+  constructor(private readonly orm: MikroORM) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!(await this.orm.isConnected())) await this.orm.connect();
+    await this.orm.migrator.up();
+    await this.orm.schema.updateSchema();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.orm.getMigrator().up();
+    await this.orm.getSchemaGenerator().ensureDatabase();
+    await this.orm.seeder.seed(DatabaseSeeder);
+    await this.orm.checkConnection();
+  }
+}
+`;
+  // Beside it, a hook that migrates and then reads through the global EntityManager: that one needs a context.
+  const SEEDS = `import { MikroORM } from '@mikro-orm/core';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Report } from '../reports/report.entity.js';
+
+@Injectable()
+export class SeedsStartup implements OnModuleInit {
+  constructor(private readonly orm: MikroORM) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.orm.migrator.up();
+    if ((await this.orm.em.count(Report)) === 0) this.orm.em.create(Report, { title: 'first' });
+    await this.orm.em.flush();
+  }
+}
+`;
+  function withStartup(): UnitTestTree {
+    const tree = fixtureTree('context-jobs');
+    tree.create('src/database/migrations.startup.ts', MIGRATIONS);
+    tree.create('src/database/seeds.startup.ts', SEEDS);
+    return tree;
+  }
+
+  it('leaves the file byte for byte as it was, and still decorates the hook that also uses orm.em', async () => {
+    const { tree, logs } = await context(withStartup(), { path: 'src/database' });
+    expect(tree.readContent('src/database/migrations.startup.ts')).toBe(MIGRATIONS);
+    expect(decorators(source(tree, 'src/database/seeds.startup.ts'), 'SeedsStartup', 'onModuleInit')).toEqual([DECORATOR]);
+    expect(logs.filter((l) => l.startsWith('UPDATE'))).toEqual(['UPDATE src/database/seeds.startup.ts: @CreateRequestContext() on SeedsStartup.onModuleInit()']);
+    expect(logs).toContain(
+      'context: 1 handler(s) given a request context, 0 already had one, 0 left to you, 0 without database access left alone, ' +
+        '2 that only use the ORM itself (migrations, schema, seeding, connection) left alone (src/database).',
+    );
+  });
+
+  it('MikroORM 6 and 5 too (the get…() forms are theirs)', async () => {
+    for (const core of ['6.6.16', '^5.9.8']) {
+      const { tree } = await context(withCore(withStartup(), core), { path: 'src/database' });
+      expect([core, tree.readContent('src/database/migrations.startup.ts')]).toEqual([core, MIGRATIONS]);
+      expect([core, decorators(source(tree, 'src/database/seeds.startup.ts'), 'SeedsStartup', 'onModuleInit').length]).toEqual([core, 1]);
+    }
+  });
+});
+
 describe('context options and versions', () => {
   it('--path limits the scan (relative to the workspace root or to the source root)', async () => {
     for (const path of ['src/queues', 'queues', 'src/queues/']) {

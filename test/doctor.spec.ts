@@ -187,6 +187,24 @@ describe('doctor is read-only, and clean on clean apps', () => {
     expect(logs.map((l) => l.message)).toEqual([expect.stringMatching(/^doctor: no problems found \(\d+ files checked\)\.$/)]);
   });
 
+  it('no finding for the highlighters 1.x beside core 7, nor for a startup hook that only migrates; one that also uses orm.em is still reported', async () => {
+    const tree = fixtureTree('doctor-healthy');
+    const pkg = JSON.parse(tree.readContent('package.json'));
+    pkg.devDependencies['@mikro-orm/sql-highlighter'] = '^1.0.1';
+    pkg.devDependencies['@mikro-orm/mongo-highlighter'] = '^1.0.0';
+    tree.overwrite('package.json', JSON.stringify(pkg, null, 2));
+    const hook = (name: string, body: string) =>
+      `import { MikroORM } from '@mikro-orm/core';\nimport { Injectable, OnModuleInit } from '@nestjs/common';\nimport { User } from '../users/user.entity.js';\n\n` +
+      `@Injectable()\nexport class ${name} implements OnModuleInit {\n  constructor(private readonly orm: MikroORM) {}\n\n  async onModuleInit(): Promise<void> {\n${body}  }\n}\n`;
+    tree.create('src/database/migrations.startup.ts', hook('MigrationsStartup', '    await this.orm.migrator.up();\n    await this.orm.checkConnection();\n'));
+    const { logs } = await doctor(tree);
+    expect(findings(logs)).toEqual([]);
+    tree.create('src/database/seeds.startup.ts', hook('SeedsStartup', '    await this.orm.migrator.up();\n    await this.orm.em.count(User);\n'));
+    const again = await doctor(tree);
+    expect(located(again.logs)).toEqual(['src/database/seeds.startup.ts:9 error']);
+    expect(findings(again.logs)[0]).toContain('SeedsStartup.onModuleInit() (onModuleInit()) reaches the database with no request context');
+  });
+
   it('bad input: an unknown argument is refused before anything is read', async () => {
     const error = await doctor(fixtureTree('doctor-healthy'), { name: 'fixx' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchematicsException);

@@ -9,6 +9,7 @@ import {
   classFacts,
   constructorParameterInsertion,
   contextAccess,
+  contextFreeOrmWork,
   databaseClasses,
   findHandlers,
   Handler,
@@ -26,6 +27,8 @@ import { ContextOptions } from './schema';
 export type HandlerOutcome =
   | { kind: 'covered'; path: string; handler: Handler; how: string }
   | { kind: 'no-database'; path: string; handler: Handler }
+  /** only ORM-level work (`this.orm.migrator`…), which needs no context, though its class reaches the database */
+  | { kind: 'orm-only'; path: string; handler: Handler; work: string }
   | { kind: 'add'; path: string; handler: Handler; decorator: string; database: string; injects: boolean }
   | { kind: 'report'; path: string; handler: Handler; database: string; reason: string; fix: string };
 
@@ -144,6 +147,12 @@ function planFile(
     const cls = facts.find((c) => c.node === handler.cls);
     if (!reason || !cls) {
       plan.outcomes.push({ ...base, kind: 'no-database' });
+      continue;
+    }
+    // Migrations, schema updates, seeding, connection checks: the class reaches the database, this handler needs no context.
+    const work = contextFreeOrmWork(handler.method, cls, database, repositories);
+    if (work) {
+      plan.outcomes.push({ ...base, kind: 'orm-only', work });
       continue;
     }
     const refuse = (why: string, fix: string) => plan.outcomes.push({ ...base, kind: 'report', database: reason, reason: why, fix });
@@ -298,9 +307,10 @@ function report(plan: ContextPlan, ctx: SchematicContext): Rule {
       log.info(`context: no queue, schedule, microservice, WebSocket or startup handlers in ${plan.scope}.`);
       return;
     }
+    const ormOnly = count('orm-only') > 0 ? `, ${count('orm-only')} that only use the ORM itself (migrations, schema, seeding, connection) left alone` : '';
     log.info(
       `context: ${count('add')} handler(s) given a request context, ${count('covered')} already had one, ` +
-        `${count('report')} left to you, ${count('no-database')} without database access left alone (${plan.scope}).`,
+        `${count('report')} left to you, ${count('no-database')} without database access left alone${ormOnly} (${plan.scope}).`,
     );
   };
 }

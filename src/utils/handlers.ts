@@ -160,6 +160,66 @@ export function isEntityManagerExpression(node: ts.Expression): boolean {
   return name !== undefined && (name === 'em' || /Em$/.test(name) || /[eE]ntityManager$/.test(name));
 }
 
+/**
+ * Members of the MikroORM instance that work on the ORM itself (its connection, schema, migrations,
+ * seeding, configuration and metadata) and never through the global EntityManager's identity map, so
+ * they need no request context: a startup hook that runs the migrations is the usual case. As MikroORM
+ * 6.6 and 7.2 implement them: connect/reconnect/isConnected/checkConnection/close go to the driver; the
+ * migrator and the schema generator run their SQL through the driver and its connection (the schema
+ * generator clears the global identity map with allowGlobalContext switched on for that one call); the
+ * seeder runs the seeders on a fork it makes when it is created. The get…() forms are MikroORM 5 and 6's
+ * (7 keeps only the getters).
+ */
+export const CONTEXT_FREE_ORM_MEMBERS: ReadonlySet<string> = new Set([
+  'migrator',
+  'getMigrator',
+  'schema',
+  'getSchemaGenerator',
+  'seeder',
+  'getSeeder',
+  'connect',
+  'reconnect',
+  'isConnected',
+  'checkConnection',
+  'close',
+  'config',
+  'getMetadata',
+]);
+
+/**
+ * The ORM-level work of a handler (`this.orm.migrator`, the first one) when that is all it does with the
+ * database, else undefined. Anything else that could reach the global EntityManager keeps the handler
+ * counted: an EntityManager, a repository or a database class of the app used in any way, the ORM used
+ * any other way (`this.orm.em`), a method or inherited member of its class called, `this` or `super`
+ * handed on. A handler with no ORM-level work gets undefined too: the class still decides for it.
+ */
+export function contextFreeOrmWork(
+  method: ts.MethodDeclaration,
+  cls: ClassFacts,
+  database: ReadonlyMap<string, string>,
+  repositories: ReadonlySet<string> = new Set(),
+): string | undefined {
+  if (!method.body) return undefined;
+  const properties = new Map(cls.members.filter((m) => m.isProperty).map((m) => [m.name, m] as const));
+  const selves = findNodes(method.body, (n): n is ts.Node => n.kind === ts.SyntaxKind.ThisKeyword || n.kind === ts.SyntaxKind.SuperKeyword);
+  let work: string | undefined;
+  for (const self of selves) {
+    const access = self.parent;
+    if (self.kind === ts.SyntaxKind.SuperKeyword || !ts.isPropertyAccessExpression(access) || access.expression !== self) return undefined;
+    const member = properties.get(access.name.text);
+    if (!member) return undefined;
+    const role = memberRole(member, repositories);
+    if (role === 'orm') {
+      const use = access.parent;
+      if (!ts.isPropertyAccessExpression(use) || use.expression !== access || !CONTEXT_FREE_ORM_MEMBERS.has(use.name.text)) return undefined;
+      work ??= use.getText();
+      continue;
+    }
+    if (role || (member.type && (database.has(member.type) || /Repository$/.test(member.type)))) return undefined;
+  }
+  return work;
+}
+
 /** One injected or declared member of a class: a constructor parameter or a property. */
 export interface ClassMember {
   name: string;

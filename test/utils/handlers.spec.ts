@@ -3,6 +3,7 @@ import {
   classFacts,
   constructorParameterInsertion,
   contextAccess,
+  contextFreeOrmWork,
   databaseClasses,
   findHandlers,
   isEntityManagerExpression,
@@ -130,6 +131,65 @@ export class NotAProperty { constructor(em: EntityManager) {} }
     expect(of('Report')).toBeUndefined();
     expect(of('NotAProperty')).toBeUndefined();
   });
+});
+
+describe('contextFreeOrmWork', () => {
+  const text = `
+export class UsersService { constructor(@InjectRepository(User) private readonly users: EntityRepository<User>) {} }
+export class Startup {
+  private readonly logger = new Logger(Startup.name);
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly em: EntityManager,
+    @InjectRepository(User) private readonly repo: EntityRepository<User>,
+    private readonly service: UsersService,
+    private readonly config: ConfigService,
+  ) {}
+  async migrate() { await this.orm.migrator.up(); }
+  async migrateV6() { await this.orm.getMigrator().up(); }
+  async schema() { await this.orm.schema.updateSchema(); await this.orm.getSchemaGenerator().ensureDatabase(); }
+  async seed() { await this.orm.seeder.seed(DatabaseSeeder); }
+  async connection() { if (!(await this.orm.isConnected())) await this.orm.connect(); await this.orm.checkConnection(); await this.orm.close(); }
+  async kept() { const migrator = this.orm.getMigrator(); if (this.config.get('MIGRATE')) await migrator.up(); this.logger.log('migrated'); }
+  async alsoEm() { await this.orm.migrator.up(); await this.em.find(User, {}); }
+  async alsoOrmEm() { await this.orm.migrator.up(); await this.orm.em.find(User, {}); }
+  async alsoRepository() { await this.orm.migrator.up(); await this.repo.find({}); }
+  async alsoService() { await this.orm.migrator.up(); await this.service.findAll(); }
+  async alsoOwnMethod() { await this.orm.migrator.up(); await this.fill(); }
+  async alsoSuper() { await this.orm.migrator.up(); await super.onModuleInit(); }
+  async ormHandedOn() { await this.orm.migrator.up(); await seedWith(this.orm); }
+  async onlyLogs() { this.logger.log('up'); }
+  async fill() {}
+}
+`;
+  const source = parseText('startup.ts', text);
+  const facts = classFacts(source, 'startup.ts');
+  const cls = facts.find((f) => f.name === 'Startup')!;
+  const work = (name: string) =>
+    contextFreeOrmWork(
+      cls.node.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(source) === name)!,
+      cls,
+      databaseClasses(facts),
+      repositoryClasses(facts),
+    );
+
+  it.each([
+    ['migrate', 'this.orm.migrator'],
+    ['migrateV6', 'this.orm.getMigrator'],
+    ['schema', 'this.orm.schema'],
+    ['seed', 'this.orm.seeder'],
+    ['connection', 'this.orm.isConnected'],
+    ['kept', 'this.orm.getMigrator'],
+  ])('%s() only works on the ORM itself: %s', (name, expected) => {
+    expect(work(name)).toBe(expected);
+  });
+
+  it.each(['alsoEm', 'alsoOrmEm', 'alsoRepository', 'alsoService', 'alsoOwnMethod', 'alsoSuper', 'ormHandedOn', 'onlyLogs'])(
+    '%s() may reach the global EntityManager (or does no ORM work): left to its class',
+    (name) => {
+      expect(work(name)).toBeUndefined();
+    },
+  );
 });
 
 describe('insertions', () => {
