@@ -1,16 +1,16 @@
 /**
  * Jest runs the TypeScript tests through ts-jest. The Angular devkit 22 requires magic-string, which
  * ships only as ESM: Jest's CommonJS runtime cannot load it on Node 22, so that one package is
- * compiled to CommonJS by babel-jest (DESIGN.md §2).
+ * compiled to CommonJS by babel-jest.
  * @type {import('jest').Config}
  */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/src'],
   testMatch: ['**/*.spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/fixtures/', '/.tmp/'],
+  testPathIgnorePatterns: ['/node_modules/', '/fixtures/', '/corpus/', '/.tmp/'],
   // Fixture apps and generated apps have package.json files of their own: keep them out of Jest's module map.
-  modulePathIgnorePatterns: ['<rootDir>/test/fixtures/', '<rootDir>/.tmp/', '<rootDir>/test/orm6/'],
+  modulePathIgnorePatterns: ['<rootDir>/test/fixtures/', '<rootDir>/test/corpus/', '<rootDir>/.tmp/', '<rootDir>/test/orm6/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
     '/node_modules/magic-string/.+\\.mjs$': [

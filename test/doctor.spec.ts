@@ -4,7 +4,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
 import { FIXTURES, fixtureTree, runner, snapshot } from './support/fixtures';
-import { parse } from './support/inspect';
+import { callsOf, parse } from './support/inspect';
 
 interface Line {
   level: string;
@@ -123,7 +123,7 @@ describe('doctor rules: each one at its exact lines in the fixtures that have th
       /^src\/main\.ts:9 error the request context is registered twice: RequestContext\.create here and RequestContext\.create at src\/main\.ts:7; .* — keep one registration/,
     );
     expect(results.get('doctor-library-twice')!.find((l) => l.message.startsWith('src/app.module.ts:9 '))!.message).toMatch(
-      /registered twice: @mikro-orm\/nestjs's middleware \(MikroOrmModule\.forRoot without registerRequestContext: false\) here and RequestContext\.create at src\/main\.ts:7; .* — pass registerRequestContext: false in the MikroOrmModule options/,
+      /registered twice: @mikro-orm\/nestjs's middleware \(MikroOrmModule\.forRoot without registerRequestContext: false\) here and RequestContext\.create at src\/main\.ts:7; .* — set registerRequestContext: false in the options this MikroOrmModule root receives \(nest g -c mikro-request-context doctor fix does it\)$/,
     );
     for (const finding of findings(logs)) expect(finding).toMatch(/^\S+:\d+ (error|warning) .+ — .+$/);
   });
@@ -253,15 +253,16 @@ describe('doctor fix (nest g doctor fix, or --fix) runs the schematics that fix 
     expect(located(again.logs, 'registered twice')).toEqual([]);
   });
 
-  it('registration: options built in another file are left to the user, with the exact change to make', async () => {
-    const { tree, logs } = await doctor(fixtureTree('doctor-library-twice'), { fix: true, skipInstall: true });
-    expect(snapshot(tree)).toEqual(snapshot(fixtureTree('doctor-library-twice')));
-    expect(findings(logs).find((f) => f.startsWith('src/app.module.ts:9 '))).toMatch(
-      / — pass registerRequestContext: false in the MikroOrmModule options, e\.g\. forRoot\(\{ \.\.\.config, registerRequestContext: false \}\)$/,
-    );
-    expect(logs.map((l) => l.message)).toEqual(
-      expect.arrayContaining(['doctor fix: 2 finding(s) need a change by hand (see the fix after each —).', 'doctor fix: nothing that a schematic can fix safely.']),
-    );
+  it('registration: options imported from another file are switched off where the root receives them, the config file untouched', async () => {
+    const before = fixtureTree('doctor-library-twice');
+    const { tree } = await doctor(before, { fix: true, skipInstall: true });
+    const module = parse(tree.readContent('src/app.module.ts'));
+    const [forRoot] = callsOf(module, 'MikroOrmModule', 'forRoot');
+    expect(forRoot.arguments[0].getText(module)).toBe('{ ...config, registerRequestContext: false }');
+    expect(tree.readContent('src/mikro-orm.config.ts')).toBe(fixtureTree('doctor-library-twice').readContent('src/mikro-orm.config.ts'));
+    expect(tree.readContent('src/main.ts')).toBe(fixtureTree('doctor-library-twice').readContent('src/main.ts'));
+    const again = await doctor(tree);
+    expect(findings(again.logs).filter((l) => l.includes('context-registration') || l.includes('registered'))).toEqual([]);
   });
 
   it('registration: none at all gets the app.use registration in main.ts (init)', async () => {

@@ -1,10 +1,9 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { readAppProfile } from '../utils/app-profile';
-import { applyInsertions, importInsertion, Insertion, isNameTaken, parseSource } from '../utils/ast';
+import { applyInsertions, Binding, importBindings, importInsertion, Insertion, isNameTaken, parseSource } from '../utils/ast';
 import { addPackages } from '../utils/dependencies';
 import {
-  Binding,
   ClassFacts,
   classFacts,
   constructorParameterInsertion,
@@ -13,7 +12,6 @@ import {
   databaseClasses,
   findHandlers,
   Handler,
-  importBindings,
   methodDecoratorInsertion,
   repositoryClasses,
 } from '../utils/handlers';
@@ -53,7 +51,7 @@ const ORM_PARAMETER = 'private readonly orm: MikroORM';
 
 /**
  * `context`: `@CreateRequestContext()` on every queue processor, scheduled job, microservice or
- * WebSocket handler and startup hook that reaches the database (DESIGN.md §3: no middleware runs for
+ * WebSocket handler and startup hook that reaches the database (docs/architecture.md §3: no middleware runs for
  * them). Everything is decided by planContext before the first edit, so an error changes nothing.
  */
 export function context(options: ContextOptions): Rule {

@@ -29,6 +29,8 @@ export function createConfiguration(plan: InitPlan): Rule {
     configImport: relativeImport(plan.databaseModulePath, plan.configPath, plan.profile.importSuffix),
     registeredIn: style === 'main' ? plan.project.main : `${plan.appModuleClass}.configure()`,
     appModuleClass: plan.appModuleClass,
+    databaseModuleClass: plan.databaseModuleClass,
+    databaseModuleFile: plan.databaseModulePath.split('/').pop()!.replace(/\.ts$/, ''),
   };
   const folder = (path: string) => path.split('/').slice(0, -1).join('/');
   const rules = [

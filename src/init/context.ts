@@ -134,17 +134,29 @@ export function disableLibraryMiddleware(plan: InitPlan): Rule {
   return (tree, context) => {
     for (const root of plan.ormRoots) {
       if (root.middleware === 'off') continue;
-      const source = parseSource(tree, root.file);
-      if (source.text !== root.call.getSourceFile().text) {
-        throw new Error(`${root.file} changed between planning and editing: init's rules are out of order.`);
+      // An edit may land in another file than the call (a useClass factory's createMikroOrmOptions).
+      const byFile = new Map<string, MiddlewareEdit[]>();
+      for (const edit of root.edits) {
+        const file = editedNode(edit).getSourceFile().fileName;
+        byFile.set(file, [...(byFile.get(file) ?? []), edit]);
       }
-      const style = detectSourceStyle(source);
-      applyInsertions(tree, root.file, root.edits.flatMap((edit) => middlewareEdit(plan, source, style, edit)));
+      for (const [file, edits] of byFile) {
+        const source = parseSource(tree, file);
+        if (source.text !== editedNode(edits[0]).getSourceFile().text) {
+          throw new Error(`${file} changed between planning and editing: init's rules are out of order.`);
+        }
+        const style = detectSourceStyle(source);
+        applyInsertions(tree, file, edits.flatMap((edit) => middlewareEdit(plan, source, style, edit)));
+      }
       context.logger.info(
         `${root.file}:${root.line}: @mikro-orm/nestjs's middleware switched off (registerRequestContext: false), so that each request gets exactly one context.`,
       );
     }
   };
+}
+
+function editedNode(edit: MiddlewareEdit): ts.Node {
+  return edit.kind === 'set' ? edit.object : edit.kind === 'wrap' ? edit.expression : edit.call;
 }
 
 function middlewareEdit(plan: InitPlan, source: ts.SourceFile, style: SourceStyle, edit: MiddlewareEdit): Insertion[] {

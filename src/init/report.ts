@@ -9,6 +9,7 @@ export function reportNextSteps(plan: InitPlan, context: SchematicContext, chang
       log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (pass --driver/--style, or answer the prompts in a terminal).`);
     }
     log.info(`MikroORM ${plan.orm.major} (${plan.orm.reason}), driver ${plan.options.driver}.`);
+    for (const note of plan.notes) log.info(note);
     if (tree.actions.length === changesBefore) {
       log.info('Nothing to change: MikroORM and its request context are already set up in this app.');
       return;

@@ -1,14 +1,14 @@
 import { findNodeAtLocation, Node as JsonNode, parseTree } from 'jsonc-parser';
 import * as ts from 'typescript';
 import { decoratorArgument, findNodes, isMethodCall, lineOf, objectProperty } from './ast';
-import { contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions } from './bootstrap';
-import { ClassFacts, databaseClasses, Handler, importBindings, isEntityManagerExpression, memberRole, repositoryClasses } from './handlers';
+import { contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions, OwnOrm, ownOrms } from './bootstrap';
+import { analyseOrmRoot, findOrmMiddlewareCalls, findOrmRootCalls } from './orm-options';
+import { ClassFacts, databaseClasses, Handler, isEntityManagerExpression, memberRole, repositoryClasses } from './handlers';
 import { majorOf, ORM_RELEASES } from './versions';
-import { importedSourceFiles } from './workspace';
 
 /**
  * The doctor's rules: pure functions from the app's parsed files to findings, one per problem, each
- * at the exact file and line (DESIGN.md §3 says why each one is a problem).
+ * at the exact file and line (docs/architecture.md §3 says why each one is a problem).
  */
 export type Severity = 'error' | 'warning';
 
@@ -235,40 +235,59 @@ function injectableClass(object: ts.ObjectLiteralExpression): ts.ClassDeclaratio
   return ts.isClassDeclaration(cls) && decoratorArgument(cls, 'Injectable')?.call === call ? cls : undefined;
 }
 
-/** The request context registered exactly once for HTTP requests: by the app, or by @mikro-orm/nestjs's middleware. */
+/**
+ * The request context opened exactly once per HTTP request, counted across the app: the app's own
+ * registrations, and @mikro-orm/nestjs's middleware for every MikroOrmModule root whose options (followed
+ * through variables, imports, spreads, defineConfig and factories) do not switch it off. Also one ORM:
+ * an ORM the app builds itself gets no context from the library, and a second ORM beside it none at all.
+ */
 export function registrationRule(input: DoctorInput): Finding[] {
   const main = input.sources.get(input.main);
   const bootstrap = main && findBootstrap(main);
   if (!main || !bootstrap || 'kind' in bootstrap) return [];
-  const registrations: { file: string; line: number; what: string; library: boolean; editable?: boolean }[] = [];
-  let unknown = 0;
-  let usesOrm = false;
+  const open = (path: string) => input.sources.get(path);
+  const paths: { file: string; line: number; what: string; library: boolean; fix?: string; certain: boolean }[] = [];
+  const own: OwnOrm[] = [];
+  let roots = 0;
   for (const [path, source] of input.sources) {
-    for (const found of contextRegistrations(source, path === input.main)) {
-      const space = found.indexOf(' ');
-      const location = found.slice(0, space);
-      const colon = location.lastIndexOf(':');
-      registrations.push({ file: location.slice(0, colon), line: Number(location.slice(colon + 1)), what: found.slice(space + 1), library: false });
+    for (const r of contextRegistrations(source, path === input.main)) paths.push({ ...r, library: false, certain: true });
+    own.push(...ownOrms(source));
+    for (const call of findOrmRootCalls(source)) {
+      roots++;
+      const root = analyseOrmRoot(call, open);
+      if (root.middleware === 'off') continue;
+      paths.push({
+        file: root.file,
+        line: root.line,
+        what: `@mikro-orm/nestjs's middleware (MikroOrmModule.${root.method} without registerRequestContext: false)`,
+        library: true,
+        fix: root.manual,
+        certain: root.middleware === 'on',
+      });
     }
-    for (const call of findOrmRoots(source)) {
-      usesOrm = true;
-      const literal = ormRootOptions(call);
-      const options = literal ?? configObject(call, source, input.sources);
-      const setting = options && objectProperty(options, 'registerRequestContext');
-      if (setting?.initializer.kind === ts.SyntaxKind.FalseKeyword) continue;
-      if (!options && !setting) {
-        unknown++;
-        continue;
-      }
-      registrations.push({ file: path, line: lineOf(source, call), what: `@mikro-orm/nestjs's middleware (MikroOrmModule.${(call.expression as ts.PropertyAccessExpression).name.text} without registerRequestContext: false)`, library: true, editable: !!literal });
-    }
-    for (const call of findNodes(source, (n): n is ts.CallExpression => isMethodCall(n, 'MikroOrmModule', ['forMiddleware']))) {
-      registrations.push({ file: path, line: lineOf(source, call), what: `@mikro-orm/nestjs's middleware (MikroOrmModule.forMiddleware)`, library: true });
+    for (const call of findOrmMiddlewareCalls(source)) {
+      paths.push({ file: path, line: lineOf(source, call), what: `@mikro-orm/nestjs's middleware (MikroOrmModule.forMiddleware)`, library: true, certain: true });
     }
   }
-  if (registrations.length === 0) {
-    if (unknown > 0 || !usesOrm) return [];
+  const findings: Finding[] = own.flatMap((o): Finding[] =>
+    roots > 0
+      ? [{
+          file: o.file, line: o.line, severity: 'error', rule: 'context-registration',
+          message: 'the app builds a MikroORM of its own here beside MikroOrmModule\'s: two ORMs, and the request context of one never reaches the other\'s EntityManager',
+          fix: 'keep one ORM: inject the MikroORM that MikroOrmModule provides instead of building another',
+        }]
+      : paths.length === 0
+        ? [{
+            file: o.file, line: o.line, severity: 'error', rule: 'context-registration',
+            message: 'the app builds its own MikroORM here and no request context reaches its EntityManager: every request shares one identity map (stale entities)',
+            fix: 'open a context per request with that ORM right after NestFactory.create: app.use((req, res, next) => RequestContext.create(orm.em, next))',
+          }]
+        : [],
+  );
+  if (paths.length === 0) {
+    if (roots === 0) return findings;
     return [
+      ...findings,
       {
         ...at(main, bootstrap.create, 'error', 'context-registration',
           'no request context is registered for HTTP requests: every handler uses the global EntityManager (MikroORM\'s global-context error, or stale entities with allowGlobalContext)',
@@ -278,47 +297,22 @@ export function registrationRule(input: DoctorInput): Finding[] {
     ];
   }
   // Ours first: the finding goes to the one that should not be there.
-  const ordered = [...registrations.filter((r) => !r.library), ...registrations.filter((r) => r.library)];
+  const ordered = [...paths.filter((r) => !r.library), ...paths.filter((r) => r.library)];
   const [first, ...extra] = ordered;
-  return extra.map((r) => ({
+  const doubles = extra.map((r) => ({
     file: r.file,
     line: r.line,
-    severity: 'error' as const,
+    severity: r.certain ? ('error' as const) : ('warning' as const),
     rule: 'context-registration' as const,
-    message: `the request context is registered twice: ${r.what} here and ${first.what} at ${first.file}:${first.line}; each request forks twice, and entities loaded in the outer context are not the ones handlers see`,
+    message: `the request context is registered ${r.certain ? 'twice' : 'twice unless these options switch the library\'s middleware off'}: ${r.what} here and ${first.what} at ${first.file}:${first.line}; each request forks twice, and entities loaded in the outer context are not the ones handlers see`,
     fix: !r.library
       ? 'keep one registration (the first, right after NestFactory.create) and remove this one'
-      : r.editable
-        ? 'set registerRequestContext: false in the MikroOrmModule options (nest g -c mikro-request-context doctor fix does it)'
-        : 'pass registerRequestContext: false in the MikroOrmModule options, e.g. forRoot({ ...config, registerRequestContext: false })',
-    ...(r.library && r.editable && ordered.some((o) => !o.library) ? { fixBy: 'init' as const } : {}),
+      : r.fix
+        ? r.fix.replace(/^[^ ]+: /, '')
+        : 'set registerRequestContext: false in the options this MikroOrmModule root receives (nest g -c mikro-request-context doctor fix does it)',
+    ...(r.library && !r.fix && ordered.filter((o) => !o.library).length === 1 ? { fixBy: 'init' as const } : {}),
   }));
-}
-
-/**
- * `MikroOrmModule.forRoot(config)`: the object literal behind the identifier, declared in the file or
- * the default export (`defineConfig({...})` or a literal) of the relative module it is imported from.
- */
-function configObject(call: ts.CallExpression, source: ts.SourceFile, sources: Map<string, ts.SourceFile>): ts.ObjectLiteralExpression | undefined {
-  const [arg] = call.arguments;
-  if ((call.expression as ts.PropertyAccessExpression).name.text !== 'forRoot' || !arg || !ts.isIdentifier(arg)) return undefined;
-  const literal = (e: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined => {
-    if (e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'defineConfig') e = e.arguments[0];
-    return e && ts.isObjectLiteralExpression(e) ? e : undefined;
-  };
-  const local = (file: ts.SourceFile, name: string) =>
-    literal(
-      findNodes(file, (n): n is ts.VariableDeclaration => ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name)[0]
-        ?.initializer,
-    );
-  const binding = importBindings(source).get(arg.text);
-  if (!binding) return local(source, arg.text);
-  if (binding.name !== 'default' || !binding.from.startsWith('.')) return undefined;
-  const [file, index] = importedSourceFiles(source.fileName, binding.from);
-  const target = sources.get(file) ?? sources.get(index);
-  const exported = target?.statements.find((st): st is ts.ExportAssignment => ts.isExportAssignment(st) && !st.isExportEquals)?.expression;
-  if (!target || !exported) return undefined;
-  return ts.isIdentifier(exported) ? local(target, exported.text) : literal(exported);
+  return [...findings, ...doubles];
 }
 
 /** Custom repository classes listed in a module's providers instead of coming from forFeature. */

@@ -1,9 +1,9 @@
 import * as ts from 'typescript';
-import { findNodes, Insertion, lineIndent, lineOf } from './ast';
+import { Binding, findNodes, importBindings, Insertion, lineIndent, lineOf } from './ast';
 import { SourceStyle } from './source-style';
 
 /**
- * Work that no HTTP middleware reaches (DESIGN.md §3): queue processors, scheduled jobs, microservice
+ * Work that no HTTP middleware reaches (docs/architecture.md §3): queue processors, scheduled jobs, microservice
  * and WebSocket handlers, lifecycle hooks. Pure helpers over parsed files: which methods are such
  * handlers, whether they already run in a request context, and which classes reach the database.
  */
@@ -28,31 +28,6 @@ export const CONTEXT_DECORATORS: readonly string[] = ['CreateRequestContext', 'E
 const ENTITY_MANAGER_TYPES = new Set(['EntityManager', 'SqlEntityManager', 'MongoEntityManager']);
 const REPOSITORY_TYPES = new Set(['EntityRepository', 'SqlEntityRepository', 'MongoEntityRepository']);
 const ORM_TYPES = new Set(['MikroORM']);
-
-/** Where a name used in a file comes from. `name` is `*` for a namespace import, `default` for a default import. */
-export interface Binding {
-  from: string;
-  name: string;
-}
-
-export function importBindings(source: ts.SourceFile): Map<string, Binding> {
-  const bindings = new Map<string, Binding>();
-  for (const statement of source.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
-    const from = statement.moduleSpecifier.text;
-    const clause = statement.importClause;
-    if (!clause) continue;
-    if (clause.name) bindings.set(clause.name.text, { from, name: 'default' });
-    const named = clause.namedBindings;
-    if (named && ts.isNamespaceImport(named)) bindings.set(named.name.text, { from, name: '*' });
-    if (named && ts.isNamedImports(named)) {
-      for (const element of named.elements) {
-        bindings.set(element.name.text, { from, name: (element.propertyName ?? element.name).text });
-      }
-    }
-  }
-  return bindings;
-}
 
 /** A decorator resolved to the name it is exported under and the module it comes from (undefined: declared in the file). */
 export interface ResolvedDecorator {

@@ -1,6 +1,6 @@
 /**
  * Which MikroORM packages to add to an app: a set that installs together and matches the app's
- * Nest major and the Node that runs it (DESIGN.md §3, "Versions that install together").
+ * Nest major and the Node that runs it (docs/architecture.md §4).
  */
 export type Driver = 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'mssql' | 'libsql' | 'mongodb';
 

@@ -55,7 +55,7 @@ describe('registrationRule', () => {
     const module = (args: string) => `import config from './mikro-orm.config.js';\n@Module({ imports: [MikroOrmModule.forRoot(${args})] }) class AppModule {}\n`;
     const config = `export default defineConfig({ dbName: 'x' });\n`;
     const twice = registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module('config'), 'src/mikro-orm.config.ts': config }));
-    expect(twice.map((f) => `${f.file}:${f.line} ${f.fixBy ?? '-'}`)).toEqual(['src/app.module.ts:2 -']);
+    expect(twice.map((f) => `${f.file}:${f.line} ${f.fixBy ?? '-'}`)).toEqual(['src/app.module.ts:2 init']);
     const literal = registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module('{ ...config }'), 'src/mikro-orm.config.ts': config }));
     expect(literal.map((f) => `${f.file}:${f.line} ${f.fixBy}`)).toEqual(['src/app.module.ts:2 init']);
     expect(registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module('{ ...config, registerRequestContext: false }') }))).toEqual([]);
