@@ -19,13 +19,21 @@ export interface NestProject {
   /** nest-cli.json (which may not exist yet) */
   nestCli: string;
   monorepo: boolean;
+  /** package.json's "name", when it has one */
+  packageName?: string;
 }
 
 interface NestCliProject {
   root?: string;
   sourceRoot?: string;
   entryFile?: string;
-  compilerOptions?: { tsConfigPath?: string };
+  compilerOptions?: NestCompilerOptions;
+}
+
+interface NestCompilerOptions {
+  tsConfigPath?: string;
+  webpack?: boolean;
+  builder?: string | { type?: string; options?: { configPath?: string } };
 }
 
 interface NestCliJson extends NestCliProject {
@@ -80,6 +88,7 @@ export function resolveProject(tree: Tree, options: ProjectOptions): NestProject
     (name ? project.sourceRoot : undefined) ?? options.sourceRoot ?? project.sourceRoot ?? join(normalize(root || '.'), 'src'),
   );
   const entryFile = project.entryFile ?? config.entryFile ?? 'main';
+  const packageJson = readJson<{ name?: unknown }>(tree, 'package.json');
   const tsconfigCandidates = [
     project.compilerOptions?.tsConfigPath,
     root ? `${root}/tsconfig.app.json` : undefined,
@@ -94,6 +103,7 @@ export function resolveProject(tree: Tree, options: ProjectOptions): NestProject
     tsconfig: clean(tsconfigCandidates.find((p) => tree.exists(p)) ?? 'tsconfig.json'),
     nestCli,
     monorepo,
+    packageName: typeof packageJson?.name === 'string' && packageJson.name ? packageJson.name : undefined,
   };
 }
 
@@ -102,8 +112,11 @@ function clean(path: string): string {
   return normalize(path).replace(/^\.?\/+/, '').replace(/\/+$/, '') || '.';
 }
 
+/** How an app ends its relative imports: `./app.module`, `./app.module.js` or `./app.module.ts`. */
+export type ImportSuffix = '' | '.js' | '.ts';
+
 /** The relative import specifier from one file to another (`./database/database.module`). */
-export function relativeImport(fromFile: string, toFile: string, suffix: '' | '.js'): string {
+export function relativeImport(fromFile: string, toFile: string, suffix: ImportSuffix): string {
   const from = fromFile.split('/').slice(0, -1);
   const to = toFile.replace(/\.ts$/, '').split('/');
   let common = 0;
@@ -123,8 +136,41 @@ export function resolveRelative(fromFile: string, specifier: string): string {
   return parts.join('/');
 }
 
-/** The TypeScript files a relative import may name (`./app.module.js` → app.module.ts, app.module/index.ts), in the order TypeScript tries them. */
-export function importedSourceFiles(fromFile: string, specifier: string): [string, string] {
-  const base = resolveRelative(fromFile, specifier.replace(/\.js$/, ''));
+/**
+ * The TypeScript files a relative import may name, in the order TypeScript tries them:
+ * `./app.module.js` and `./app.module` → app.module.ts, app.module/index.ts; `./app.module.ts`
+ * (allowImportingTsExtensions, rewriteRelativeImportExtensions) names app.module.ts only.
+ */
+export function importedSourceFiles(fromFile: string, specifier: string): string[] {
+  if (specifier.endsWith('.ts')) return [resolveRelative(fromFile, specifier)];
+  const base = resolveRelative(fromFile, specifier.endsWith('.js') ? specifier.slice(0, -'.js'.length) : specifier);
   return [`${base}.ts`, `${base}/index.ts`];
+}
+
+/** How `nest build` builds a project: the tsconfig it compiles with and the builder. */
+export interface ProjectBuild {
+  tsconfig: string;
+  builder: string;
+  /** webpack and rspack bundle the app into one main.js: no file of it exists on its own in the output */
+  bundled: boolean;
+}
+
+/**
+ * The build of a project as @nestjs/cli decides it (getValueOrDefault: the project's compilerOptions,
+ * else the top-level ones, else the default): `webpack: true` wins over `builder`, whose default is
+ * tsc; the tsconfig is `tsConfigPath`, else a tsc builder's configPath, else tsconfig.build.json when
+ * it exists, else tsconfig.json. The CLI's runtime defaults are webpack false and builder tsc in a
+ * monorepo too: what makes a converted monorepo bundle is the `"webpack": true` (older
+ * @nestjs/schematics) or `"builder": "rspack"` (12) that `nest g app` writes into nest-cli.json.
+ */
+export function projectBuild(tree: Tree, project: NestProject): ProjectBuild {
+  const config = readJson<NestCliJson>(tree, project.nestCli) ?? {};
+  const own = (project.name !== undefined ? config.projects?.[project.name]?.compilerOptions : undefined) ?? {};
+  const top = config.compilerOptions ?? {};
+  const option = <K extends keyof NestCompilerOptions>(key: K): NestCompilerOptions[K] => (own[key] !== undefined ? own[key] : top[key]);
+  const builderOption = option('builder');
+  const builder = option('webpack') === true ? 'webpack' : ((typeof builderOption === 'string' ? builderOption : builderOption?.type) ?? 'tsc');
+  const builderConfig = typeof builderOption === 'object' && builderOption.type === 'tsc' ? builderOption.options?.configPath : undefined;
+  const tsconfig = option('tsConfigPath') ?? builderConfig ?? (tree.exists('tsconfig.build.json') ? 'tsconfig.build.json' : 'tsconfig.json');
+  return { tsconfig: clean(tsconfig), builder, bundled: builder === 'webpack' || builder === 'rspack' };
 }
