@@ -149,7 +149,8 @@ function renderResource(plan: ResourcePlan): Rule {
       renderFiles({
         from: `${TEMPLATES}/e2e`,
         to: folder,
-        values: { ...plan.values, pluralFile: plan.e2ePath.split('/').pop()!.replace(/\.e2e-spec\.ts$/, '') },
+        // The e2e template's one suffix is on a package subpath (supertest/types), which never takes `.ts`.
+        values: { ...plan.values, suffix: feature.profile.subpathSuffix, pluralFile: plan.e2ePath.split('/').pop()!.replace(/\.e2e-spec\.ts$/, '') },
         force,
       }),
     );
