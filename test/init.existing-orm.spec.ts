@@ -196,7 +196,51 @@ describe('init: one ORM, no orphan module', () => {
   });
 });
 
+describe('init: the layout of what it edits', () => {
+  it('a factory result over several lines is wrapped one property a line, the expression moved in one level', async () => {
+    const module = [
+      `import { Module } from '@nestjs/common';`,
+      `import { MikroOrmModule } from '@mikro-orm/nestjs';`,
+      `import { defineConfig } from '@mikro-orm/sqlite';`,
+      ``,
+      `@Module({`,
+      `  imports: [`,
+      `    MikroOrmModule.forRootAsync({`,
+      `      useFactory: () =>`,
+      `        defineConfig({`,
+      `          dbName: 'x.sqlite3',`,
+      `        }),`,
+      `    }),`,
+      `  ],`,
+      `})`,
+      `export class AppModule {}`,
+      ``,
+    ].join('\n');
+    const { tree } = await init(app({ '/src/main.ts': MAIN, '/src/app.module.ts': module }));
+    expect(tree.readContent('/src/app.module.ts')).toBe(
+      module.replace(
+        `        defineConfig({\n          dbName: 'x.sqlite3',\n        }),\n`,
+        `        ({\n          ...defineConfig({\n            dbName: 'x.sqlite3',\n          }),\n          registerRequestContext: false,\n        }),\n`,
+      ),
+    );
+  });
+
+  it('a DatabaseModule anywhere in the app (not only in the root module) keeps its name to itself', async () => {
+    const nested = `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class DatabaseModule {}\n`;
+    const { tree } = await init(app({ '/src/main.ts': MAIN, '/src/common/database/database.module.ts': nested }, {}));
+    expect(tree.exists('/src/database/mikro-orm-database.module.ts')).toBe(true);
+    expect(tree.exists('/src/database/database.module.ts')).toBe(false);
+    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toEqual(['MikroOrmDatabaseModule']);
+  });
+});
+
 describe('init refuses, before any write, what it cannot make right', () => {
+  it('a root module whose imports are not an array (the module would be imported nowhere)', async () => {
+    const module = `import { Module } from '@nestjs/common';\nimport { modules } from './modules';\n\n@Module({ imports: modules() })\nexport class AppModule {}\n`;
+    const message = await refused(app({ '/src/main.ts': MAIN, '/src/modules.ts': 'export const modules = () => [];\n', '/src/app.module.ts': module }, {}));
+    expect(message).toContain('src/app.module.ts:4: the imports of @Module() on AppModule are not an array init can add to (modules())');
+  });
+
   it('Nest below 10 and MikroORM below 6, with the versions found and needed', async () => {
     const nest9 = await refused(app({}, { '@nestjs/core': '^9.4.0' }));
     expect(nest9).toContain('@nestjs/core ^9.4.0 (init needs Nest 10 or later)');

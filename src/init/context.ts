@@ -168,7 +168,15 @@ function middlewareEdit(plan: InitPlan, source: ts.SourceFile, style: SourceStyl
         : [propertyInsertion(source, style, edit.object, option)];
     case 'wrap': {
       const text = edit.expression.getText(source);
-      const wrapped = `{ ...${edit.awaitIt ? `(await ${text})` : text}, ${option} }`;
+      const spread = `...${edit.awaitIt ? `(await ${text})` : text}`;
+      let wrapped = `{ ${spread}, ${option} }`;
+      if (text.includes('\n')) {
+        // A literal over several lines gets one property a line; the wrapped expression moves in by one level.
+        const base = lineIndent(source, edit.expression);
+        const inner = base + style.indent;
+        const moved = spread.split(/\r?\n/).join(`${style.eol}${style.indent}`);
+        wrapped = `{${style.eol}${inner}${moved},${style.eol}${inner}${option},${style.eol}${base}}`;
+      }
       return [{ pos: edit.expression.getStart(source), length: edit.expression.getWidth(source), text: edit.parenthesize ? `(${wrapped})` : wrapped }];
     }
     case 'argument': {

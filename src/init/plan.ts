@@ -1,7 +1,7 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { AppProfile, readAppProfile } from '../utils/app-profile';
-import { isNameTaken, parseSource } from '../utils/ast';
+import { isNameTaken, lineOf, objectProperty, parseSource } from '../utils/ast';
 import { Bootstrap, ContextRegistration, contextRegistrations, findBootstrap, OwnOrm, ownOrms } from '../utils/bootstrap';
 import { readJson } from '../utils/json';
 import { findModuleClass } from '../utils/module';
@@ -66,7 +66,8 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
             `Create the app with NestFactory.create, or pass --project/--sourceRoot to point at the right app.`,
     );
   }
-  const { registrations, ormRoots } = contextPaths(tree, project, main);
+  const sources = new Map(appSourceFiles(tree, project).map((path) => [path, path === project.main ? main : parseSource(tree, path)]));
+  const { registrations, ormRoots } = contextPaths(tree, project, sources);
   if (registrations.length === 0 && style === 'main' && !bootstrap.statement) {
     throw new SchematicsException(
       `${project.main}: the result of NestFactory.create(...) is not kept in a variable, so nothing can be registered on it. ` +
@@ -74,7 +75,8 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     );
   }
   const appModulePath = rootModulePath(tree, project, bootstrap);
-  const appModule = findModuleClass(parseSource(tree, appModulePath), bootstrap.rootModule);
+  const appModuleSource = parseSource(tree, appModulePath);
+  const appModule = findModuleClass(appModuleSource, bootstrap.rootModule);
   if (!appModule) {
     throw new SchematicsException(
       `${appModulePath} has no @Module() class${bootstrap.rootModule ? ` named ${bootstrap.rootModule}` : ''}: init imports the database module there.`,
@@ -82,15 +84,25 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
   }
   const folder = cleanFolder(raw.path ?? 'database');
   const notes: string[] = [];
-  const appModuleSource = parseSource(tree, appModulePath);
   let databaseModuleClass = 'DatabaseModule';
   let databaseModulePath = `${project.sourceRoot}/${folder}/database.module.ts`;
-  const ours = (path: string) => tree.exists(path) && tree.readText(path).includes('registerRequestContext: false');
-  if (ormRoots.length === 0 && (isNameTaken(appModuleSource, databaseModuleClass) || (tree.exists(databaseModulePath) && !ours(databaseModulePath)))) {
-    // Another DatabaseModule (another ORM's, say): ours must not shadow it, nor be left imported nowhere.
-    databaseModuleClass = 'MikroOrmDatabaseModule';
-    databaseModulePath = `${project.sourceRoot}/${folder}/mikro-orm-database.module.ts`;
-    notes.push(`${appModulePath} already has a DatabaseModule: MikroORM's module is ${databaseModuleClass} (${databaseModulePath}).`);
+  if (ormRoots.length === 0) {
+    // Without a MikroOrmModule root, an existing DatabaseModule is another one (another ORM's, say):
+    // ours must not shadow it, nor share its name anywhere in the app.
+    const taken = [...sources.values()].find((source) => declaresClass(source, databaseModuleClass));
+    if (taken || isNameTaken(appModuleSource, databaseModuleClass) || tree.exists(databaseModulePath)) {
+      databaseModuleClass = 'MikroOrmDatabaseModule';
+      databaseModulePath = `${project.sourceRoot}/${folder}/mikro-orm-database.module.ts`;
+      notes.push(`${taken?.fileName ?? appModulePath} already has a DatabaseModule: MikroORM's module is ${databaseModuleClass} (${databaseModulePath}).`);
+    }
+    const imports = appModule.metadata && objectProperty(appModule.metadata, 'imports');
+    if (!appModule.metadata || (imports && !ts.isArrayLiteralExpression(imports.initializer))) {
+      throw new SchematicsException(
+        `${appModulePath}:${lineOf(appModuleSource, appModule.node)}: the imports of @Module() on ${appModule.name} are not an array init can add to ` +
+          `(${imports ? imports.initializer.getText(appModuleSource) : 'no metadata object'}), so ${databaseModuleClass} would be imported nowhere. ` +
+          `Write \`imports: [...]\` there (spread what you build: imports: [...${imports ? imports.initializer.getText(appModuleSource) : 'modules'}]), then run init again. Nothing was changed.`,
+      );
+    }
   }
   return {
     options: { driver, style, force: raw.force === true, skipInstall: raw.skipInstall === true },
@@ -133,15 +145,18 @@ function refuseUnsupportedVersions(profile: AppProfile, project: NestProject): v
  * each MikroOrmModule root. Refuses, naming file:line and the change to make by hand, every app in
  * which init could not end with exactly one context per request and one ORM.
  */
-function contextPaths(tree: Tree, project: NestProject, main: ts.SourceFile): { registrations: ContextRegistration[]; ormRoots: OrmRoot[] } {
-  const open = (path: string) => (tree.exists(path) ? parseSource(tree, path) : undefined);
+function contextPaths(
+  tree: Tree,
+  project: NestProject,
+  sources: Map<string, ts.SourceFile>,
+): { registrations: ContextRegistration[]; ormRoots: OrmRoot[] } {
+  const open = (path: string) => sources.get(path) ?? (tree.exists(path) ? parseSource(tree, path) : undefined);
   const cliConfig = configFile(tree, project);
   const registrations: ContextRegistration[] = [];
   const ormRoots: OrmRoot[] = [];
   const own: OwnOrm[] = [];
   const middlewareModules: string[] = [];
-  for (const path of appSourceFiles(tree, project)) {
-    const source = path === project.main ? main : parseSource(tree, path);
+  for (const [path, source] of sources) {
     registrations.push(...contextRegistrations(source, path === project.main));
     ormRoots.push(...findOrmRootCalls(source).map((call) => analyseOrmRoot(call, open, cliConfig)));
     own.push(...ownOrms(source));
@@ -227,3 +242,7 @@ function rootModulePath(tree: Tree, project: NestProject, bootstrap: Bootstrap):
   return fallback;
 }
 
+
+function declaresClass(source: ts.SourceFile, name: string): boolean {
+  return source.statements.some((s) => ts.isClassDeclaration(s) && s.name?.text === name);
+}
