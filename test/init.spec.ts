@@ -1,10 +1,17 @@
 import { SchematicsException } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import * as ts from 'typescript';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { setJsonValue } from '../src/utils/json';
+import { removeDir, tempDir, typecheck, writeTree } from './support/app';
 import { fixtureTree, runner, snapshot } from './support/fixtures';
 import { callsOf, imports, moduleMetadata, objectArgument, parse, statementPosition } from './support/inspect';
 
 type Options = Record<string, unknown>;
+const run = promisify(execFile);
 
 async function init(tree: UnitTestTree, options: Options = {}): Promise<{ tree: UnitTestTree; logs: string[] }> {
   const schematics = runner();
@@ -85,7 +92,7 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     const exported = config.statements.find(ts.isExportAssignment)!;
     expect(ts.isCallExpression(exported.expression)).toBe(true);
     const options = objectArgument(exported.expression as ts.CallExpression);
-    expect(options.get('dbName')).toBe("process.env.MIKRO_ORM_DB_NAME ?? 'app.sqlite3'");
+    expect(options.get('dbName')).toBe("process.env.MIKRO_ORM_DB_NAME ?? 'nest12.sqlite3'"); // package.json "name"
     expect(options.get('entities')).toBe('[]');
     expect(options.get('metadataProvider')).toBe('ReflectMetadataProvider');
     expect(options.has('allowGlobalContext')).toBe(false);
@@ -118,8 +125,8 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
   });
 
   it('ignores the SQLite file, documents the environment and logs the next steps', () => {
-    expect(tree.readContent('/.gitignore').split('\n')).toContain('app.sqlite3');
-    expect(tree.readContent('/.env.example')).toContain('MIKRO_ORM_DB_NAME=app.sqlite3');
+    expect(tree.readContent('/.gitignore').split('\n')).toContain('nest12.sqlite3');
+    expect(tree.readContent('/.env.example')).toContain('MIKRO_ORM_DB_NAME=nest12.sqlite3');
     expect(logs).toContain('Using defaults: driver=sqlite, style=main (pass --driver/--style, or answer the prompts in a terminal).');
     expect(logs.join('\n')).toContain('nest g repository users');
     expect(logs.join('\n')).toContain('npx mikro-orm schema:update --run');
@@ -386,5 +393,169 @@ describe('init never overwrites a user\'s file silently', () => {
     tree2.create('/src/mikro-orm.config.ts', '// mine\n');
     const { tree: replaced } = await init(tree2, { force: true });
     expect(replaced.readContent('/src/mikro-orm.config.ts')).toContain('defineConfig');
+  });
+});
+
+describe('init on an ESM app whose relative imports end in .ts (rewriteRelativeImportExtensions)', () => {
+  it('writes .ts imports like the app\'s own, type-checks with tsc, and changes nothing on a second run', async () => {
+    const { tree } = await init(fixtureTree('esm-ts-imports'));
+    expect(imports(source(tree, '/src/app.module.ts')).get('./database/database.module.ts')).toEqual(['DatabaseModule']);
+    expect(imports(source(tree, '/src/database/database.module.ts')).get('../mikro-orm.config.ts')).toEqual(['config']);
+    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toEqual(['DatabaseModule']);
+    const again = await init(tree);
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+    const dir = tempDir('init-esm-ts-imports');
+    try {
+      writeTree(tree, dir);
+      await typecheck(dir, 'tsconfig.build.json');
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('--style middleware imports the middleware with .ts too', async () => {
+    const { tree } = await init(fixtureTree('esm-ts-imports'), { style: 'middleware' });
+    expect(imports(source(tree, '/src/app.module.ts')).get('./database/mikro-orm-request-context.middleware.ts')).toEqual([
+      'MikroOrmRequestContextMiddleware',
+    ]);
+    const again = await init(tree, { style: 'middleware' });
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+  });
+});
+
+describe('init edits the tsconfig without touching its layout', () => {
+  const userConfig = [
+    '{',
+    '  "extends": "./tsconfig.base.json",',
+    '  "compilerOptions": {',
+    '    /* output */',
+    '    "outDir": "./dist",',
+    '    "lib": ["es2023", "dom"],',
+    '    "strict": true, // keep it strict',
+    '  },',
+    '}',
+    '',
+  ].join('\n');
+
+  it('adds the options after the last one, with its comment kept on its line and the one-line array untouched; a second run changes nothing', async () => {
+    const input = fixtureTree('nest11');
+    input.create('/tsconfig.base.json', '{ "compilerOptions": { "module": "commonjs", "target": "ES2023" } }\n');
+    input.overwrite('/tsconfig.json', userConfig);
+    const { tree, logs } = await init(input);
+    expect(tree.readContent('/tsconfig.json')).toBe(
+      userConfig.replace(
+        '    "strict": true, // keep it strict\n',
+        '    "strict": true, // keep it strict\n    "experimentalDecorators": true,\n    "emitDecoratorMetadata": true,\n',
+      ),
+    );
+    expect(logs).toContain('tsconfig.json: compilerOptions.experimentalDecorators = true (MikroORM\'s decorators need it).');
+    const again = await init(tree);
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+  });
+
+  it('CRLF and tabs', async () => {
+    const input = fixtureTree('nest11');
+    const crlf = '{\r\n\t"compilerOptions": {\r\n\t\t"module": "commonjs", // CommonJS\r\n\t\t"lib": ["es2023"]\r\n\t}\r\n}\r\n';
+    input.overwrite('/tsconfig.json', crlf);
+    const { tree } = await init(input);
+    expect(tree.readContent('/tsconfig.json')).toBe(
+      '{\r\n\t"compilerOptions": {\r\n\t\t"module": "commonjs", // CommonJS\r\n\t\t"lib": ["es2023"],\r\n\t\t"experimentalDecorators": true,\r\n\t\t"emitDecoratorMetadata": true\r\n\t}\r\n}\r\n',
+    );
+  });
+
+  it('adds nothing that a package the tsconfig extends already sets (also in an extends array)', async () => {
+    for (const extendsValue of ['@tsconfig/nest', ['./tsconfig.base.json', '@tsconfig/nest/tsconfig']] as const) {
+      const input = fixtureTree('nest11');
+      const config = { extends: extendsValue, compilerOptions: { outDir: './dist' } };
+      input.overwrite('/tsconfig.json', `${JSON.stringify(config, null, 2)}\n`);
+      input.create('/tsconfig.base.json', '{ "compilerOptions": { "experimentalDecorators": false } }\n');
+      input.create('/node_modules/@tsconfig/nest/package.json', '{ "name": "@tsconfig/nest" }\n');
+      input.create(
+        '/node_modules/@tsconfig/nest/tsconfig.json',
+        '{ "compilerOptions": { "module": "commonjs", "experimentalDecorators": true, "emitDecoratorMetadata": true } }\n',
+      );
+      const { tree } = await init(input);
+      expect([extendsValue, tree.readContent('/tsconfig.json')]).toEqual([extendsValue, `${JSON.stringify(config, null, 2)}\n`]);
+    }
+  });
+});
+
+describe('init in a monorepo whose projects have scoped names (@acme/api)', () => {
+  const options = { project: '@acme/api' };
+  const configPaths = (tree: UnitTestTree) => JSON.parse(tree.readContent('/package.json'))['mikro-orm'].configPaths;
+
+  it('names the database after the project without its scope, and points the CLI at the project\'s config and its tsc output', async () => {
+    const { tree } = await init(fixtureTree('monorepo-scoped'), options);
+    const config = source(tree, '/apps/api/src/mikro-orm.config.ts');
+    const exported = config.statements.find(ts.isExportAssignment)!;
+    expect(objectArgument(exported.expression as ts.CallExpression).get('dbName')).toBe("process.env.MIKRO_ORM_DB_NAME ?? 'api.sqlite3'");
+    expect(tree.readContent('/.gitignore').split('\n')).toContain('api.sqlite3');
+    expect(tree.readContent('/apps/api/.env.example')).toContain('MIKRO_ORM_DB_NAME=api.sqlite3');
+    // apps/api/tsconfig.app.json: outDir ../../dist/apps/api, rootDir ./src.
+    expect(configPaths(tree)).toEqual(['./apps/api/src/mikro-orm.config.ts', './dist/apps/api/mikro-orm.config.js']);
+    const again = await init(tree, options);
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+  });
+
+  it('tsc really emits the config where configPaths says', async () => {
+    const { tree } = await init(fixtureTree('monorepo-scoped'), options);
+    const dir = tempDir('init-monorepo-scoped');
+    try {
+      writeTree(tree, dir);
+      await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(dir, 'apps/api/tsconfig.app.json')], { cwd: dir });
+      for (const path of configPaths(tree)) expect([path, existsSync(join(dir, path))]).toEqual([path, true]);
+      expect(existsSync(join(dir, 'dist/apps/api/main.js'))).toBe(true);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('webpack (nest-cli.json "webpack": true, what older `nest g app` writes) bundles one main.js: only the TypeScript config, said in one line', async () => {
+    const input = fixtureTree('monorepo-scoped');
+    input.overwrite('/nest-cli.json', setJsonValue(input.readContent('/nest-cli.json'), ['compilerOptions', 'webpack'], true));
+    const { tree, logs } = await init(input, options);
+    expect(configPaths(tree)).toEqual(['./apps/api/src/mikro-orm.config.ts']);
+    expect(logs.filter((l) => l.includes('bundles'))).toEqual([
+      'nest-cli.json: webpack bundles @acme/api into one main.js, so the MikroORM CLI uses the TypeScript config (./apps/api/src/mikro-orm.config.ts).',
+    ]);
+    const again = await init(tree, options);
+    expect(snapshot(again.tree)).toEqual(snapshot(tree));
+    expect(again.logs.filter((l) => l.includes('bundles'))).toEqual([]);
+
+    // The project's own "webpack": false wins over the top-level true, as in @nestjs/cli.
+    const own = fixtureTree('monorepo-scoped');
+    let cli = setJsonValue(own.readContent('/nest-cli.json'), ['compilerOptions', 'webpack'], true);
+    cli = setJsonValue(cli, ['projects', '@acme/api', 'compilerOptions', 'webpack'], false);
+    own.overwrite('/nest-cli.json', cli);
+    expect(configPaths((await init(own, options)).tree)).toEqual(['./apps/api/src/mikro-orm.config.ts', './dist/apps/api/mikro-orm.config.js']);
+  });
+
+  it('a standard app is named after package.json\'s name, without its scope', async () => {
+    const input = fixtureTree('nest12');
+    input.overwrite('/package.json', setJsonValue(input.readContent('/package.json'), ['name'], '@acme/shop'));
+    const { tree } = await init(input);
+    expect(tree.readContent('/.gitignore').split('\n')).toContain('shop.sqlite3');
+  });
+});
+
+describe('after init on an app with .ts imports, the feature schematics write .ts imports too', () => {
+  it('entity, repository and resource: every relative import ends in .ts, package subpaths in .js, and the app type-checks', async () => {
+    let { tree } = await init(fixtureTree('esm-ts-imports'));
+    const schematics = runner();
+    tree = await schematics.runSchematic('repository', { name: 'users', pattern: 'custom' }, tree);
+    tree = await schematics.runSchematic('entity', { name: 'post', fields: 'title:string,author:User' }, tree);
+    tree = await schematics.runSchematic('resource', { name: 'posts' }, tree);
+    const generated = tree.files.filter((f) => f.endsWith('.ts') && !fixtureTree('esm-ts-imports').exists(f));
+    const relative = generated.flatMap((f) => [...imports(source(tree, f)).keys()].filter((s) => s.startsWith('.')).map((s) => `${f}: ${s}`));
+    expect(relative.length).toBeGreaterThan(10);
+    expect(relative.filter((line) => !line.endsWith('.ts'))).toEqual([]);
+    expect(imports(source(tree, '/test/posts.e2e-spec.ts')).get('supertest/types.js')).toEqual(['App']);
+    const dir = tempDir('init-esm-ts-features');
+    try {
+      writeTree(tree, dir);
+      await typecheck(dir, 'tsconfig.json');
+    } finally {
+      removeDir(dir);
+    }
   });
 });

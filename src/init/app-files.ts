@@ -1,10 +1,10 @@
 import { chain, Rule } from '@angular-devkit/schematics';
-import { compilerOption } from '../utils/app-profile';
+import { compiledPath, compilerOption } from '../utils/app-profile';
 import { addPackages } from '../utils/dependencies';
 import { createFile, renderFiles } from '../utils/files';
 import { JSONFile } from '../utils/json';
 import { Driver } from '../utils/versions';
-import { NestProject, relativeImport } from '../utils/workspace';
+import { NestProject, projectBuild, relativeImport } from '../utils/workspace';
 import { InitPlan } from './plan';
 
 export const COLLECTION_NAME = 'mikro-request-context';
@@ -53,7 +53,7 @@ export interface Connection {
 }
 
 export function connectionDefaults(driver: Driver, project: NestProject): Connection {
-  const dbName = (project.name ?? 'app').replace(/[^\w]/g, '_');
+  const dbName = databaseName(project);
   switch (driver) {
     case 'sqlite':
       return { kind: 'file', dbName: `${dbName}.sqlite3` };
@@ -68,6 +68,17 @@ export function connectionDefaults(driver: Driver, project: NestProject): Connec
     default:
       return { kind: 'server', dbName, port: 3306, user: 'root' };
   }
+}
+
+/**
+ * The database is named after the app: a monorepo project's own name, else package.json's "name",
+ * without an npm scope either way (`@acme/api` → api: the scope is the organisation, not the app,
+ * and `_acme_api` is no name anyone would pick), else `app`.
+ */
+function databaseName(project: NestProject): string {
+  const name = project.name ?? project.packageName;
+  const unscoped = name?.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+  return (unscoped || 'app').replace(/[^\w]/g, '_');
 }
 
 /**
@@ -106,16 +117,32 @@ export function makeDefaultCollection(plan: InitPlan): Rule {
   };
 }
 
-/** package.json "mikro-orm".configPaths, so that the MikroORM CLI loads the same config as the app. */
+/**
+ * package.json "mikro-orm".configPaths, so that the MikroORM CLI loads the same config as the app:
+ * the TypeScript file, then the JavaScript the project's build emits (its build tsconfig's outDir
+ * and rootDir, relative to the workspace root, where package.json is). A webpack or rspack build
+ * bundles the app into one main.js, so no compiled config exists on its own: the TypeScript one only.
+ */
 export function configureOrmCli(plan: InitPlan): Rule {
-  return (tree) => {
+  return (tree, context) => {
     if (plan.ormRoots.length > 0) return;
     const json = new JSONFile(tree, plan.project.packageJson);
-    const paths = [`./${plan.configPath}`, `./dist/${plan.configPath.slice(plan.project.sourceRoot.length + 1).replace(/\.ts$/, '.js')}`];
     const current = json.get(['mikro-orm', 'configPaths']);
     if (Array.isArray(current) && current.length > 0) return;
-    if (json.get(['mikro-orm']) === undefined) json.modify(['mikro-orm'], { configPaths: paths }, false);
-    else json.modify(['mikro-orm', 'configPaths'], paths, false);
+    const build = projectBuild(tree, plan.project);
+    const compiled = build.bundled
+      ? undefined
+      : compiledPath(tree, build.tsconfig, plan.configPath, {
+          builder: build.builder,
+          sourceRoot: plan.project.sourceRoot,
+          typescriptMajor: plan.profile.typescriptMajor,
+        });
+    if (build.bundled) {
+      context.logger.info(
+        `${plan.project.nestCli}: ${build.builder} bundles ${plan.project.name ?? 'the app'} into one main.js, so the MikroORM CLI uses the TypeScript config (./${plan.configPath}).`,
+      );
+    }
+    json.modify(['mikro-orm', 'configPaths'], [`./${plan.configPath}`, ...(compiled ? [`./${compiled}`] : [])]);
   };
 }
 
