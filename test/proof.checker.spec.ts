@@ -3,9 +3,10 @@ import { AddressInfo } from 'node:net';
 import { Instance, Operation, proof, ProofDatabase } from './support/proof';
 
 /**
- * The proof's own checks can fail: the staleness checker on hand-made histories, and the scenario
- * and the load run against in-process stand-in servers, one set sharing one store (always fresh)
- * and one set where each instance keeps what it loaded, as a global identity map does.
+ * The proof's own checks can fail: the staleness checker and the one-fork check on hand-made
+ * histories and replies, and the scenario and the load run against in-process stand-in servers, one
+ * set sharing one store (always fresh) and one set where each instance keeps what it loaded, as a
+ * global identity map does.
  */
 describe('checkHistory', () => {
   const operation =
@@ -113,6 +114,13 @@ describe('verdict (the exit code of npm run demo)', () => {
   ])('%s', (_label, control, generated, loads, code) => {
     expect(proof.verdict({ control, generated, loads }).code).toBe(code);
   });
+  it('one fork per request: a generated app whose requests are not each one fork of the global EntityManager fails', () => {
+    expect(proof.verdict({ control: stale, generated: fresh, forks: { generated: { violations: 0 } } }).code).toBe(0);
+    expect(proof.verdict({ control: stale, generated: fresh, forks: { generated: { violations: 100 } } })).toEqual({
+      code: 1,
+      message: 'FAIL: in the generated app, 100 request(s) did not work on exactly one fork of the global EntityManager.',
+    });
+  });
 });
 
 describe('the scenario and the load check tell a fresh API from a caching one', () => {
@@ -143,5 +151,33 @@ describe('the scenario and the load check tell a fresh API from a caching one', 
     } finally {
       await close();
     }
+  });
+});
+
+describe('checkForks (the one-fork check)', () => {
+  const ok = (body: unknown) => ({ status: 200, body });
+  /** A handler's EntityManager `id`, forked `depth` times from the global EntityManager 1 (ids counting down to it). */
+  const reply = (id: number, depth: number, requestContext: number | null = depth > 0 ? id : null) =>
+    ok({ handler: id, requestContext, chain: Array.from({ length: depth + 1 }, (_, i) => ({ id: i === depth ? 1 : id - i, global: i === depth })) });
+
+  it('passes requests whose handler works on the request context, forked straight from the global EntityManager', () => {
+    const report = proof.checkForks([reply(10, 1), reply(11, 1), reply(12, 1)]);
+    expect(report).toMatchObject({ requests: 3, forks: { 1: 3 }, oneFork: 3, entityManagers: 3, shared: 0, notRequestContext: 0, violations: 0, errors: 0 });
+    expect(report.examples).toEqual([]);
+  });
+
+  it('flags a fork of a fork (two nested request contexts)', () => {
+    const report = proof.checkForks([reply(11, 2), reply(21, 2)]);
+    expect(report).toMatchObject({ forks: { 2: 2 }, oneFork: 0, violations: 2 });
+    expect(report.examples[0]).toBe("request 0: its handler's EntityManager is 2 forks away from the global one (fork 11 < fork 10 < global EntityManager 1)");
+  });
+
+  it('flags the global EntityManager (no context), a shared fork, a handler off the request context, a chain that misses the global one, and errors', () => {
+    expect(proof.checkForks([reply(1, 0), reply(1, 0)])).toMatchObject({ forks: { 0: 2 }, entityManagers: 1, shared: 2, violations: 2 });
+    expect(proof.checkForks([reply(7, 1), reply(7, 1)])).toMatchObject({ oneFork: 2, shared: 2, violations: 2 });
+    expect(proof.checkForks([reply(7, 1, 8)])).toMatchObject({ oneFork: 1, notRequestContext: 1, violations: 1 });
+    expect(proof.checkForks([ok({ handler: 5, requestContext: 5, chain: [{ id: 5, global: false }] })])).toMatchObject({ forks: { '?': 1 }, violations: 1 });
+    const failed = proof.checkForks([{ status: 500, body: { message: 'boom' }, text: 'boom' }, { status: 0, body: undefined, text: 'ECONNREFUSED' }]);
+    expect(failed).toMatchObject({ errors: 2, violations: 2, forks: {} });
   });
 });

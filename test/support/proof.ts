@@ -7,8 +7,9 @@ import { parse } from './inspect';
 /**
  * Typed access to the proof harness (scripts/lib/proof: plain CommonJS shared with `npm run demo`)
  * and the jest blocks that run one proof variant: the generated app and its control, each compiled
- * once and booted as three instances on a database of its own, for the scenario, the load check and
- * the isolation check.
+ * once and booted as three instances on a database of its own, for the scenario, the load check, the
+ * isolation check and the one-fork check; on a fixture that already has MikroORM, also the app before
+ * init and the double-context app (two instances each: the scenario and the one-fork check).
  */
 
 export interface AppSpec {
@@ -17,12 +18,16 @@ export interface AppSpec {
   driver: 'sqlite' | 'postgresql';
   style: 'main' | 'middleware';
 }
+export type AppKind = 'generated' | 'control' | 'before-init' | 'double-context';
+export type ExtraKind = 'before-init' | 'double-context';
 export interface App {
   dir: string;
   spec: AppSpec;
-  kind: 'generated' | 'control';
+  kind: AppKind;
   esm: boolean;
   log: string[];
+  /** the source file with the app's MikroOrmModule.forRoot */
+  ormRoot: string;
 }
 export interface Instance {
   name: string;
@@ -88,16 +93,36 @@ export interface IsolationReport {
   violations: number;
   examples: string[];
 }
+export interface ForkReply {
+  handler: number;
+  requestContext: number | null;
+  chain: { id: number; global: boolean }[];
+}
+export interface ForkReport {
+  requests: number;
+  errors: number;
+  forks: Record<string, number>;
+  oneFork: number;
+  notRequestContext: number;
+  entityManagers: number;
+  shared: number;
+  violations: number;
+  examples: string[];
+}
 
 export interface ProofHarness {
   ROOT: string;
-  buildVariant(spec: AppSpec): Promise<{ spec: AppSpec; generated: App; control: App }>;
+  buildVariant(
+    spec: AppSpec,
+    options?: { extras?: ExtraKind[]; log?: (line: string) => void },
+  ): Promise<{ spec: AppSpec; generated: App; control: App; extras: Partial<Record<ExtraKind, App>> }>;
   startBuild(app: App, options?: { count?: number; sqliteDir?: string }): Promise<RunningBuild>;
   runScenario(run: { a: Instance; b: Instance; database: ProofDatabase }): Promise<{ steps: StepResult[]; stale: boolean; fresh: boolean }>;
   verdict(results: {
     control: { stale: boolean };
     generated: { fresh: boolean };
     loads?: { control: { stale: number }; generated: { stale: number; errors: number } };
+    forks?: { generated: { violations: number } };
   }): { code: 0 | 1 | 2; message: string };
   scenarioTable(control: StepResult[], generated: StepResult[]): string;
   runLoad(options: { instances: Instance[]; users?: number; operations?: number; concurrency?: number; seed?: number }): Promise<LoadReport>;
@@ -105,12 +130,16 @@ export interface ProofHarness {
   describeLoad(report: LoadReport): string;
   runIsolation(options: { instance: Instance; database: ProofDatabase; requests?: number }): Promise<IsolationReport>;
   describeIsolation(report: IsolationReport): string;
+  runForkCheck(options: { instance: Instance; requests?: number; concurrency?: number }): Promise<ForkReport>;
+  checkForks(replies: { status: number; body: unknown; text?: string }[]): ForkReport;
+  describeForks(report: ForkReport): string;
   variantName(spec: AppSpec): string;
   postgresReachable(): Promise<{ ok: boolean; reason: string }>;
   ramFolder(): string | undefined;
   cleanup(): Promise<void>;
   killAllSync(): void;
   CONTROL_NOTE: string;
+  DOUBLE_NOTE: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -123,15 +152,16 @@ const INSTANCES = 3;
 const OPERATIONS = 1200;
 const USERS = 50;
 const ISOLATION_REQUESTS = 200;
+const FORK_REQUESTS = 100;
 
-/** The jest blocks for one variant: generated app and control, scenario + load + isolation. */
-export function describeVariant(spec: AppSpec): void {
+/** The jest blocks for one variant: generated app and control, scenario + load + isolation + one fork per request; and the extra builds asked for. */
+export function describeVariant(spec: AppSpec, { extras = [] }: { extras?: ExtraKind[] } = {}): void {
   const name = proof.variantName(spec);
   describe(name, () => {
-    let built: { generated: App; control: App } | undefined;
+    let built: { generated: App; control: App; extras: Partial<Record<ExtraKind, App>> } | undefined;
 
     beforeAll(async () => {
-      built = await proof.buildVariant(spec);
+      built = await proof.buildVariant(spec, { extras });
     }, 300_000);
     afterAll(() => proof.cleanup(), 60_000);
 
@@ -142,13 +172,17 @@ export function describeVariant(spec: AppSpec): void {
       expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
       const changed = [...a.keys()].filter((path) => a.get(path) !== b.get(path)).sort();
       const registration = spec.style === 'main' ? 'src/main.ts' : 'src/app.module.ts';
-      expect(changed).toEqual([registration, 'src/database/database.module.ts'].sort());
+      const root = generated.ormRoot;
+      expect(changed).toEqual([...new Set([registration, root])].sort());
       // The generated app registers exactly one context; the control none, and allows the global EntityManager.
       expect(registrations(a.get(registration)!, spec.style)).toBe(1);
       expect(registrations(b.get(registration)!, spec.style)).toBe(0);
       expect(b.get(registration)).toContain(proof.CONTROL_NOTE);
-      expect(allowGlobalContext(a.get('src/database/database.module.ts')!)).toBe(false);
-      expect(allowGlobalContext(b.get('src/database/database.module.ts')!)).toBe(true);
+      expect(allowGlobalContext(a.get(root)!)).toBe(false);
+      expect(allowGlobalContext(b.get(root)!)).toBe(true);
+      // And the library's middleware is off in both: the generated app has init's registration as its one context, the control none.
+      expect(registerRequestContext(a.get(root)!)).toBe('false');
+      expect(registerRequestContext(b.get(root)!)).toBe('false');
     });
 
     for (const kind of ['generated', 'control'] as const) {
@@ -208,9 +242,103 @@ export function describeVariant(spec: AppSpec): void {
             expect(report.sawOthers).toBeGreaterThan(0);
           }
         });
+
+        it(
+          kind === 'generated'
+            ? `one fork per request: each of ${FORK_REQUESTS} concurrent handlers works on the request context's EntityManager, forked straight from the global one`
+            : `one fork per request: the control's ${FORK_REQUESTS} handlers all work on the global EntityManager`,
+          async () => {
+            const report = await forkCheck(name, kind, run!);
+            if (kind === 'generated') {
+              expectOneForkEach(report);
+            } else {
+              expect(report.forks).toEqual({ 0: FORK_REQUESTS });
+              expect(report.entityManagers).toBe(1);
+              expect(report.violations).toBe(FORK_REQUESTS);
+            }
+          },
+        );
+      });
+    }
+
+    if (extras.includes('double-context')) {
+      it('the double-context app differs from the generated app only by registerRequestContext: true, marked', () => {
+        const { generated, extras: more } = built!;
+        const a = sourceTexts(generated.dir);
+        const b = sourceTexts(more['double-context']!.dir);
+        expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+        expect([...a.keys()].filter((path) => a.get(path) !== b.get(path))).toEqual([generated.ormRoot]);
+        expect(registerRequestContext(b.get(generated.ormRoot)!)).toBe('true');
+        expect(b.get(generated.ormRoot)).toContain(proof.DOUBLE_NOTE);
+        const registration = spec.style === 'main' ? 'src/main.ts' : 'src/app.module.ts';
+        expect(registrations(b.get(registration)!, spec.style)).toBe(1);
+      });
+    }
+    if (extras.includes('before-init')) {
+      it('the app before init has the library middleware as its only context: no registration of its own, no registerRequestContext', () => {
+        const before = sourceTexts(built!.extras['before-init']!.dir);
+        const root = built!.extras['before-init']!.ormRoot;
+        expect(registerRequestContext(before.get(root)!)).toBeUndefined();
+        expect(registrations(before.get('src/main.ts')!, 'main')).toBe(0);
+        expect(registrations(before.get('src/app.module.ts')!, 'middleware')).toBe(0);
+      });
+    }
+
+    for (const kind of extras) {
+      const label =
+        kind === 'before-init'
+          ? `before init (test/fixtures/${spec.fixture} + repository + resource: @mikro-orm/nestjs's middleware is the one context)`
+          : "double context (PROOF DOUBLE CONTEXT: init's registration with the library's middleware switched back on)";
+      describe(label, () => {
+        let run: RunningBuild | undefined;
+        beforeAll(async () => {
+          if (!built) throw new Error(`${name} did not build: see the first error of this block.`);
+          run = await proof.startBuild(built!.extras[kind]!, { count: 2, sqliteDir: spec.driver === 'sqlite' ? proof.ramFolder() : undefined });
+        }, 180_000);
+        afterAll(() => run?.stop(), 60_000);
+
+        it('the six steps: instance A serves "Mike" once B has renamed the user (one context or two, nothing is stale)', async () => {
+          const { steps, fresh } = await proof.runScenario({ a: run!.instances[0], b: run!.instances[1], database: run!.database });
+          summary.push(`${name} | ${kind} | six steps | ${steps.at(-1)!.actual} on A after B wrote "Mike"`);
+          expect(steps.filter((s) => !s.ok).map((s) => `${s.step} ${s.action}: ${s.actual}`)).toEqual([]);
+          expect(fresh).toBe(true);
+        });
+
+        if (kind === 'before-init') {
+          it(`one fork per request: the library's middleware gives each of ${FORK_REQUESTS} handlers one fork of the global EntityManager`, async () => {
+            expectOneForkEach(await forkCheck(name, kind, run!));
+          });
+        } else {
+          it(`the one-fork check fails here: each of ${FORK_REQUESTS} handlers works on a fork of a fork`, async () => {
+            const report = await forkCheck(name, kind, run!);
+            expect(report.errors).toBe(0);
+            expect(report.forks).toEqual({ 2: FORK_REQUESTS });
+            expect(report.oneFork).toBe(0);
+            expect(report.violations).toBe(FORK_REQUESTS);
+            expect(report.examples[0]).toMatch(/2 forks away from the global one \(fork \d+ < fork \d+ < global EntityManager \d+\)/);
+          });
+        }
       });
     }
   });
+}
+
+async function forkCheck(name: string, kind: AppKind, run: RunningBuild): Promise<ForkReport> {
+  const report = await proof.runForkCheck({ instance: run.instances[0], requests: FORK_REQUESTS });
+  const line = proof.describeForks(report);
+  summary.push(`${name} | ${kind} | one fork | ${line}`);
+  console.log(`${name}, ${kind}: ${line}${report.examples.length ? `\n  e.g. ${report.examples.slice(0, 2).join('\n  e.g. ')}` : ''}`);
+  return report;
+}
+
+/** Every request's handler on an EntityManager of its own: the request context's, forked straight from the global one. */
+function expectOneForkEach(report: ForkReport): void {
+  expect(report.examples).toEqual([]);
+  expect(report.forks).toEqual({ 1: FORK_REQUESTS });
+  expect(report.oneFork).toBe(FORK_REQUESTS);
+  expect(report.notRequestContext).toBe(0);
+  expect(report.entityManagers).toBe(FORK_REQUESTS);
+  expect(report.violations).toBe(0);
 }
 
 /** Prints what every variant of the file measured (jest shows it after the tests). */
@@ -220,7 +348,7 @@ export function printSummary(title: string): void {
 
 /** The app's sources and configuration (no build output, no databases), path → text. */
 function sourceTexts(dir: string): Map<string, string> {
-  const skip = (entry: string) => ['node_modules', 'dist'].includes(entry) || /\.(sqlite3|tsbuildinfo)$/.test(entry) || entry === 'PROOF-CONTROL.md';
+  const skip = (entry: string) => ['node_modules', 'dist'].includes(entry) || /\.(sqlite3|tsbuildinfo)$/.test(entry) || ['PROOF-CONTROL.md', 'PROOF-DOUBLE-CONTEXT.md'].includes(entry);
   return new Map(listFiles(dir, skip).map((path) => [path, readFileSync(join(dir, path), 'utf8')]));
 }
 
@@ -238,6 +366,18 @@ function registrations(text: string, style: 'main' | 'middleware'): number {
   };
   visit(source);
   return count;
+}
+
+/** The value written for `registerRequestContext` in the file's object literals (the last one), if any. */
+function registerRequestContext(text: string): string | undefined {
+  const source = parse(text);
+  let found: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'registerRequestContext') found = node.initializer.getText(source);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
 }
 
 /** Whether a `allowGlobalContext: true` property is set in the file's object literals. */

@@ -3,7 +3,9 @@
 // from the project's own node_modules (Nest 12 + MikroORM 7 under .tmp/, Nest 11 + MikroORM 6 under
 // test/orm6/.tmp/), the package's own schematics run on it through the Angular devkit exactly as a
 // user's `nest g` / `schematics` run does, compiled with tsc and given its schema. The control is
-// a copy of that app with the request context taken out, made by AST edits (clearly marked).
+// a copy of that app with the request context taken out, and the double-context build a copy with
+// the library's middleware switched back on next to init's registration, both made by AST edits
+// (clearly marked).
 const { execFile } = require('node:child_process');
 const { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative } = require('node:path');
@@ -36,10 +38,20 @@ function utils() {
  */
 
 /**
+ * What a build is: `generated` (init, then the features), `control` (the generated app without any
+ * request context, allowGlobalContext: true), `before-init` (the fixture with only the features: an app
+ * that already had MikroORM keeps the library's middleware as its one context) and `double-context`
+ * (the generated app with the library's middleware switched back on next to init's registration:
+ * two nested contexts per request).
+ * @typedef {'generated'|'control'|'before-init'|'double-context'} AppKind
+ */
+
+/**
  * @typedef {object} App
  * @property {string} dir
  * @property {AppSpec} spec
- * @property {'generated'|'control'} kind
+ * @property {AppKind} kind
+ * @property {string} ormRoot   the source file with the app's MikroOrmModule.forRoot
  * @property {boolean} esm
  * @property {string[]} log   what the schematics reported (CREATE/UPDATE lines and their messages)
  */
@@ -59,15 +71,19 @@ function baseFolder(ormMajor) {
 /**
  * A fixture app with init, repository and resource applied, plus the proof's isolation endpoint.
  * @param {AppSpec} spec
- * @param {{ features?: (dir: string, log: string[]) => Promise<void>, prefix?: string }} [options]
+ * @param {{ features?: (dir: string, log: string[]) => Promise<void>, prefix?: string, init?: boolean, forkProbe?: boolean }} [options]
  *   features: what runs after init (default: the FEATURE_SCHEMATICS, i.e. `repository users` and `resource users`)
  *   prefix: the start of the app folder's name (default 'proof'; the benchmark's apps are 'bench-…')
+ *   init: false builds the `before-init` app: the features only, on a fixture that already has MikroORM
+ *   forkProbe: also add the fork probe (GET /proof/forks, see addForkProbe); it wraps EntityManager#fork,
+ *     so the benchmark's apps, which time every request, leave it out
  * @returns {Promise<App>}
  */
-async function generateApp(spec, { features = runFeatureSchematics, prefix = 'proof' } = {}) {
+async function generateApp(spec, { features = runFeatureSchematics, prefix = 'proof', init = true, forkProbe = false } = {}) {
   const source = join(FIXTURES, spec.fixture);
   if (!existsSync(join(source, 'package.json'))) throw new Error(`No fixture app at test/fixtures/${spec.fixture}.`);
-  const dir = trackFolder(mkdtempSync(join(baseFolder(spec.ormMajor), `${prefix}-${spec.fixture}-${spec.driver}-${spec.style}-`)));
+  const name = `${prefix}-${spec.fixture}-${init ? `${spec.driver}-${spec.style}` : 'before-init'}-`;
+  const dir = trackFolder(mkdtempSync(join(baseFolder(spec.ormMajor), name)));
   cpSync(source, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) });
   const log = [];
   const { versions } = utils();
@@ -77,16 +93,18 @@ async function generateApp(spec, { features = runFeatureSchematics, prefix = 'pr
     pkg.dependencies = { ...pkg.dependencies, '@mikro-orm/core': versions.ORM_RELEASES[6].orm };
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   }
-  await runSchematic(dir, 'init', { driver: spec.driver, style: spec.style, skipInstall: true }, log);
+  if (init) await runSchematic(dir, 'init', { driver: spec.driver, style: spec.style, skipInstall: true }, log);
   await features(dir, log);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const ormMajor = versions.majorOf(pkg.dependencies?.['@mikro-orm/core']);
   if (ormMajor !== spec.ormMajor) {
-    throw new Error(`init set up MikroORM ${ormMajor} in ${dir}, not ${spec.ormMajor}: the packages under ${baseFolder(spec.ormMajor)} would not match.`);
+    const what = init ? 'init set up' : `test/fixtures/${spec.fixture} has`;
+    throw new Error(`${what} MikroORM ${ormMajor ?? '(none)'} in ${dir}, not ${spec.ormMajor}: the packages under ${baseFolder(spec.ormMajor)} would not match.`);
   }
   const esm = pkg.type === 'module';
   addIsolationEndpoint(dir, esm);
-  return { dir, spec, kind: 'generated', esm, log };
+  if (forkProbe) addForkProbe(dir, esm);
+  return { dir, spec, kind: init ? 'generated' : 'before-init', esm, log, ormRoot: ormRootFile(dir) };
 }
 
 async function runFeatureSchematics(dir, log) {
@@ -173,10 +191,9 @@ const ISOLATION_CONTROLLER = 'src/proof/proof-isolation.controller.ts';
  * flush would write. With one context per request, that is only its own user.
  */
 function addIsolationEndpoint(dir, esm) {
-  const { ast, module, style, workspace } = utils();
-  const suffix = esm ? '.js' : '';
+  const { workspace } = utils();
   const entity = userEntityPath(dir);
-  const entityImport = workspace.relativeImport(ISOLATION_CONTROLLER, entity, suffix);
+  const entityImport = workspace.relativeImport(ISOLATION_CONTROLLER, entity, esm ? '.js' : '');
   const controller = `// PROOF SCAFFOLDING, not generated code: the endpoint that the proof's isolation check calls
 // (scripts/lib/proof/isolation.cjs). It is added to the generated app and to the control alike.
 import { Body, Controller, Param, ParseIntPipe, Post } from '@nestjs/common';
@@ -205,53 +222,183 @@ export class ProofIsolationController {
 `;
   mkdirSync(join(dir, dirname(ISOLATION_CONTROLLER)), { recursive: true });
   writeFileSync(join(dir, ISOLATION_CONTROLLER), controller);
+  registerController(dir, esm, ISOLATION_CONTROLLER, 'ProofIsolationController');
+}
+
+/** Lists a scaffolding controller in AppModule's `controllers`. */
+function registerController(dir, esm, path, className) {
+  const { ast, module, style, workspace } = utils();
   const appModule = 'src/app.module.ts';
   editFile(dir, appModule, (source, tree) => {
     const found = module.findModuleClass(source, 'AppModule');
     if (!found) throw new Error(`${appModule} has no AppModule.`);
-    const from = workspace.relativeImport(appModule, ISOLATION_CONTROLLER, suffix);
+    const from = workspace.relativeImport(appModule, path, esm ? '.js' : '');
     ast.applyInsertions(
       tree,
       appModule,
-      module.moduleArrayInsertions(source, style.detectSourceStyle(source), found, 'controllers', 'ProofIsolationController', [
-        { names: ['ProofIsolationController'], from },
-      ]),
+      module.moduleArrayInsertions(source, style.detectSourceStyle(source), found, 'controllers', className, [{ names: [className], from }]),
     );
   });
 }
 
+const FORK_PROBE_CONTROLLER = 'src/proof/proof-forks.controller.ts';
+
+/**
+ * PROOF SCAFFOLDING (not generated code): the fork probe, GET /proof/forks, for the one-fork check
+ * (forks.cjs). MikroORM keeps no link from a fork to the EntityManager it was forked from, so the
+ * probe wraps EntityManager#fork once, when the app loads (before it serves anything), to record that
+ * link. The endpoint then walks from the EntityManager the handler works with up to the global one:
+ * with one request context per request that is exactly one step; with two nested contexts (init's
+ * registration and the library's middleware both on) two; without a context none.
+ */
+function addForkProbe(dir, esm) {
+  const controller = `// PROOF SCAFFOLDING, not generated code: the endpoint that the proof's one-fork check calls
+// (scripts/lib/proof/forks.cjs). It is added to every build of a variant alike.
+import { Controller, Get, Query } from '@nestjs/common';
+import { EntityManager, RequestContext } from '@mikro-orm/core';
+
+type ForkOptions = { disableContextResolution?: boolean };
+type Forkable = { fork(options?: ForkOptions): EntityManager; __proofForkProbe?: boolean };
+
+/** The EntityManager each fork was made from (fork() forks the current context's EntityManager, not always the one it is called on). */
+const forkedFrom = new WeakMap<EntityManager, EntityManager>();
+const prototype = EntityManager.prototype as unknown as Forkable;
+if (!prototype.__proofForkProbe) {
+  const fork = prototype.fork;
+  prototype.fork = function (this: EntityManager, options?: ForkOptions) {
+    const from = options?.disableContextResolution ? this : this.getContext(false);
+    const forked = fork.call(this, options);
+    forkedFrom.set(forked, from);
+    return forked;
+  };
+  prototype.__proofForkProbe = true;
+}
+
+@Controller('proof')
+export class ProofForksController {
+  constructor(private readonly em: EntityManager) {}
+
+  @Get('forks')
+  async forks(@Query('waitMs') waitMs?: string) {
+    await new Promise((resolve) => setTimeout(resolve, Number(waitMs ?? 0)));
+    // The EntityManager this handler works with (what an injected EntityManager or repository uses).
+    const em = this.em.getContext(false);
+    // From it up the forks to the EntityManager nothing was forked from (the global one). \`_id\` is each
+    // instance's own id: \`id\` answers for the current context, whichever instance it is asked of.
+    const own = (e: EntityManager) => (e as unknown as { _id: number })._id;
+    const chain: { id: number; global: boolean }[] = [];
+    for (let current: EntityManager | undefined = em; current && chain.length < 16; current = forkedFrom.get(current)) {
+      chain.push({ id: own(current), global: current.global });
+    }
+    const context = RequestContext.getEntityManager();
+    return { handler: own(em), requestContext: context ? own(context) : null, chain };
+  }
+}
+`;
+  mkdirSync(join(dir, dirname(FORK_PROBE_CONTROLLER)), { recursive: true });
+  writeFileSync(join(dir, FORK_PROBE_CONTROLLER), controller);
+  registerController(dir, esm, FORK_PROBE_CONTROLLER, 'ProofForksController');
+}
+
+/** The one source file of an app that calls MikroOrmModule.forRoot/forRootAsync. */
+function ormRootFile(dir) {
+  const { ast, bootstrap } = utils();
+  const roots = sourcePaths(dir).filter((path) => bootstrap.findOrmRoots(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
+  if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in ${dir}, found ${roots.length}.`);
+  return roots[0];
+}
+
+/** The options literal of an app's MikroOrmModule root, and its own `registerRequestContext` property if it has one. */
+function rootOptions(source, path) {
+  const { bootstrap } = utils();
+  const ts = require('typescript');
+  const options = bootstrap.ormRootOptions(bootstrap.findOrmRoots(source)[0]);
+  if (!options) throw new Error(`${path}: the forRoot options are not an object literal.`);
+  const setting = options.properties.filter((p) => ts.isPropertyAssignment(p) && p.name.getText(source) === 'registerRequestContext').pop();
+  return { options, setting };
+}
+
 const CONTROL_NOTE = 'PROOF CONTROL, not generated code';
+
+/** A copy of a build's folder for a derived build (no node_modules, build output or tsc state). */
+function copyApp(app, suffix) {
+  const dir = trackFolder(mkdtempSync(`${app.dir}-${suffix}-`));
+  cpSync(app.dir, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) && !path.endsWith('.tsbuildinfo') });
+  return dir;
+}
 
 /**
  * The control: a copy of the generated app with the request context taken out and the global
  * EntityManager allowed (`allowGlobalContext: true`, the usual "fix" for MikroORM's v5+ error).
- * It must serve stale data, or the proof proves nothing.
+ * Both ways a request can get a context are gone: init's registration is removed, and the library's
+ * middleware stays off (init switched it off; if the root's options do not say so themselves, the
+ * control says `registerRequestContext: false`). It must serve stale data, or the proof proves nothing.
  * @param {App} app
  * @returns {App}
  */
 function makeControl(app) {
-  const { ast, bootstrap } = utils();
-  const dir = trackFolder(mkdtempSync(`${app.dir}-control-`));
-  cpSync(app.dir, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) && !path.endsWith('.tsbuildinfo') });
+  const { ast, style } = utils();
+  const dir = copyApp(app, 'control');
   const removed = app.spec.style === 'main' ? removeMainRegistration(dir) : removeMiddlewareRegistration(dir);
 
-  // allowGlobalContext: true in the MikroOrmModule.forRoot options.
-  const roots = sourcePaths(dir).filter((path) => bootstrap.findOrmRoots(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
-  if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in the generated app, found ${roots.length}.`);
-  editFile(dir, roots[0], (source, tree) => {
-    const options = bootstrap.ormRootOptions(bootstrap.findOrmRoots(source)[0]);
-    if (!options) throw new Error(`${roots[0]}: the forRoot options are not an object literal.`);
-    const { style } = utils();
-    const insertion = ast.propertyInsertion(source, style.detectSourceStyle(source), options, 'allowGlobalContext: true');
-    ast.applyInsertions(tree, roots[0], [{ pos: 0, text: `// ${CONTROL_NOTE}: the global EntityManager is allowed (allowGlobalContext: true).\n` }, insertion]);
+  // allowGlobalContext: true in the MikroOrmModule.forRoot options (and the library's middleware off).
+  const root = app.ormRoot;
+  const changes = ['allowGlobalContext: true'];
+  editFile(dir, root, (source, tree) => {
+    const { options, setting } = rootOptions(source, root);
+    const sourceStyle = style.detectSourceStyle(source);
+    const insertions = [ast.propertyInsertion(source, sourceStyle, options, 'allowGlobalContext: true')];
+    if (!setting) {
+      insertions.push(ast.propertyInsertion(source, sourceStyle, options, 'registerRequestContext: false'));
+      changes.push('registerRequestContext: false');
+    } else if (setting.initializer.getText(source) !== 'false') {
+      insertions.push({ pos: setting.initializer.getStart(source), length: setting.initializer.getWidth(source), text: 'false' });
+      changes.push('registerRequestContext: false');
+    }
+    const note = `// ${CONTROL_NOTE}: the global EntityManager is allowed (${changes.join(', ')}).\n`;
+    ast.applyInsertions(tree, root, [{ pos: 0, text: note }, ...insertions]);
   });
   writeFileSync(
     join(dir, 'PROOF-CONTROL.md'),
     `# ${CONTROL_NOTE}\n\nThis app is the proof's control: the generated app with its request context removed (${removed}) ` +
-      `and \`allowGlobalContext: true\` in the MikroORM options. Every request shares the global EntityManager, ` +
+      `and \`${changes.join('`, `')}\` in the MikroORM options. Every request shares the global EntityManager, ` +
       `so it serves stale data across instances. Never ship this.\n`,
   );
-  return { ...app, dir, kind: 'control', log: [...app.log, `CONTROL ${removed}`, `CONTROL ${roots[0]}: allowGlobalContext: true`] };
+  return { ...app, dir, kind: 'control', log: [...app.log, `CONTROL ${removed}`, ...changes.map((c) => `CONTROL ${root}: ${c}`)] };
+}
+
+const DOUBLE_NOTE = 'PROOF DOUBLE CONTEXT, not generated code';
+
+/**
+ * The double-context build: a copy of the generated app with @mikro-orm/nestjs's middleware switched
+ * back on (`registerRequestContext: true` where init wrote `false`), next to init's own registration.
+ * That is what adding a registration without switching the library's off gives: two nested request
+ * contexts, so the EntityManager a handler gets is a fork of a fork. It serves fresh data, but the
+ * one-fork check must flag every request, or that check proves nothing.
+ * @param {App} app
+ * @returns {App}
+ */
+function makeDoubleContext(app) {
+  const { ast } = utils();
+  const dir = copyApp(app, 'double');
+  const root = app.ormRoot;
+  editFile(dir, root, (source, tree) => {
+    const { setting } = rootOptions(source, root);
+    if (!setting || setting.initializer.getText(source) !== 'false') {
+      throw new Error(`${root}: the generated app's MikroOrmModule options do not say registerRequestContext: false, so there is no library middleware to switch back on.`);
+    }
+    ast.applyInsertions(tree, root, [
+      { pos: 0, text: `// ${DOUBLE_NOTE}: @mikro-orm/nestjs's middleware is back on (registerRequestContext: true) next to init's registration.\n` },
+      { pos: setting.initializer.getStart(source), length: setting.initializer.getWidth(source), text: 'true' },
+    ]);
+  });
+  writeFileSync(
+    join(dir, 'PROOF-DOUBLE-CONTEXT.md'),
+    `# ${DOUBLE_NOTE}\n\nThe generated app with @mikro-orm/nestjs's own request-context middleware switched back on ` +
+      `(\`registerRequestContext: true\` in ${root}) while init's registration stays: every request opens two nested ` +
+      `contexts and its handlers work on a fork of a fork. The proof's one-fork check must flag it. Never ship this.\n`,
+  );
+  return { ...app, dir, kind: 'double-context', log: [...app.log, `DOUBLE ${root}: registerRequestContext: true`] };
 }
 
 /** style main: the `app.use(... RequestContext.create ...)` statement of main.ts, with its comment. */
@@ -308,6 +455,17 @@ function removeStatement(source, tree, path, statement) {
   recorder.remove(start, statement.getEnd() - start);
   recorder.insertLeft(start, `\n${indent}// ${CONTROL_NOTE}: the request context registration was removed here.`);
   tree.commitUpdate(recorder);
+}
+
+/**
+ * Compiles several apps in parallel and fails with the first error only once every tsc has ended: a
+ * tsc still writing into a folder that cleanup() is removing would leave that folder behind.
+ * @param {App[]} apps
+ */
+async function compileApps(apps) {
+  const results = await Promise.allSettled(apps.map((app) => compileApp(app)));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
 }
 
 /**
@@ -386,10 +544,14 @@ module.exports = {
   generateApp,
   runSchematic,
   makeControl,
+  makeDoubleContext,
+  ormRootFile,
   compileApp,
+  compileApps,
   createSchema,
   FEATURE_SCHEMATICS,
   CONTROL_NOTE,
+  DOUBLE_NOTE,
   // Used by the benchmark (scripts/lib/bench/variants.cjs) to derive its variants the way makeControl does.
   utils,
   editFile,

@@ -11,5 +11,6 @@ module.exports = {
   ...require('./scenario.cjs'),
   ...require('./load.cjs'),
   ...require('./isolation.cjs'),
+  ...require('./forks.cjs'),
   ...require('./variant.cjs'),
 };

@@ -61,16 +61,20 @@ async function runScenario({ a, b, database }) {
 /**
  * The verdict of a demo run: 0 when the control served stale data and the generated app never did,
  * 1 when the generated app served stale or wrong data, 2 when the control did not reproduce the bug
- * (then the run proves nothing). Load reports, when given, must agree.
- * @param {{ control: { stale: boolean }, generated: { fresh: boolean }, loads?: { control: { stale: number }, generated: { stale: number, errors: number } } }} results
+ * (then the run proves nothing). Load reports, when given, must agree; so must the generated app's
+ * one-fork check, when given (every request exactly one fork of the global EntityManager).
+ * @param {{ control: { stale: boolean }, generated: { fresh: boolean }, loads?: { control: { stale: number }, generated: { stale: number, errors: number } }, forks?: { generated: { violations: number } } }} results
  * @returns {{ code: 0 | 1 | 2, message: string }}
  */
-function verdict({ control, generated, loads }) {
+function verdict({ control, generated, loads, forks }) {
   if (!control.stale || (loads && loads.control.stale === 0)) {
     return { code: 2, message: 'FAIL: the control did not serve stale data, so this run proves nothing (the scenario no longer reproduces the bug).' };
   }
   if (!generated.fresh || (loads && (loads.generated.stale > 0 || loads.generated.errors > 0))) {
     return { code: 1, message: 'FAIL: the generated app served stale or wrong data (see the table).' };
+  }
+  if (forks && forks.generated.violations > 0) {
+    return { code: 1, message: `FAIL: in the generated app, ${forks.generated.violations} request(s) did not work on exactly one fork of the global EntityManager.` };
   }
   return {
     code: 0,

@@ -1,8 +1,9 @@
 'use strict';
 // One proof variant (fixture × driver × style × MikroORM major): the generated app and its control,
 // each compiled once and run as several instances on a database of its own, shared by the scenario,
-// the load check and the isolation check.
-const { compileApp, createSchema, generateApp, makeControl } = require('./generate.cjs');
+// the load check, the isolation check and the one-fork check. On a fixture that already has MikroORM,
+// two more builds can join: the app before init, and the double-context app (see generate.cjs).
+const { compileApps, createSchema, generateApp, makeControl, makeDoubleContext } = require('./generate.cjs');
 const { postgresDatabase, sqliteDatabase } = require('./database.cjs');
 const { startInstance, stopInstance } = require('./processes.cjs');
 const { closeConnections } = require('./http.cjs');
@@ -17,19 +18,32 @@ function variantName(spec) {
 }
 
 /**
- * Generates the app, derives the control, compiles both (in parallel).
+ * Generates the app (with the fork probe), derives the control, and the extra builds asked for;
+ * compiles them all (in parallel).
  * @param {VariantSpec} spec
- * @param {{ log?: (line: string) => void, features?: (dir: string, log: string[]) => Promise<void> }} [options]
+ * @param {{ log?: (line: string) => void, features?: (dir: string, log: string[]) => Promise<void>, extras?: ('before-init'|'double-context')[] }} [options]
+ * @returns {Promise<{ spec: VariantSpec, generated: import('./generate.cjs').App, control: import('./generate.cjs').App, extras: Partial<Record<'before-init'|'double-context', import('./generate.cjs').App>> }>}
  */
-async function buildVariant(spec, { log = () => undefined, features } = {}) {
+async function buildVariant(spec, { log = () => undefined, features, extras = [] } = {}) {
   const started = Date.now();
-  const generated = await generateApp(spec, features ? { features } : {});
+  const options = { forkProbe: true, ...(features ? { features } : {}) };
+  const generated = await generateApp(spec, options);
   log(`generated ${generated.dir} (${generated.log.filter((l) => /^(CREATE|UPDATE)/.test(l)).length} files created or updated)`);
   const control = makeControl(generated);
   log(`control ${control.dir}: ${control.log.filter((l) => l.startsWith('CONTROL')).join('; ')}`);
-  await Promise.all([compileApp(generated), compileApp(control)]);
-  log(`compiled both with tsc (${((Date.now() - started) / 1000).toFixed(1)} s so far)`);
-  return { spec, generated, control };
+  /** @type {Partial<Record<'before-init'|'double-context', import('./generate.cjs').App>>} */
+  const more = {};
+  if (extras.includes('before-init')) {
+    more['before-init'] = await generateApp(spec, { ...options, init: false });
+    log(`before init ${more['before-init'].dir}: test/fixtures/${spec.fixture} with the features only`);
+  }
+  if (extras.includes('double-context')) {
+    more['double-context'] = makeDoubleContext(generated);
+    log(`double context ${more['double-context'].dir}: ${more['double-context'].log.at(-1)}`);
+  }
+  await compileApps([generated, control, ...Object.values(more)]);
+  log(`compiled ${2 + Object.keys(more).length} apps with tsc (${((Date.now() - started) / 1000).toFixed(1)} s so far)`);
+  return { spec, generated, control, extras: more };
 }
 
 /**
