@@ -4,14 +4,18 @@
 // folder, runs this package's own `init`, `repository users` and `resource users` on it, compiles
 // it, and derives a control: the same app with the request context taken out and
 // `allowGlobalContext: true` (how people silence MikroORM's v5+ error). Each build runs as two
-// processes (instances A and B, two ports) on one database, and replays the seed's six steps.
-// The control must serve the stale name and the generated app must never do so; the exit code says
-// whether both held. Processes and folders are removed on success, failure and Ctrl-C.
+// processes (instances A and B, two ports) on one database, replays the seed's six steps, and asks
+// instance A which EntityManager 100 concurrent handlers work on (the one-fork check).
+// The control must serve the stale name and the generated app must never do so, with exactly one
+// fork of the global EntityManager per request; the exit code says whether all held. Processes and
+// folders are removed on success, failure and Ctrl-C.
 //
-//   node scripts/demo.mjs [--driver sqlite|postgresql] [--style main|middleware] [--fixture nest12|fastify]
+//   node scripts/demo.mjs [--driver sqlite|postgresql] [--style main|middleware] [--fixture nest12|fastify|existing-orm]
 //                         [--load] [--keep]
-//   --load  also run the load check (3 instances, 1,200 interleaved GET/PATCH over 50 users) on both builds
-//   --keep  keep the generated apps (their folders are printed) instead of removing them
+//   --fixture  nest12: a `nest new` app (default); fastify: the same on Fastify; existing-orm: a `nest new`
+//              app that already uses MikroORM (SQLite) with @mikro-orm/nestjs's own request-context middleware on
+//   --load     also run the load check (3 instances, 1,200 interleaved GET/PATCH over 50 users) on both builds
+//   --keep     keep the generated apps (their folders are printed) instead of removing them
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,19 +23,45 @@ import { parseArgs } from 'node:util';
 const require = createRequire(import.meta.url);
 const proof = require('./lib/proof/index.cjs');
 
-const { values: args } = parseArgs({
-  options: {
-    driver: { type: 'string', default: 'sqlite' },
-    style: { type: 'string', default: 'main' },
-    fixture: { type: 'string', default: 'nest12' },
-    load: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-  },
-});
+/** The fixtures the demo can run on (Nest 12 only: the demo's apps resolve Nest 12 and MikroORM 7 from the project's node_modules). */
+const FIXTURES = {
+  nest12: 'a `nest new` app',
+  fastify: 'a `nest new` app on Fastify',
+  'existing-orm': "a `nest new` app that already uses MikroORM, with @mikro-orm/nestjs's own request-context middleware on",
+};
+const USAGE = `usage: node scripts/demo.mjs [--driver sqlite|postgresql] [--style main|middleware] [--fixture ${Object.keys(FIXTURES).join('|')}] [--load] [--keep]
+  --driver   sqlite (default: a file, nothing to start) or postgresql (127.0.0.1:5432, user postgres)
+  --style    main (default: app.use in main.ts) or middleware (a middleware class in AppModule.configure())
+  --fixture  the app init runs on, under test/fixtures:
+${Object.entries(FIXTURES).map(([name, what]) => `               ${name.padEnd(13)}${what}${name === 'nest12' ? ' (default)' : ''}`).join('\n')}
+  --load     also run the load check (3 instances, 1,200 interleaved GET/PATCH over 50 users) on both builds
+  --keep     keep the generated apps (their folders are printed) instead of removing them
+  -h, --help this text`;
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      driver: { type: 'string', default: 'sqlite' },
+      style: { type: 'string', default: 'main' },
+      fixture: { type: 'string', default: 'nest12' },
+      load: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (error) {
+  usage(error instanceof Error ? error.message : String(error));
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 if (!['sqlite', 'postgresql'].includes(args.driver)) usage(`--driver must be sqlite or postgresql, not ${args.driver}`);
 if (!['main', 'middleware'].includes(args.style)) usage(`--style must be main or middleware, not ${args.style}`);
-// Nest 12 fixtures only: the demo's apps resolve Nest 12 and MikroORM 7 from the project's node_modules.
-if (!['nest12', 'fastify'].includes(args.fixture)) usage(`--fixture must be nest12 or fastify, not ${args.fixture}`);
+if (!Object.hasOwn(FIXTURES, args.fixture)) usage(`--fixture must be ${Object.keys(FIXTURES).join(', ')}, not ${args.fixture}`);
+// Its driver is the app's own: init keeps the mikro-orm.config.ts it finds.
+if (args.fixture === 'existing-orm' && args.driver !== 'sqlite') usage(`--fixture existing-orm is an app on SQLite already: --driver ${args.driver} does not apply`);
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const rel = (path) => relative(proof.ROOT, path) || '.';
@@ -63,7 +93,7 @@ process.exit(exitCode);
 
 async function demo() {
   out('mikro-request-context demo: can one instance of an API serve data another instance already changed?');
-  out(`App: test/fixtures/${spec.fixture} (a \`nest new\` app), MikroORM 7, driver ${spec.driver}, request context --style ${spec.style}.`);
+  out(`App: test/fixtures/${spec.fixture} (${FIXTURES[spec.fixture]}), MikroORM 7, driver ${spec.driver}, request context --style ${spec.style}.`);
   if (spec.driver === 'postgresql') {
     const reachable = await proof.postgresReachable();
     if (!reachable.ok) throw new Error(`${reachable.reason}. Start PostgreSQL or run the demo with SQLite (the default).`);
@@ -71,10 +101,13 @@ async function demo() {
 
   step('Generating the app with this package\'s schematics');
   let t = Date.now();
-  const generated = await proof.generateApp(spec);
+  const generated = await proof.generateApp(spec, { forkProbe: true });
   out(`  init --driver ${spec.driver} --style ${spec.style} --skip-install, then ${proof.FEATURE_SCHEMATICS.map(([s, o]) => `${s} ${o.name}`).join(', then ')}:`);
-  for (const line of generated.log) if (/^(CREATE|UPDATE) /.test(line)) out(`    ${line}`);
-  out(`  + proof scaffolding: src/proof/proof-isolation.controller.ts (used by the test suite's isolation check)`);
+  for (const line of generated.log) {
+    if (/^(CREATE|UPDATE) /.test(line)) out(`    ${line}`);
+    else if (/middleware switched off/.test(line)) out(`    ${line.trim().replace(/^info: /, '')}`);
+  }
+  out(`  + proof scaffolding: src/proof/proof-isolation.controller.ts (the test suite's isolation check), src/proof/proof-forks.controller.ts (the one-fork check)`);
   out(`  in ${rel(generated.dir)} (${seconds(t)})`);
 
   step('Deriving the control: the same app without its request context (PROOF CONTROL)');
@@ -84,11 +117,12 @@ async function demo() {
 
   step('Compiling both apps with tsc (tsconfig.build.json)');
   t = Date.now();
-  await Promise.all([proof.compileApp(generated), proof.compileApp(control)]);
+  await proof.compileApps([generated, control]);
   out(`  done (${seconds(t)})`);
 
   const results = {};
   const loads = {};
+  const forks = {};
   for (const app of [control, generated]) {
     const label = app.kind === 'control' ? 'control (global EntityManager)' : 'generated (one request context per request)';
     step(`Running the ${label}: schema, ${args.load ? 'instances A, B and C' : 'instances A and B'} on one database, the six steps`);
@@ -102,6 +136,8 @@ async function demo() {
       for (const s of results[app.kind].steps) {
         out(`  ${s.step}. ${s.action.padEnd(40)} ${s.instance.padEnd(2)} -> ${s.actual}${s.ok ? '' : `   (expected ${s.expected})`}`);
       }
+      forks[app.kind] = await proof.runForkCheck({ instance: a });
+      out(`  one fork per request? ${proof.describeForks(forks[app.kind])}`);
       if (args.load) {
         step(`Load on the ${app.kind} build: ${run.instances.length} instances, interleaved GET/PATCH from 16 clients`);
         loads[app.kind] = await proof.runLoad({ instances: run.instances });
@@ -119,12 +155,21 @@ async function demo() {
   if (args.load) {
     out(`Load: control ${loads.control.stale} stale of ${loads.control.gets} GETs; generated ${loads.generated.stale} stale of ${loads.generated.gets} GETs (${loads.generated.errors} errors).`);
   }
-  const { code, message } = proof.verdict({ control: results.control, generated: results.generated, loads: args.load ? loads : undefined });
+  out(`One fork per request: control ${describeDepth(forks.control)}; generated ${describeDepth(forks.generated)}.`);
+  const { code, message } = proof.verdict({ control: results.control, generated: results.generated, loads: args.load ? loads : undefined, forks });
   out(message);
   return code;
 }
 
+/** "100 of 100 requests on one fork of the global EntityManager" (or what they were on instead). */
+function describeDepth(report) {
+  const one = report.oneFork === report.requests && report.violations === 0;
+  if (one) return `${report.oneFork} of ${report.requests} requests on a fork of their own, forked from the global EntityManager`;
+  if (report.forks[0] === report.requests) return `all ${report.requests} requests on the global EntityManager itself`;
+  return `${report.violations} of ${report.requests} requests not on exactly one fork of their own (${JSON.stringify(report.forks)} by forks from the global EntityManager)`;
+}
+
 function usage(message) {
-  process.stderr.write(`${message}\nusage: node scripts/demo.mjs [--driver sqlite|postgresql] [--style main|middleware] [--fixture nest12|fastify] [--load] [--keep]\n`);
+  process.stderr.write(`${message}\n${USAGE}\n`);
   process.exit(64);
 }
