@@ -173,6 +173,26 @@ describe('init on apps that already use MikroORM: one context per request', () =
   });
 });
 
+describe('init keeps the MikroORM an app already has', () => {
+  it("keeps the app's driver and version: nothing of another driver, added packages at the app's core version", async () => {
+    const { tree, logs } = await init(app({ '/src/main.ts': MAIN }, { '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0' }));
+    const pkg = JSON.parse(tree.readContent('/package.json'));
+    const mikroOrm = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(([name]) => name.startsWith('@mikro-orm/'));
+    expect(Object.fromEntries(mikroOrm)).toEqual({ '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0', '@mikro-orm/cli': '^6.5.0' });
+    expect(logs.join('\n')).toContain('driver=mysql (the app\'s)');
+    expect(tree.readContent('/src/mikro-orm.config.ts')).toContain("from '@mikro-orm/mysql'");
+  });
+
+  it('refuses another driver than the one the app has, naming both', async () => {
+    const tree = app({ '/src/main.ts': MAIN }, { '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2', '@mikro-orm/mysql': '6.6.16' });
+    const before = snapshot(tree);
+    let message = '';
+    await runner().runSchematic('init', { skipInstall: true, driver: 'postgresql' }, tree).catch((e: Error) => (message = e.message));
+    expect(message).toMatch(/^The app already uses @mikro-orm\/mysql: init --driver postgresql would add a second driver beside it\./);
+    expect(snapshot(tree)).toEqual(before);
+  });
+});
+
 describe('init: one ORM, no orphan module', () => {
   it('an app that builds its own MikroORM in a provider is refused, naming the provider', async () => {
     const module = `import { Module } from '@nestjs/common';\nimport { MikroORM } from '@mikro-orm/core';\nimport config from './mikro-orm.config';\n\n@Module({\n  providers: [{ provide: MikroORM, useFactory: () => MikroORM.init(config) }],\n  exports: [MikroORM],\n})\nexport class AppModule {}\n`;
@@ -227,10 +247,13 @@ describe('init: the layout of what it edits', () => {
 
   it('a DatabaseModule anywhere in the app (not only in the root module) keeps its name to itself', async () => {
     const nested = `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class DatabaseModule {}\n`;
-    const { tree } = await init(app({ '/src/main.ts': MAIN, '/src/common/database/database.module.ts': nested }, {}));
+    const common = `import { Module } from '@nestjs/common';\nimport { DatabaseModule } from './database/database.module';\n\n@Module({ imports: [DatabaseModule] })\nexport class CommonModule {}\n`;
+    const root = `import { Module } from '@nestjs/common';\nimport { CommonModule } from './common/common.module';\n\n@Module({ imports: [CommonModule] })\nexport class AppModule {}\n`;
+    const files = { '/src/main.ts': MAIN, '/src/app.module.ts': root, '/src/common/common.module.ts': common, '/src/common/database/database.module.ts': nested };
+    const { tree } = await init(app(files, {}));
     expect(tree.exists('/src/database/mikro-orm-database.module.ts')).toBe(true);
     expect(tree.exists('/src/database/database.module.ts')).toBe(false);
-    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toEqual(['MikroOrmDatabaseModule']);
+    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toEqual(['MikroOrmDatabaseModule', 'CommonModule']);
   });
 });
 

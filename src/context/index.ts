@@ -9,6 +9,7 @@ import {
   constructorParameterInsertion,
   contextAccess,
   contextFreeOrmWork,
+  touchesDatabase,
   databaseClasses,
   findHandlers,
   Handler,
@@ -143,7 +144,7 @@ function planFile(
     }
     const reason = database.get(handler.className);
     const cls = facts.find((c) => c.node === handler.cls);
-    if (!reason || !cls) {
+    if (!reason || !cls || !touchesDatabase(handler.method, cls, database, repositories)) {
       plan.outcomes.push({ ...base, kind: 'no-database' });
       continue;
     }

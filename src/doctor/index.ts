@@ -18,6 +18,7 @@ import {
   versionsRule,
 } from '../utils/doctor-rules';
 import { classFacts } from '../utils/handlers';
+import { importResolver, reachableFiles } from '../utils/import-graph';
 import { driverPackage, DRIVERS, majorOf } from '../utils/versions';
 import { NestProject, resolveProject } from '../utils/workspace';
 import { DoctorOptions } from './schema';
@@ -83,6 +84,7 @@ export function examine(tree: Tree, options: DoctorOptions): Examination {
     main: project.main,
     packageJson: tree.exists(project.packageJson) ? { path: project.packageJson, text: tree.readText(project.packageJson) } : undefined,
     envFiles: rootFiles(tree, project, (f) => /(^|\/)\.env(\..+)?$/.test(f)).map((path) => ({ path, text: tree.readText(path) })),
+    reachable: reachableFiles(project.main, (path) => sources.get(path), importResolver(tree, project.tsconfig)),
   };
   const facts = [...sources].flatMap(([path, source]) => classFacts(source, path));
   findings.push(

@@ -3,12 +3,12 @@ import * as ts from 'typescript';
 import { AppProfile, readAppProfile } from '../utils/app-profile';
 import { isNameTaken, lineOf, objectProperty, parseSource } from '../utils/ast';
 import { Bootstrap, ContextRegistration, contextRegistrations, findBootstrap, OwnOrm, ownOrms } from '../utils/bootstrap';
+import { importResolver, reachableFiles } from '../utils/import-graph';
 import { readJson } from '../utils/json';
 import { findModuleClass } from '../utils/module';
 import { configFile } from '../utils/orm-config';
 import { analyseOrmRoot, findOrmMiddlewareCalls, findOrmRootCalls, OrmRoot } from '../utils/orm-options';
-import { sourceFiles } from '../utils/tree';
-import { Driver, DRIVERS, majorOf, OrmPackages, ormPackages } from '../utils/versions';
+import { Driver, driverPackage, DRIVERS, majorOf, OrmPackages, ormPackages } from '../utils/versions';
 import { importedSourceFiles, NestProject, resolveProject } from '../utils/workspace';
 import { InitOptions } from './schema';
 
@@ -41,14 +41,15 @@ export const MIN_ORM_MAJOR = 6;
 
 export function planInit(tree: Tree, raw: InitOptions): InitPlan {
   const defaultsUsed: string[] = [];
-  const driver = chooseDriver(raw, defaultsUsed);
+  const project = resolveProject(tree, raw);
+  const profile = readAppProfile(tree, project);
+  refuseUnsupportedVersions(profile, project);
+  const runtime = readJson<{ dependencies?: Record<string, string> }>(tree, project.packageJson)?.dependencies ?? {};
+  const driver = chooseDriver(raw, defaultsUsed, profile, runtime);
   const style = raw.style ?? (defaultsUsed.push('style=main'), 'main');
   if (style !== 'main' && style !== 'middleware') {
     throw new SchematicsException(`Unknown style "${style}": use --style main (app.use in main.ts) or --style middleware.`);
   }
-  const project = resolveProject(tree, raw);
-  const profile = readAppProfile(tree, project);
-  refuseUnsupportedVersions(profile, project);
   if (!tree.exists(project.main)) {
     throw new SchematicsException(
       `${project.main} not found: init registers the request context in the app's bootstrap file. ` +
@@ -66,7 +67,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
             `Create the app with NestFactory.create, or pass --project/--sourceRoot to point at the right app.`,
     );
   }
-  const sources = new Map(appSourceFiles(tree, project).map((path) => [path, path === project.main ? main : parseSource(tree, path)]));
+  const sources = appSources(tree, project, main);
   const { registrations, ormRoots } = contextPaths(tree, project, sources);
   if (registrations.length === 0 && style === 'main' && !bootstrap.statement) {
     throw new SchematicsException(
@@ -109,7 +110,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     defaultsUsed,
     project,
     profile,
-    orm: ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }),
+    orm: alignedWithApp(ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }), profile),
     bootstrap,
     appModulePath,
     appModuleClass: appModule.name,
@@ -189,27 +190,50 @@ function contextPaths(
   return { registrations, ormRoots };
 }
 
-/** The TypeScript files of the app: its source root, and in a monorepo the libraries' too (an ORM root may live in one). */
-function appSourceFiles(tree: Tree, project: NestProject): string[] {
-  const projects = readJson<{ projects?: Record<string, { type?: string; sourceRoot?: string; root?: string }> }>(tree, project.nestCli)?.projects ?? {};
-  const libraries = Object.values(projects)
-    .filter((p) => p.type === 'library')
-    .map((p) => p.sourceRoot ?? p.root)
-    .filter((root): root is string => !!root);
-  const roots = [project.sourceRoot, ...libraries];
-  return [...new Set(roots.flatMap((root) => sourceFiles(tree, root)))];
+/**
+ * The TypeScript files of the app: those its bootstrap file reaches through imports (relative, and
+ * the tsconfig's paths and baseUrl, which is how a monorepo app reaches its libraries). A test helper
+ * under src/ with a forRoot of its own is no part of the app's requests.
+ */
+function appSources(tree: Tree, project: NestProject, main: ts.SourceFile): Map<string, ts.SourceFile> {
+  const parsed = new Map<string, ts.SourceFile>([[project.main, main]]);
+  const open = (path: string) => {
+    if (!parsed.has(path) && tree.exists(path) && path.endsWith('.ts') && !path.endsWith('.d.ts')) parsed.set(path, parseSource(tree, path));
+    return parsed.get(path);
+  };
+  const reachable = reachableFiles(project.main, open, importResolver(tree, project.tsconfig));
+  return new Map([...reachable].map((path) => [path, parsed.get(path)!]));
 }
 
-function chooseDriver(raw: InitOptions, defaultsUsed: string[]): Driver {
+function chooseDriver(raw: InitOptions, defaultsUsed: string[], profile: AppProfile, runtime: Record<string, string>): Driver {
   // --type is only ever typed on a command line (nest g has no --driver), while driver may be the
   // answer of the prompt that the devkit shows because --driver was not given: --type wins.
   const given = raw.type ?? raw.driver;
+  if (given !== undefined && !(DRIVERS as readonly string[]).includes(given)) {
+    throw new SchematicsException(`Unknown driver "${given}": choose one of ${DRIVERS.join(', ')}.`);
+  }
+  // An app that already has MikroORM keeps its driver: a second one would be a second database setup.
+  // A driver among the runtime dependencies serves requests; one only in devDependencies is for tests.
+  const listed = DRIVERS.filter((d) => profile.hasDependency(driverPackage(d)));
+  const serving = listed.filter((d) => driverPackage(d) in runtime);
+  const existing = serving.length > 0 ? serving : listed;
+  if (existing.length > 0) {
+    if (given !== undefined && !existing.includes(given as Driver)) {
+      throw new SchematicsException(
+        `The app already uses ${existing.map(driverPackage).join(' and ')}: init --driver ${given} would add a second driver beside it. ` +
+          `Run init without --driver (or with --driver ${existing[0]}), or move the app to ${driverPackage(given as Driver)} first. Nothing was changed.`,
+      );
+    }
+    if (given !== undefined) return given as Driver;
+    if (existing.length > 1) {
+      throw new SchematicsException(`The app lists ${existing.map(driverPackage).join(' and ')}: say which one serves its requests with --driver. Nothing was changed.`);
+    }
+    defaultsUsed.push(`driver=${existing[0]} (the app's)`);
+    return existing[0];
+  }
   if (given === undefined) {
     defaultsUsed.push('driver=sqlite');
     return 'sqlite';
-  }
-  if (!(DRIVERS as readonly string[]).includes(given)) {
-    throw new SchematicsException(`Unknown driver "${given}": choose one of ${DRIVERS.join(', ')}.`);
   }
   return given as Driver;
 }
@@ -242,6 +266,19 @@ function rootModulePath(tree: Tree, project: NestProject, bootstrap: Bootstrap):
   return fallback;
 }
 
+
+/**
+ * In an app that already has @mikro-orm/core, the MikroORM packages init adds (the CLI, decorators)
+ * take the app's core version, not ours: MikroORM's packages must be of one version, and the app's
+ * own entries are kept as they are anyway.
+ */
+function alignedWithApp(orm: OrmPackages, profile: AppProfile): OrmPackages {
+  const core = profile.dependencies['@mikro-orm/core'];
+  if (!core) return orm;
+  const align = (packages: Record<string, string>) =>
+    Object.fromEntries(Object.entries(packages).map(([name, version]) => [name, name.startsWith('@mikro-orm/') && name !== '@mikro-orm/nestjs' ? core : version]));
+  return { ...orm, dependencies: align(orm.dependencies), devDependencies: align(orm.devDependencies) };
+}
 
 function declaresClass(source: ts.SourceFile, name: string): boolean {
   return source.statements.some((s) => ts.isClassDeclaration(s) && s.name?.text === name);

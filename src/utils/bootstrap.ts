@@ -1,5 +1,5 @@
 import * as ts from 'typescript';
-import { decoratorArgument, ExportedSymbol, findNodes, lineOf, methodName, objectProperty, staticCalls } from './ast';
+import { decoratorArgument, dottedName, ExportedSymbol, findNodes, lineOf, methodName, objectProperty, staticCalls, symbolSpellings } from './ast';
 import { findOrmRootCalls } from './orm-options';
 
 const isMikroOrmPackage = (specifier: string) => specifier.startsWith('@mikro-orm/') || specifier === 'mikro-orm';
@@ -7,6 +7,7 @@ export const NEST_FACTORY: ExportedSymbol = { name: 'NestFactory', from: (m) => 
 /** MikroORM's own classes, which every driver package re-exports. */
 export const MIKRO_ORM: ExportedSymbol = { name: 'MikroORM', from: isMikroOrmPackage };
 export const REQUEST_CONTEXT: ExportedSymbol = { name: 'RequestContext', from: isMikroOrmPackage };
+const LIBRARY_MIDDLEWARE: ExportedSymbol = { name: 'MikroOrmMiddleware', from: (m) => m === '@mikro-orm/nestjs' };
 
 /** What main.ts does with NestFactory: the HTTP app it creates, and how. */
 export interface Bootstrap {
@@ -140,8 +141,11 @@ export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean
   for (const call of staticCalls(source, REQUEST_CONTEXT, ['create', 'createAsync', 'enter'])) {
     if (isBootstrap || insideMiddleware(call)) found.push(at(call, `RequestContext.${methodName(call)}`));
   }
-  for (const id of findNodes(source, (n): n is ts.Identifier => ts.isIdentifier(n) && n.text === 'MikroOrmMiddleware')) {
-    if (ts.isCallExpression(id.parent) && id.parent.arguments.some((a) => a === id)) found.push(at(id, 'MikroOrmMiddleware'));
+  // The library's middleware class applied by hand (`consumer.apply(MikroOrmMiddleware)`); an app's own class of that name is counted above.
+  const libraryMiddleware = new Set(symbolSpellings(source, LIBRARY_MIDDLEWARE));
+  for (const node of findNodes(source, (n): n is ts.Expression => ts.isIdentifier(n) || ts.isPropertyAccessExpression(n))) {
+    if (!libraryMiddleware.has(dottedName(node) ?? '') || !ts.isCallExpression(node.parent) || !node.parent.arguments.some((a) => a === node)) continue;
+    found.push(at(node, 'MikroOrmMiddleware'));
   }
   return found;
 }

@@ -3,7 +3,7 @@ import * as ts from 'typescript';
 import { decoratorArgument, findNodes, isMethodCall, lineOf, objectProperty } from './ast';
 import { contextRegistrations, findBootstrap, findOrmRoots, ormRootOptions, OwnOrm, ownOrms } from './bootstrap';
 import { analyseOrmRoot, findOrmMiddlewareCalls, findOrmRootCalls } from './orm-options';
-import { ClassFacts, databaseClasses, Handler, isEntityManagerExpression, memberRole, repositoryClasses } from './handlers';
+import { ClassFacts, databaseClasses, Handler, memberRole, repositoryClasses, storedForks } from './handlers';
 import { majorOf, ORM_RELEASES } from './versions';
 
 /**
@@ -41,6 +41,8 @@ export interface DoctorInput {
   main: string;
   packageJson?: { path: string; text: string };
   envFiles: { path: string; text: string }[];
+  /** the files main.ts reaches through imports: context paths count there only (all files when absent) */
+  reachable?: Set<string>;
 }
 
 /** `file:line severity message — fix` */
@@ -66,7 +68,14 @@ export function globalContextRule(input: DoctorInput): Finding[] {
   for (const source of input.sources.values()) {
     for (const p of findNodes(source, (n): n is ts.PropertyAssignment => ts.isPropertyAssignment(n))) {
       if (p.name.getText(source).replace(/['"]/g, '') === 'allowGlobalContext' && p.initializer.kind === ts.SyntaxKind.TrueKeyword) {
-        findings.push(at(source, p, 'error', 'global-context', `allowGlobalContext: true ${consequence}`, fix('it')));
+        // Outside what main.ts reaches (a test helper under src/), it does not touch the app's requests;
+        // a MikroORM config file counts wherever it is, since the CLI and forRoot() load it without an import.
+        const outside = input.reachable && !input.reachable.has(source.fileName) && !/(^|\/)mikro-orm\.config\.[cm]?ts$/.test(source.fileName);
+        findings.push(
+          outside
+            ? at(source, p, 'warning', 'global-context', `allowGlobalContext: true in a file the app does not import (a test helper?): whatever uses it ${consequence.replace(/^lets code /, 'may ')}`, fix('it, or keep it to tests'))
+            : at(source, p, 'error', 'global-context', `allowGlobalContext: true ${consequence}`, fix('it')),
+        );
       }
     }
   }
@@ -86,17 +95,6 @@ export function globalContextRule(input: DoctorInput): Finding[] {
   return findings;
 }
 
-/** A `.fork()` call on an EntityManager somewhere inside `node`. */
-function forkIn(node: ts.Node): ts.CallExpression | undefined {
-  const calls = findNodes(node, (n): n is ts.CallExpression => ts.isCallExpression(n));
-  if (ts.isCallExpression(node)) calls.unshift(node);
-  return calls.find(
-    (c) => ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'fork' && isEntityManagerExpression(c.expression.expression),
-  );
-}
-
-const ONCE = new Set(['onModuleInit', 'onApplicationBootstrap']);
-
 /** em.fork() kept in a class field, set in the constructor or a startup hook: one fork for the life of a singleton. */
 export function storedForkRule(input: DoctorInput): Finding[] {
   const findings: Finding[] = [];
@@ -105,7 +103,7 @@ export function storedForkRule(input: DoctorInput): Finding[] {
       // A request-scoped class lives for one request: its fork is per request (requestScopeRule tells the cost).
       if (requestScoped(cls, source)) continue;
       const name = cls.name!.text;
-      const report = (node: ts.Node, field: string) =>
+      for (const { node, field } of storedForks(cls)) {
         findings.push(
           at(
             source,
@@ -116,23 +114,6 @@ export function storedForkRule(input: DoctorInput): Finding[] {
             'inject EntityManager and use it as it is (inside a request context it resolves to that context\'s fork), or fork inside the method that needs it',
           ),
         );
-      for (const member of cls.members) {
-        if (ts.isPropertyDeclaration(member) && member.initializer && forkIn(member.initializer)) {
-          report(member, member.name.getText(source));
-        }
-        const once =
-          ts.isConstructorDeclaration(member) || (ts.isMethodDeclaration(member) && ONCE.has(member.name.getText(source)));
-        if (!once || !member.body) continue;
-        for (const assignment of findNodes(member.body, (n): n is ts.BinaryExpression => ts.isBinaryExpression(n))) {
-          if (
-            assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-            ts.isPropertyAccessExpression(assignment.left) &&
-            assignment.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
-            forkIn(assignment.right)
-          ) {
-            report(assignment, assignment.left.name.text);
-          }
-        }
       }
     }
   }
@@ -250,6 +231,7 @@ export function registrationRule(input: DoctorInput): Finding[] {
   const own: OwnOrm[] = [];
   let roots = 0;
   for (const [path, source] of input.sources) {
+    if (input.reachable && !input.reachable.has(path)) continue;
     for (const r of contextRegistrations(source, path === input.main)) paths.push({ ...r, library: false, certain: true });
     own.push(...ownOrms(source));
     for (const call of findOrmRootCalls(source)) {

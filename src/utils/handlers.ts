@@ -195,6 +195,54 @@ export function contextFreeOrmWork(
   return work;
 }
 
+/**
+ * Whether a handler's own body can reach the database: it uses a member that does (an
+ * EntityManager, the ORM, a repository, a database class of the app), calls a method of its class,
+ * or hands `this`/`super` on. Referring to a method without calling it (`this.onEvent.bind(this)`,
+ * registered as a listener) runs that method later, outside the handler: its own context is its own
+ * matter. A class that reaches the database may still have hooks that do not (wiring listeners).
+ */
+export function touchesDatabase(
+  method: ts.MethodDeclaration,
+  cls: ClassFacts,
+  database: ReadonlyMap<string, string>,
+  repositories: ReadonlySet<string> = new Set(),
+  seen = new Set<ts.MethodDeclaration>([method]),
+): boolean {
+  if (!method.body) return false;
+  const properties = new Map(cls.members.filter((m) => m.isProperty).map((m) => [m.name, m] as const));
+  // A fork the class stored once never touches the global EntityManager, so no context is missing
+  // there; the stored fork is a problem of its own, which the doctor tells.
+  const forks = new Set(storedForks(cls.node).map((f) => f.field));
+  const methods = new Set(cls.node.members.filter((m) => ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m)).map((m) => m.name?.getText()));
+  const selves = findNodes(method.body, (n): n is ts.Node => n.kind === ts.SyntaxKind.ThisKeyword || n.kind === ts.SyntaxKind.SuperKeyword);
+  for (const self of selves) {
+    if (self.kind === ts.SyntaxKind.SuperKeyword) return true;
+    const access = self.parent;
+    if (!ts.isPropertyAccessExpression(access) || access.expression !== self) {
+      // `fn.bind(this)` hands `this` to a method reference only.
+      const bound = ts.isCallExpression(access) && ts.isPropertyAccessExpression(access.expression) && access.expression.name.text === 'bind';
+      if (bound) continue;
+      return true;
+    }
+    if (forks.has(access.name.text)) continue;
+    const member = properties.get(access.name.text);
+    if (member) {
+      if (memberRole(member, repositories) || (member.type && (database.has(member.type) || /Repository$/.test(member.type)))) return true;
+      continue;
+    }
+    if (!methods.has(access.name.text)) return true;
+    // An own method: called here, it runs inside the handler (and counts as what it does); referred to, it runs later.
+    if (ts.isCallExpression(access.parent) && access.parent.expression === access) {
+      const callee = cls.node.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText() === access.name.text);
+      if (!callee || seen.has(callee)) return !callee;
+      seen.add(callee);
+      if (touchesDatabase(callee, cls, database, repositories, seen)) return true;
+    }
+  }
+  return false;
+}
+
 /** One injected or declared member of a class: a constructor parameter or a property. */
 export interface ClassMember {
   name: string;
@@ -279,6 +327,46 @@ export function memberRole(member: ClassMember, repositoryClasses: ReadonlySet<s
 /** The classes of the app that extend a MikroORM repository class (custom repositories). */
 export function repositoryClasses(classes: readonly ClassFacts[]): Set<string> {
   return new Set(classes.filter((c) => c.extendsName && REPOSITORY_TYPES.has(c.extendsName.replace(/<.*$/s, ''))).map((c) => c.name));
+}
+
+/** A `.fork()` call on an EntityManager somewhere inside `node`. */
+function forkIn(node: ts.Node): ts.CallExpression | undefined {
+  // A fork inside a function (`private load = () => this.em.fork().find(...)`) is made on each call, not stored.
+  const calls = findNodes(node, (n): n is ts.CallExpression => ts.isCallExpression(n)).filter((c) => !insideFunction(c, node));
+  if (ts.isCallExpression(node)) calls.unshift(node);
+  return calls.find(
+    (c) => ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'fork' && isEntityManagerExpression(c.expression.expression),
+  );
+}
+
+function insideFunction(node: ts.Node, root: ts.Node): boolean {
+  for (let n = node.parent; n && n !== root; n = n.parent) if (ts.isFunctionLike(n)) return true;
+  return ts.isFunctionLike(root) && node !== root;
+}
+
+const ONCE = new Set(['onModuleInit', 'onApplicationBootstrap']);
+
+/** The fields of a class that keep an em.fork() made once (a field initializer, the constructor, a startup hook), with the node that stores it. */
+export function storedForks(cls: ts.ClassDeclaration): { node: ts.Node; field: string }[] {
+  const found: { node: ts.Node; field: string }[] = [];
+  for (const member of cls.members) {
+    if (ts.isPropertyDeclaration(member) && member.initializer && forkIn(member.initializer)) {
+      found.push({ node: member, field: member.name.getText() });
+    }
+    const once = ts.isConstructorDeclaration(member) || (ts.isMethodDeclaration(member) && ONCE.has(member.name.getText()));
+    if (!once || !member.body) continue;
+    for (const assignment of findNodes(member.body, (n): n is ts.BinaryExpression => ts.isBinaryExpression(n))) {
+      if (
+        assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isPropertyAccessExpression(assignment.left) &&
+        assignment.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
+        forkIn(assignment.right)
+      ) {
+        found.push({ node: assignment, field: assignment.left.name.text });
+      }
+    }
+  }
+  return found;
 }
 
 /**

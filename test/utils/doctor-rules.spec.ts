@@ -72,9 +72,40 @@ describe('registrationRule', () => {
     expect(registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': off })).map((f) => `${f.file}:${f.line} ${f.fixBy}`)).toEqual(['src/main.ts:1 init']);
   });
 
+  it('counts only what main.ts reaches: a test helper with a forRoot of its own is no second path', () => {
+    const module = `@Module({ imports: [MikroOrmModule.forRoot({ ...config, registerRequestContext: false })] }) class AppModule {}\n`;
+    const helper = `export const testing = () => Test.createTestingModule({ imports: [MikroOrmModule.forRoot(config)] });\n`;
+    const files = { 'src/main.ts': OURS, 'src/app.module.ts': module, 'src/test-utils.ts': helper };
+    expect(registrationRule(input(files)).map((f) => `${f.file}:${f.line}`)).toEqual(['src/test-utils.ts:1']);
+    expect(registrationRule(input(files, { reachable: new Set(['src/main.ts', 'src/app.module.ts']) }))).toEqual([]);
+  });
+
+  it("an app's own middleware class named MikroOrmMiddleware is one path, not two", () => {
+    const middleware = `export class MikroOrmMiddleware implements NestMiddleware { use(req, res, next) { RequestContext.create(this.orm.em, next); } }\n`;
+    const module = `import { MikroOrmMiddleware } from './mikro-orm.middleware';\n@Module({ imports: [MikroOrmModule.forRoot({ registerRequestContext: false })] }) class AppModule { configure(c) { c.apply(MikroOrmMiddleware).forRoutes('*'); } }\n`;
+    expect(registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': module, 'src/mikro-orm.middleware.ts': middleware }))).toEqual([]);
+    const library = module.replace("from './mikro-orm.middleware'", "from '@mikro-orm/nestjs'");
+    expect(registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': library })).map((f) => f.line)).toEqual([2]);
+  });
+
   it('forMiddleware() is the library registering too', () => {
     const module = `@Module({ imports: [MikroOrmModule.forRoot({ registerRequestContext: false }), MikroOrmModule.forMiddleware()] }) class AppModule {}\n`;
     expect(registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module })).map((f) => f.line)).toEqual([1]);
+  });
+});
+
+describe('globalContextRule and what main.ts reaches', () => {
+  it('a test helper the app does not import gets a warning; the app and the MikroORM config an error', () => {
+    const files = { 'src/main.ts': MAIN, 'src/setup-tests.ts': 'const o = { allowGlobalContext: true };\n', 'src/mikro-orm.config.ts': 'export default { allowGlobalContext: true };\n', 'src/app.module.ts': 'const o = { allowGlobalContext: true };\n' };
+    const found = globalContextRule(input(files, { reachable: new Set(['src/main.ts', 'src/app.module.ts']) }));
+    expect(found.map((f) => `${f.file} ${f.severity}`).sort()).toEqual(['src/app.module.ts error', 'src/mikro-orm.config.ts error', 'src/setup-tests.ts warning']);
+  });
+});
+
+describe('storedForkRule and functions', () => {
+  it('a fork made inside a function field runs on each call: not a stored fork', () => {
+    const text = `class A {\n  private load = async () => this.em.fork().find(User, {});\n  private kept = this.em.fork();\n  constructor(private readonly em: EntityManager) {}\n}\n`;
+    expect(storedForkRule(input({ 'a.ts': text })).map((f) => f.line)).toEqual([3]);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   constructorParameterInsertion,
   contextAccess,
   contextFreeOrmWork,
+  touchesDatabase,
   databaseClasses,
   findHandlers,
   isEntityManagerExpression,
@@ -216,5 +217,50 @@ describe('insertions', () => {
   it('no constructor can be added to a subclass without one', () => {
     const source = parseText('a.ts', `class A extends B {\n  run() {}\n}\n`);
     expect(constructorParameterInsertion(source, DEFAULT_STYLE, source.statements[0] as ts.ClassDeclaration, 'private orm: O')).toBeUndefined();
+  });
+});
+
+describe('touchesDatabase: what a handler of a database class does itself', () => {
+  const text = `
+export class UsersService { constructor(@InjectRepository(User) private readonly users: EntityRepository<User>) {} }
+export class Listener {
+  private readonly cache: EntityManager;
+  constructor(
+    private readonly events: EventEmitter,
+    private readonly em: EntityManager,
+    private readonly service: UsersService,
+    rootEm: EntityManager,
+  ) {
+    this.cache = rootEm.fork();
+  }
+  onModuleInit() { this.events.on('x', this.onEvent.bind(this)); }
+  onReference() { this.events.on('x', this.onEvent); }
+  async usesEm() { await this.em.find(User, {}); }
+  async usesService() { await this.service.findAll(); }
+  async callsOwn() { await this.onEvent(); }
+  async handsThisOn() { await register(this); }
+  async usesStoredFork() { await this.cache.find(User, {}); }
+  async callsForkOnly() { await this.viaFork(); }
+  async viaFork() { await this.cache.count(User); }
+  async onEvent() { await this.em.find(User, {}); }
+}
+`;
+  const source = parseText('listener.ts', text);
+  const facts = classFacts(source, 'listener.ts');
+  const cls = facts.find((f) => f.name === 'Listener')!;
+  const touches = (name: string) =>
+    touchesDatabase(
+      cls.node.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(source) === name)!,
+      cls,
+      databaseClasses(facts),
+      repositoryClasses(facts),
+    );
+
+  it('wiring listeners (a method referred to, bound, not called) and a fork stored once do not reach the global EntityManager', () => {
+    expect(['onModuleInit', 'onReference', 'usesStoredFork', 'callsForkOnly'].map(touches)).toEqual([false, false, false, false]);
+  });
+
+  it('an EntityManager, a database class, an own method called, this handed on: they do', () => {
+    expect(['usesEm', 'usesService', 'callsOwn', 'handsThisOn'].map(touches)).toEqual([true, true, true, true]);
   });
 });
