@@ -72,7 +72,23 @@ describe('init on apps that already use MikroORM: one context per request', () =
     expect(after.readContent('/src/mikro-orm.config.ts')).toBe(CONFIG);
     expect(after.exists('/src/database/database.module.ts')).toBe(false);
     expect(logs.join('\n')).toContain("src/app.module.ts:6: @mikro-orm/nestjs's middleware switched off");
+    expect(logs.join('\n')).toContain("The app's own MikroORM configuration is kept (MikroOrmModule.forRoot at src/app.module.ts:6).");
     expect(snapshot((await init(after)).tree)).toEqual(snapshot(after));
+  });
+
+  it('--style middleware on such an app: the middleware class is created and applied, the configuration kept', async () => {
+    const tree = app({
+      '/src/main.ts': MAIN,
+      '/src/mikro-orm.config.ts': CONFIG,
+      '/src/app.module.ts': `import { Module } from '@nestjs/common';\nimport { MikroOrmModule } from '@mikro-orm/nestjs';\nimport config from './mikro-orm.config';\n\n@Module({\n  imports: [MikroOrmModule.forRoot(config)],\n})\nexport class AppModule {}\n`,
+    });
+    const after = await runner().runSchematic('init', { skipInstall: true, style: 'middleware' }, tree);
+    const module = source(after, '/src/app.module.ts');
+    expect(imports(module).get('./database/mikro-orm-request-context.middleware')).toEqual(['MikroOrmRequestContextMiddleware']);
+    expect(after.exists('/src/database/mikro-orm-request-context.middleware.ts')).toBe(true);
+    expect(after.exists('/src/database/database.module.ts')).toBe(false);
+    expect(after.exists('/src/mikro-orm.config.ts') && after.readContent('/src/mikro-orm.config.ts')).toBe(CONFIG);
+    expect(callsOf(module, 'MikroOrmModule', 'forRoot')[0].arguments[0].getText()).toBe('{ ...config, registerRequestContext: false }');
   });
 
   it('forRoot() without options in a nested module (v6 loads the CLI config, the middleware stays on): the config is passed, spread, with the option', async () => {

@@ -19,7 +19,6 @@ export function addOrmDependencies(plan: InitPlan): Rule {
 
 /** mikro-orm.config.ts, the database module, the middleware class (style middleware) and .env.example. */
 export function createConfiguration(plan: InitPlan): Rule {
-  if (plan.ormRoots.length > 0) return () => undefined;
   const { driver, style, force } = plan.options;
   const values = {
     driver,
@@ -33,11 +32,15 @@ export function createConfiguration(plan: InitPlan): Rule {
     databaseModuleFile: plan.databaseModulePath.split('/').pop()!.replace(/\.ts$/, ''),
   };
   const folder = (path: string) => path.split('/').slice(0, -1).join('/');
-  const rules = [
-    renderFiles({ from: `${TEMPLATES}/config`, to: folder(plan.configPath), values, force }),
-    renderFiles({ from: `${TEMPLATES}/database`, to: folder(plan.databaseModulePath), values, force }),
-    renderFiles({ from: `${TEMPLATES}/root`, to: plan.project.root, values, force }),
-  ];
+  // An app with a MikroOrmModule root keeps its own configuration: only the middleware class may be new.
+  const rules =
+    plan.ormRoots.length > 0
+      ? []
+      : [
+          renderFiles({ from: `${TEMPLATES}/config`, to: folder(plan.configPath), values, force }),
+          renderFiles({ from: `${TEMPLATES}/database`, to: folder(plan.databaseModulePath), values, force }),
+          renderFiles({ from: `${TEMPLATES}/root`, to: plan.project.root, values, force }),
+        ];
   if (style === 'middleware' && plan.registrations.length === 0) {
     rules.push(renderFiles({ from: `${TEMPLATES}/middleware`, to: folder(plan.middlewarePath), values, force }));
   }

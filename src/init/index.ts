@@ -2,7 +2,7 @@ import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics'
 import { addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, makeDefaultCollection } from './app-files';
 import { disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
 import { planInit } from './plan';
-import { reportNextSteps } from './report';
+import { baseline, reportNextSteps } from './report';
 import { InitOptions } from './schema';
 
 /**
@@ -13,7 +13,7 @@ import { InitOptions } from './schema';
 export function init(options: InitOptions): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const plan = planInit(tree, options);
-    const changesBefore = tree.actions.length;
+    const before = baseline(tree);
     return chain([
       // First of the source edits: its edits were planned on the files as they are now.
       disableLibraryMiddleware(plan),
@@ -25,7 +25,7 @@ export function init(options: InitOptions): Rule {
       makeDefaultCollection(plan),
       configureOrmCli(plan),
       ignoreDatabaseFile(plan),
-      reportNextSteps(plan, context, changesBefore),
+      reportNextSteps(plan, context, before),
     ]);
   };
 }
