@@ -22,6 +22,7 @@ describe('the published package', () => {
     expect(files).toContain('collection.json');
     expect(files).toContain('package.json');
     expect(files).toContain('README.md');
+    expect(files).toContain('LICENSE');
     for (const [name, entry] of Object.entries<{ factory: string; schema: string }>(collection.schematics)) {
       const factory = `${entry.factory.replace(/^\.\//, '').split('#')[0]}.js`;
       expect({ name, factory: files.includes(factory) }).toEqual({ name, factory: true });
@@ -29,14 +30,19 @@ describe('the published package', () => {
     }
   });
 
-  it('ships the templates the factories render', () => {
-    expect(files).toEqual(expect.arrayContaining(['templates/init/config/mikro-orm.config.ts.template', 'templates/init/database/database.module.ts.template']));
+  it("ships every file README links to, so the links work on the registry's page", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const relative = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((link) => !/^[a-z]+:/.test(link));
+    expect(relative.length).toBeGreaterThan(0);
+    expect(relative.filter((link) => !files.includes(link))).toEqual([]);
   });
 
-  it('ships no tests, fixtures, TypeScript sources, scripts or CI files', () => {
-    const unwanted = files.filter(
-      (f) => /^(test|src|scripts|\.ci|\.tmp|node_modules)\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f) && !f.startsWith('templates/')),
-    );
+  it('ships the templates the factories render', () => {
+    expect(files).toEqual(expect.arrayContaining(['templates/init/config/mikro-orm.config.ts.template', 'templates/init/database/__databaseModuleFile__.ts.template']));
+  });
+
+  it('ships no tests, fixtures, TypeScript sources or declarations (nobody imports the factories), scripts or CI files', () => {
+    const unwanted = files.filter((f) => /^(test|src|scripts|\.ci|\.tmp|node_modules)\//.test(f) || (/\.ts$/.test(f) && !f.startsWith('templates/')));
     expect(unwanted).toEqual([]);
   });
 });
