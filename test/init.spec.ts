@@ -2,12 +2,12 @@ import { SchematicsException } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import * as ts from 'typescript';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setJsonValue } from '../src/utils/json';
 import { removeDir, tempDir, typecheck, writeTree } from './support/app';
-import { fixtureTree, runner, snapshot } from './support/fixtures';
+import { fixtureTree, ROOT, runner, snapshot } from './support/fixtures';
 import { callsOf, imports, moduleMetadata, objectArgument, parse, statementPosition } from './support/inspect';
 
 type Options = Record<string, unknown>;
@@ -122,6 +122,9 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     });
     expect(pkg.devDependencies).toMatchObject({ '@mikro-orm/cli': '7.2.1', tsx: expect.any(String) });
     expect(JSON.parse(tree.readContent('/nest-cli.json'))).toMatchObject({ collection: 'mikro-request-context', sourceRoot: 'src' });
+    // The collection nest-cli.json names is one the app lists (else every nest command fails to load it), at this version.
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(pkg.devDependencies['mikro-request-context']).toBe(`^${own.version}`);
   });
 
   it('ignores the SQLite file, documents the environment and logs the next steps', () => {

@@ -10,6 +10,7 @@ import { detectPackageManager, findAppRoot, PackageManager, projectOfFolder } fr
 import { BIN, globalHelp, schematicHelp, SchematicSummary } from './help';
 import { describeEvent, Paint, painter, useColour } from './output';
 import { promptProvider } from './prompts';
+import { ownPackage } from '../utils/own-package';
 
 /** The package's own collection: its schematics are discovered from it at run time. */
 export const COLLECTION_PATH = join(__dirname, '..', '..', 'collection.json');
@@ -38,7 +39,7 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
     const width = Math.min(io.stdout.columns ?? 100, 120);
 
     if (command.kind === 'version') {
-      io.stdout.write(`${packageVersion()}\n`);
+      io.stdout.write(`${ownPackage().version}\n`);
       return 0;
     }
     const root = findAppRoot(io.cwd);
@@ -223,10 +224,6 @@ function schemaOf(schematic: Schematic): OptionsSchema {
 
 function readIfExists(path: string): Buffer | undefined {
   return existsSync(path) ? readFileSync(path) : undefined;
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function processIO(): CliIO {

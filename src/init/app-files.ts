@@ -5,6 +5,7 @@ import { createFile, renderFiles } from '../utils/files';
 import { JSONFile } from '../utils/json';
 import { Driver } from '../utils/versions';
 import { NestProject, projectBuild, relativeImport } from '../utils/workspace';
+import { ownPackage } from '../utils/own-package';
 import { InitPlan } from './plan';
 
 export const COLLECTION_NAME = 'mikro-request-context';
@@ -14,6 +15,9 @@ export function addOrmDependencies(plan: InitPlan): Rule {
   const devDependencies = { ...plan.orm.devDependencies };
   // The v7 CLI loads the TypeScript config through a loader; tsx is the lightest that works in ESM and CommonJS apps.
   if (plan.orm.major === 7) devDependencies['tsx'] = '^4.20.0';
+  // nest-cli.json is about to name this collection: every nest command (build and start too) fails to
+  // load a collection the app does not list, so the app lists it, as ng add does for its package.
+  devDependencies[COLLECTION_NAME] = `^${ownPackage().version}`;
   return addPackages(plan.project.packageJson, { dependencies: plan.orm.dependencies, devDependencies }, plan.options.skipInstall);
 }
 
