@@ -154,6 +154,20 @@ describe('init on apps that already use MikroORM: one context per request', () =
     expect(after.readContent('/src/orm-options.ts')).toBe(factory);
   });
 
+  it('an async factory: a call that may return a promise is awaited inside the spread; defineConfig and an await are not awaited again', async () => {
+    const module = (factory: string) =>
+      `import { Module } from '@nestjs/common';\nimport { MikroOrmModule } from '@mikro-orm/nestjs';\nimport { defineConfig } from '@mikro-orm/sqlite';\nimport { load } from './load';\n\n@Module({ imports: [MikroOrmModule.forRootAsync({ useFactory: ${factory} })] })\nexport class AppModule {}\n`;
+    const files = (factory: string) => ({ '/src/main.ts': MAIN, '/src/load.ts': 'export const load = async () => ({});\n', '/src/app.module.ts': module(factory) });
+    const edited = async (factory: string) => {
+      const { tree } = await init(app(files(factory)));
+      const text = tree.readContent('/src/app.module.ts');
+      return text.slice(text.indexOf('useFactory: ') + 'useFactory: '.length, text.lastIndexOf(' })] })'));
+    };
+    expect(await edited('async () => load()')).toBe('async () => ({ ...(await load()), registerRequestContext: false })');
+    expect(await edited('async () => await load()')).toBe('async () => ({ ...await load(), registerRequestContext: false })');
+    expect(await edited("async () => defineConfig({ dbName: 'x' })")).toBe("async () => ({ ...defineConfig({ dbName: 'x' }), registerRequestContext: false })");
+  });
+
   it('a useClass options factory that leaves the middleware on: its returned literal gets the option', async () => {
     const factory = `export class OrmOptions {\n  createMikroOrmOptions() {\n    return { dbName: 'x.sqlite3' };\n  }\n}\n`;
     const module = `import { Module } from '@nestjs/common';\nimport { MikroOrmModule } from '@mikro-orm/nestjs';\nimport { OrmOptions } from './orm-options';\n\n@Module({ imports: [MikroOrmModule.forRootAsync({ useClass: OrmOptions })] })\nexport class AppModule {}\n`;

@@ -141,9 +141,8 @@ function refuseUnsupportedVersions(profile: AppProfile, project: NestProject): v
 }
 
 /**
- * Every way the app already opens a request context for HTTP requests, counted across the app (its
- * sources and, in a monorepo, its libraries): its own registrations, and the library's middleware of
- * each MikroOrmModule root. Refuses, naming file:line and the change to make by hand, every app in
+ * Every way the app already opens a request context for HTTP requests, counted across the files
+ * main.ts reaches: its own registrations, and the library's middleware of each MikroOrmModule root. Refuses, naming file:line and the change to make by hand, every app in
  * which init could not end with exactly one context per request and one ORM.
  */
 function contextPaths(
@@ -161,7 +160,7 @@ function contextPaths(
     registrations.push(...contextRegistrations(source, path === project.main));
     ormRoots.push(...findOrmRootCalls(source).map((call) => analyseOrmRoot(call, open, cliConfig)));
     own.push(...ownOrms(source));
-    middlewareModules.push(...findOrmMiddlewareCalls(source).map((call) => `${path}:${source.getLineAndCharacterOfPosition(call.getStart()).line + 1}`));
+    middlewareModules.push(...findOrmMiddlewareCalls(source).map((call) => `${path}:${lineOf(source, call)}`));
   }
   const refuse = (why: string) => {
     throw new SchematicsException(`${why} Nothing was changed.`);
@@ -265,7 +264,6 @@ function rootModulePath(tree: Tree, project: NestProject, bootstrap: Bootstrap):
   }
   return fallback;
 }
-
 
 /**
  * In an app that already has @mikro-orm/core, the MikroORM packages init adds (the CLI, decorators)

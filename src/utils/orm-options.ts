@@ -97,9 +97,14 @@ function returnedOptions(expressions: ts.Expression[], isAsync: boolean, open: O
     if (settings[i] === 'off') return [];
     const inner = unwrap(expression);
     if (ts.isObjectLiteralExpression(inner)) return [{ kind: 'set', object: inner, value: ownSetting(inner)?.initializer }];
-    return [{ kind: 'wrap', expression, parenthesize: ts.isArrowFunction(expression.parent) && expression.parent.body === expression, awaitIt: isAsync && !ts.isIdentifier(inner) }];
+    return [{ kind: 'wrap', expression, parenthesize: ts.isArrowFunction(expression.parent) && expression.parent.body === expression, awaitIt: isAsync && !ts.isAwaitExpression(expression) && mayBePromise(inner) }];
   });
   return { middleware, edits };
+}
+
+/** A call other than `defineConfig(...)`, in an async factory: it may return a promise, which the spread must await. */
+function mayBePromise(expression: ts.Expression): boolean {
+  return ts.isCallExpression(expression) && !/(^|\.)defineConfig$/.test(dottedName(expression.expression) ?? '');
 }
 
 /** The `registerRequestContext` property written last in a literal (the one that wins), when it is the literal's own last word on it. */
