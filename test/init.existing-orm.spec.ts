@@ -208,9 +208,17 @@ describe('init keeps the MikroORM an app already has', () => {
     const { tree, logs } = await init(app({ '/src/main.ts': MAIN }, { '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0' }));
     const pkg = JSON.parse(tree.readContent('/package.json'));
     const mikroOrm = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(([name]) => name.startsWith('@mikro-orm/'));
-    expect(Object.fromEntries(mikroOrm)).toEqual({ '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0', '@mikro-orm/cli': '^6.5.0' });
+    // Exactly the core's version: MikroORM's packages peer one exact core, so a range would resolve past it (ERESOLVE).
+    expect(Object.fromEntries(mikroOrm)).toEqual({ '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0', '@mikro-orm/cli': '6.5.0' });
     expect(logs.join('\n')).toContain('driver=mysql (the app\'s)');
     expect(tree.readContent('/src/mikro-orm.config.ts')).toContain("from '@mikro-orm/mysql'");
+  });
+
+  it("takes the installed core's version when node_modules has it", async () => {
+    const tree = app({ '/src/main.ts': MAIN, '/node_modules/@mikro-orm/core/package.json': '{ "name": "@mikro-orm/core", "version": "7.1.4" }\n' }, { '@mikro-orm/core': '^7.1.0', '@mikro-orm/nestjs': '^7.0.1', '@mikro-orm/mysql': '^7.1.0' });
+    const pkg = JSON.parse((await init(tree)).tree.readContent('/package.json'));
+    expect(pkg.dependencies['@mikro-orm/decorators']).toBe('7.1.4');
+    expect(pkg.devDependencies['@mikro-orm/cli']).toBe('7.1.4');
   });
 
   it('refuses another driver than the one the app has, naming both', async () => {

@@ -110,7 +110,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     defaultsUsed,
     project,
     profile,
-    orm: alignedWithApp(ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }), profile),
+    orm: alignedWithApp(ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }), profile, tree),
     bootstrap,
     appModulePath,
     appModuleClass: appModule.name,
@@ -267,12 +267,16 @@ function rootModulePath(tree: Tree, project: NestProject, bootstrap: Bootstrap):
 
 /**
  * In an app that already has @mikro-orm/core, the MikroORM packages init adds (the CLI, decorators)
- * take the app's core version, not ours: MikroORM's packages must be of one version, and the app's
- * own entries are kept as they are anyway.
+ * take the app's core version, exactly: each MikroORM package peers one exact core, so `^7.1.0` beside
+ * an installed core 7.1.4 would resolve to the newest 7.x and fail with ERESOLVE. The installed core's
+ * version when node_modules has it, else the version the app's range names. The app's own entries
+ * are kept as they are.
  */
-function alignedWithApp(orm: OrmPackages, profile: AppProfile): OrmPackages {
-  const core = profile.dependencies['@mikro-orm/core'];
-  if (!core) return orm;
+function alignedWithApp(orm: OrmPackages, profile: AppProfile, tree: Tree): OrmPackages {
+  const range = profile.dependencies['@mikro-orm/core'];
+  if (!range) return orm;
+  const installed = readJson<{ version?: string }>(tree, 'node_modules/@mikro-orm/core/package.json')?.version;
+  const core = installed ?? range.replace(/^[\^~=v\s]+/, '');
   const align = (packages: Record<string, string>) =>
     Object.fromEntries(Object.entries(packages).map(([name, version]) => [name, name.startsWith('@mikro-orm/') && name !== '@mikro-orm/nestjs' ? core : version]));
   return { ...orm, dependencies: align(orm.dependencies), devDependencies: align(orm.devDependencies) };
