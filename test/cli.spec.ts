@@ -410,7 +410,7 @@ describe('mikro-request-context (the package bin)', () => {
     expect(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const packed = await exec('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], ROOT, { PATH: process.env.PATH });
     const files = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/cli/run.js', 'dist/utils/diff.js']));
+    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/cli/run.js', 'dist/cli/diff.js']));
 
     // As `npm i -D mikro-request-context` leaves it: the package in node_modules, its bin linked. The build makes it executable.
     expect(statSync(BIN).mode & 0o111).toBe(0o111);

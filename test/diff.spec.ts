@@ -1,4 +1,4 @@
-import { diffLines, splitLines, unifiedDiff } from '../src/utils/diff';
+import { diffLines, splitLines, unifiedDiff } from '../src/cli/diff';
 import { applyUnifiedDiff } from './support/patch';
 
 /** Deterministic pseudo-random numbers, so that a failure can be replayed. */

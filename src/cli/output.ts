@@ -1,5 +1,5 @@
 import { DryRunEvent } from '@angular-devkit/schematics';
-import { unifiedDiff } from '../utils/diff';
+import { unifiedDiff } from './diff';
 
 export type Colour = 'red' | 'green' | 'yellow' | 'cyan' | 'blue' | 'bold' | 'dim';
 

@@ -1,6 +1,6 @@
 /**
  * Applies a unified diff (one file) to a text, checking every context and removed line against it:
- * an independent reader of what src/utils/diff.ts writes, so that tests can prove a printed diff
+ * an independent reader of what src/cli/diff.ts writes, so that tests can prove a printed diff
  * turns the old file into the new one. Throws when a hunk does not match.
  */
 export function applyUnifiedDiff(oldText: string, diff: string): string {
