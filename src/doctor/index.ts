@@ -16,7 +16,7 @@ import {
   sortFindings,
   storedForkRule,
   versionsRule,
-} from '../utils/doctor-rules';
+} from './rules';
 import { classFacts } from '../utils/handlers';
 import { importResolver, reachableFiles } from '../utils/import-graph';
 import { driverPackage, DRIVERS, majorOf } from '../utils/versions';

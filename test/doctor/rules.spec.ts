@@ -6,7 +6,7 @@ import {
   registrationRule,
   storedForkRule,
   versionsRule,
-} from '../../src/utils/doctor-rules';
+} from '../../src/doctor/rules';
 
 function input(files: Record<string, string>, extra: Partial<DoctorInput> = {}): DoctorInput {
   return {
