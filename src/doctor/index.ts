@@ -1,6 +1,6 @@
 import { chain, Rule, schematic, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
-import { ContextPlan, planContext, projectFiles } from '../context/index';
+import { ContextPlan, planContext, projectFiles } from '../context/plan';
 import { readAppProfile } from '../utils/app-profile';
 import { findOrmRoots } from '../utils/bootstrap';
 import {
