@@ -1,9 +1,10 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
-import { entityRules, EntityPlan, planEntity, reportEntity } from '../entity/index';
+import { lowerFirst } from '../entity/entity-code';
+import { EntityPlan, planEntity } from '../entity/plan';
+import { entityRules, reportEntity } from '../entity/rules';
 import { addPackages } from '../utils/dependencies';
 import { readDefineEntityModel } from '../utils/define-entity';
 import { EntityModel, readEntityModel } from '../utils/entities';
-import { lowerFirst } from '../utils/entity-code';
 import { FeaturePlan, planFeature } from '../utils/feature';
 import {
   checkFeatureModule,

@@ -1,9 +1,9 @@
 import { SchematicsException } from '@angular-devkit/schematics';
 import { readDefineEntityModel } from '../../src/utils/define-entity';
 import { EntityModel, readEntityModel } from '../../src/utils/entities';
-import { entityCode } from '../../src/utils/entity-code';
+import { entityCode } from '../../src/entity/entity-code';
 import { featurePath } from '../../src/utils/feature';
-import { parseFields } from '../../src/utils/fields';
+import { parseFields } from '../../src/entity/fields';
 import { sampleRow, sampleValue } from '../../src/utils/samples';
 import { parse } from '../support/inspect';
 

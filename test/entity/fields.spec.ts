@@ -1,5 +1,5 @@
 import { SchematicsException } from '@angular-devkit/schematics';
-import { formatFields, parseFields } from '../../src/utils/fields';
+import { formatFields, parseFields } from '../../src/entity/fields';
 
 describe('parseFields', () => {
   it('parses the issue example into scalars, modifiers, relations and an enum', () => {

@@ -1,5 +1,5 @@
 import { SchematicsException } from '@angular-devkit/schematics';
-import { spell, words } from './names';
+import { spell, words } from '../utils/names';
 
 /**
  * The `--fields` language of the entity, repository and resource schematics:
