@@ -1,5 +1,6 @@
 import { chain, externalSchematic, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
-import { planRepository, repositoryRules, reportRepository, RepositoryPlan } from '../repository/index';
+import { planRepository, RepositoryPlan } from '../repository/plan';
+import { repositoryRules, reportRepository } from '../repository/rules';
 import { compilerOption } from '../utils/app-profile';
 import { DataProperty } from '../utils/entities';
 import { FeaturePlan } from '../utils/feature';

@@ -4,7 +4,7 @@ import { EntityModel, readEntityModel } from '../../src/utils/entities';
 import { entityCode } from '../../src/entity/entity-code';
 import { featurePath } from '../../src/utils/feature';
 import { parseFields } from '../../src/entity/fields';
-import { sampleRow, sampleValue } from '../../src/utils/samples';
+import { sampleRow, sampleValue } from '../../src/repository/samples';
 import { parse } from '../support/inspect';
 
 const USER = `

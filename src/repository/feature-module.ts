@@ -1,8 +1,8 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
-import { applyInsertions, arrayElementInsertion, importInsertion, Insertion, isMethodCall, lineIndent, objectProperty, parseSource } from './ast';
-import { findModuleClass, moduleArrayInsertions } from './module';
-import { detectSourceStyle } from './source-style';
+import { applyInsertions, arrayElementInsertion, importInsertion, Insertion, isMethodCall, lineIndent, objectProperty, parseSource } from '../utils/ast';
+import { findModuleClass, moduleArrayInsertions } from '../utils/module';
+import { detectSourceStyle } from '../utils/source-style';
 
 export type ModuleProperty = 'imports' | 'controllers' | 'providers' | 'exports';
 

@@ -1,4 +1,4 @@
-import { DataProperty, EntityModel } from './entities';
+import { DataProperty, EntityModel } from '../utils/entities';
 
 /**
  * Sample data for generated specs: `data(i)` gives the i-th row, distinct per i (unique columns),

@@ -6,7 +6,7 @@ import {
   importIntoParent,
   moduleFileParts,
   updateFeatureModule,
-} from '../../src/utils/feature-module';
+} from '../../src/repository/feature-module';
 import { entityRegistrationInsertions, findEntityDiscovery } from '../../src/utils/orm-config';
 import { applyInsertions } from '../../src/utils/ast';
 import { resolveProject } from '../../src/utils/workspace';
