@@ -1,26 +1,13 @@
 import { chain, externalSchematic, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
-import { planRepository, RepositoryPlan } from '../repository/plan';
-import { repositoryRules, reportRepository } from '../repository/rules';
-import { compilerOption } from '../utils/app-profile';
-import { DataProperty } from '../utils/entities';
-import { FeaturePlan } from '../utils/feature';
-import { renderFiles } from '../utils/files';
+import { repositoryRules } from '../repository/rules';
+import { planResource } from './plan';
+import { renderResource, reportResource } from './rules';
 import { ResourceOptions } from './schema';
 
-const TEMPLATES = '../../templates/resource';
 /** Transports other than REST go to @nestjs/schematics' own resource schematic. */
 export const NEST_TYPES = ['graphql-code-first', 'graphql-schema-first', 'microservice', 'ws'];
 /** Options of ours that @nestjs/schematics' resource does not know. */
 const OWN_OPTIONS = ['fields', 'pattern', 'pk', 'timestamps', 'definition', 'force', 'project'];
-
-interface ResourcePlan {
-  repository: RepositoryPlan;
-  values: Record<string, unknown>;
-  e2ePath: string;
-  /** the e2e spec can be generated (sample data without a cycle of required relations) */
-  e2e: boolean;
-  validated: boolean;
-}
 
 /**
  * `resource`: a REST resource (controller, service, DTOs, e2e spec) on top of `repository`.
@@ -42,132 +29,5 @@ export function resource(options: ResourceOptions): Rule {
     }
     const plan = planResource(tree, options);
     return chain([...repositoryRules(plan.repository), renderResource(plan), reportResource(plan, context)]);
-  };
-}
-
-export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan {
-  const repository = planRepository(tree, options, (feature) => {
-    const local = (file: string) => `./${file}${feature.profile.importSuffix}`;
-    const plural = feature.names.plural;
-    return [
-      { property: 'controllers', element: `${plural.pascal}Controller`, key: `${plural.pascal}Controller`, imports: [{ names: [`${plural.pascal}Controller`], from: local(`${plural.kebab}.controller`) }] },
-      { property: 'providers', element: `${plural.pascal}Service`, key: `${plural.pascal}Service`, imports: [{ names: [`${plural.pascal}Service`], from: local(`${plural.kebab}.service`) }] },
-    ];
-  });
-  const { feature, entity } = repository;
-  const model = entity.model;
-  const validated = feature.profile.hasDependency('class-validator');
-  const testDir = [feature.project.root === '.' ? '' : feature.project.root, 'test'].filter(Boolean).join('/');
-  const e2ePath = `${testDir}/${[feature.names.directory.replace(/\//g, '-'), feature.names.plural.kebab].filter(Boolean).join('-')}.e2e-spec.ts`;
-  const pk = model.pk;
-  const pkPipe = pk.kind === 'int' ? 'ParseIntPipe' : pk.kind === 'uuid' ? 'ParseUUIDPipe' : undefined;
-  const commonNames = ['Body', 'Controller', 'DefaultValuePipe', 'Delete', 'Get', 'HttpCode', 'Param', 'ParseIntPipe', 'Patch', 'Post', 'Query', ...(pkPipe ? [pkPipe] : [])];
-  const dto = dtoParts(feature, model.data, model.className, validated, `${feature.folder}/dto/x.ts`, repository);
-  const values = {
-    ...repository.values,
-    controllerClass: `${feature.names.plural.pascal}Controller`,
-    serviceClass: `${feature.names.plural.pascal}Service`,
-    serviceField: `${feature.names.plural.camel}Service`,
-    route: [feature.names.directory, feature.names.plural.kebab].filter(Boolean).join('/'),
-    controllerImports: [...new Set(commonNames)].sort().join(', '),
-    pkParam: (name: string) => (pkPipe ? `@Param('${name}', ${pkPipe})` : `@Param('${name}')`),
-    validated,
-    fastify: feature.profile.platform === 'fastify',
-    requiredField: model.data.some((p) => !p.optional),
-    dto,
-    e2e: {
-      // Without esModuleInterop a CommonJS app cannot call supertest's default import at runtime.
-      supertestImport:
-        feature.profile.esm || compilerOption(tree, feature.project.tsconfig, 'esModuleInterop') === true
-          ? `import request from 'supertest';`
-          : `import * as request from 'supertest';`,
-      db: repository.testDatabase(e2ePath),
-      imports: [`import { ${repository.module.className} } from '${feature.importPath(e2ePath, repository.module.path)}';`],
-    },
-  };
-  return { repository, values, e2ePath, e2e: feature.spec && !!repository.sample, validated };
-}
-
-/** class-validator decorators per kind of property, and the type a JSON body carries. */
-const VALIDATORS: Record<DataProperty['kind'], { decorator: (p: DataProperty) => string; names: string[] }> = {
-  string: { decorator: () => '@IsString()', names: ['IsString'] },
-  uuid: { decorator: () => '@IsUUID()', names: ['IsUUID'] },
-  integer: { decorator: () => '@IsInt()', names: ['IsInt'] },
-  float: { decorator: () => '@IsNumber()', names: ['IsNumber'] },
-  boolean: { decorator: () => '@IsBoolean()', names: ['IsBoolean'] },
-  date: { decorator: () => '@IsDateString()', names: ['IsDateString'] },
-  json: { decorator: () => '@IsObject()', names: ['IsObject'] },
-  enum: { decorator: (p) => `@IsEnum(${p.enumName})`, names: ['IsEnum'] },
-  relation: { decorator: (p) => (p.ts === 'number' ? '@IsInt()' : '@IsUUID()'), names: [] },
-};
-
-function dtoParts(feature: FeaturePlan, data: DataProperty[], className: string, validated: boolean, from: string, repository: RepositoryPlan) {
-  const validatorNames = new Set<string>();
-  const enums = new Set<string>();
-  const properties = data.map((p) => {
-    const bodyType = p.kind === 'date' ? 'string' : p.ts;
-    const nullable = p.nullable ? ' | null' : '';
-    const rule = VALIDATORS[p.kind];
-    const decorator = rule.decorator(p);
-    if (p.enumName) enums.add(p.enumName);
-    const base = validated ? [decorator] : [];
-    if (validated) {
-      for (const name of rule.names) validatorNames.add(name);
-      if (p.kind === 'relation') validatorNames.add(p.ts === 'number' ? 'IsInt' : 'IsUUID');
-      if (p.optional) validatorNames.add('IsOptional');
-    }
-    return {
-      decorators: validated && p.optional ? ['@IsOptional()', ...base] : base,
-      declaration: `${p.name}${p.optional ? '?' : '!'}: ${bodyType}${nullable};`,
-      updateDecorators: validated ? ['@IsOptional()', ...base] : [],
-      updateDeclaration: `${p.name}?: ${bodyType}${nullable};`,
-    };
-  });
-  if (validated && data.length > 0) validatorNames.add('IsOptional');
-  const dataFrom = feature.importPath(from, repository.pattern === 'custom' ? repository.files.custom : repository.files.port);
-  const entityFrom = feature.importPath(from, repository.entity.model.path);
-  const lines = (kind: 'Create' | 'Update', names: string[]) => [
-    ...(validated && names.length > 0 ? [`import { ${[...names].sort().join(', ')} } from 'class-validator';`] : []),
-    ...(enums.size > 0 ? [`import { ${[...enums].sort().join(', ')} } from '${entityFrom}';`] : []),
-    `import { ${kind}${className}Data } from '${dataFrom}';`,
-  ];
-  const createNames = [...validatorNames].filter((n) => n !== 'IsOptional' || data.some((p) => p.optional));
-  return {
-    validated,
-    properties,
-    createImports: lines('Create', createNames),
-    updateImports: lines('Update', [...validatorNames]),
-  };
-}
-
-function renderResource(plan: ResourcePlan): Rule {
-  const { feature } = plan.repository;
-  const force = feature.force;
-  const rules = [renderFiles({ from: `${TEMPLATES}/files`, to: feature.folder, values: plan.values, force })];
-  if (plan.e2e) {
-    const folder = plan.e2ePath.split('/').slice(0, -1).join('/');
-    rules.push(
-      renderFiles({
-        from: `${TEMPLATES}/e2e`,
-        to: folder,
-        // The e2e template's one suffix is on a package subpath (supertest/types), which never takes `.ts`.
-        values: { ...plan.values, suffix: feature.profile.subpathSuffix, pluralFile: plan.e2ePath.split('/').pop()!.replace(/\.e2e-spec\.ts$/, '') },
-        force,
-      }),
-    );
-  }
-  return chain(rules);
-}
-
-function reportResource(plan: ResourcePlan, context: SchematicContext): Rule {
-  return (tree) => {
-    reportRepository(plan.repository, context)(tree, context);
-    const route = (plan.values as { route: string }).route;
-    context.logger.info(`REST: GET /${route}?limit&offset, GET /${route}/:id, POST /${route}, PATCH /${route}/:id, DELETE /${route}/:id.`);
-    if (!plan.validated) {
-      context.logger.info(
-        'Request bodies are not validated: the app has no class-validator. Install class-validator and class-transformer, add app.useGlobalPipes(new ValidationPipe({ whitelist: true })) in main.ts, and regenerate the DTOs with --force.',
-      );
-    }
   };
 }
