@@ -1,3 +1,4 @@
+import { lowerFirst } from '../utils/names';
 import { Field, SCALAR_TYPES } from './fields';
 
 /**
@@ -109,8 +110,4 @@ export function entityCode(input: EntityCodeInput): EntityCode {
     enums: [...enums].map(([name, members]) => ({ name, members })),
     targets: [...targets].sort(),
   };
-}
-
-export function lowerFirst(name: string): string {
-  return name[0].toLowerCase() + name.slice(1);
 }

@@ -4,7 +4,7 @@ import { DataKind, DataProperty, EntityModel, findEntities, readEntityModel } fr
 import { readDefineEntityModel } from '../utils/define-entity';
 import { FeaturePlan } from '../utils/feature';
 import { EntityDiscovery, findEntityDiscovery } from '../utils/orm-config';
-import { lowerFirst } from './entity-code';
+import { lowerFirst } from '../utils/names';
 import { Field, parseFields } from './fields';
 import { EntityOptions } from './schema';
 

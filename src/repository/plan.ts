@@ -1,5 +1,5 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
-import { lowerFirst } from '../entity/entity-code';
+import { lowerFirst } from '../utils/names';
 import { EntityPlan, planEntity } from '../entity/plan';
 import { parseSource } from '../utils/ast';
 import { readDefineEntityModel } from '../utils/define-entity';

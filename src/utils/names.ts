@@ -80,3 +80,8 @@ export function featureNames(input: string | undefined, what = 'name'): FeatureN
   }
   return { directory: segments.slice(0, -1).map((s) => spell(words(s)).kebab).join('/'), singular, plural };
 }
+
+/** `UserProfile` → `userProfile`: a class name as a variable or property name. */
+export function lowerFirst(name: string): string {
+  return name[0].toLowerCase() + name.slice(1);
+}
