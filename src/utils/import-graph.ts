@@ -35,12 +35,19 @@ export function importResolver(tree: Tree, tsconfig: string): ImportResolver {
       }
     }
     if (base !== undefined) targets.push(under(base || undefined, specifier));
-    return targets.flatMap((target) => importedSourceFiles(`${target.replace(/\/?[^/]*$/, '')}/x.ts`, `./${target.split('/').pop()}`)).map(clean);
+    return targets.flatMap((target) => fileCandidates(clean(target)));
   };
 }
 
+/** The files a workspace path written in an import may name, as TypeScript tries them (`x` → x.ts, x/index.ts; `x.js` → x.ts). */
+function fileCandidates(target: string): string[] {
+  if (target.endsWith('.ts')) return [target];
+  const base = target.endsWith('.js') ? target.slice(0, -'.js'.length) : target;
+  return [`${base}.ts`, `${base}/index.ts`];
+}
+
 function clean(path: string): string {
-  return path.replace(/^\.?\//, '');
+  return path.replace(/^\.?\//, '').replace(/\/\.\//g, '/');
 }
 
 /** Every file reached from `entry` through import and export-from declarations (dynamic imports too), as workspace paths. */
