@@ -7,7 +7,7 @@ import { importedSourceFiles } from './workspace';
  * context middleware. The library applies that middleware to every route unless the options its core
  * module receives say `registerRequestContext: false`; which object that is depends on the call
  * (measured on @mikro-orm/nestjs 6.1 and 7.1, docs/architecture.md):
- * - `forRoot(options)`: `options` itself. `forRoot()` without options (v6 only: v7 requires them)
+ * - `forRoot(options)`: `options` itself. `forRoot()` without options (v6; the types of v7.1 require them)
  *   loads the MikroORM CLI config for the ORM, but the middleware reads the empty module options: it
  *   is always on, whatever the config file says.
  * - `forRootAsync({ useFactory })`: what the factory returns (a `registerRequestContext` beside
