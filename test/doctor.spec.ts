@@ -117,7 +117,7 @@ describe('doctor rules: each one at its exact lines in the fixtures that have th
     });
     expect(logs.find((l) => l.message.startsWith('package.json:10 '))).toEqual({
       level: 'warn',
-      message: expect.stringMatching(/^package\.json:10 warning @mikro-orm\/sqlite \^7\.2\.2 and @mikro-orm\/core 7\.2\.1 differ: .* — pin every @mikro-orm\/\* package except @mikro-orm\/nestjs to one version \(7\.2\.1\)$/),
+      message: expect.stringMatching(/^package\.json:10 warning @mikro-orm\/sqlite \^7\.2\.2 and @mikro-orm\/core 7\.2\.1 differ: .* — pin every @mikro-orm\/\* package to one version \(7\.2\.1\), except those versioned on their own line \(@mikro-orm\/nestjs, @mikro-orm\/sql-highlighter, @mikro-orm\/mongo-highlighter\)$/),
     });
     expect(logs.find((l) => l.message.startsWith('src/app.module.ts:9 ') || l.message.startsWith('src/main.ts:9 '))!.message).toMatch(
       /^src\/main\.ts:9 error the request context is registered twice: RequestContext\.create here and RequestContext\.create at src\/main\.ts:7; .* — keep one registration/,

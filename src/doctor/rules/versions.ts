@@ -60,7 +60,7 @@ export function versionsRule(input: DoctorInput): Finding[] {
       if (majorOf(entry.version) !== coreMajor) {
         findings.push(finding(name, 'error', `${name} ${entry.version} is not the MikroORM major of @mikro-orm/core ${core.version}: two cores get loaded, and entities of one are unknown to the other`, `use ${name} ${bare(core.version)}, the version of @mikro-orm/core`));
       } else if (bare(entry.version) !== bare(core.version)) {
-        findings.push(finding(name, 'warning', `${name} ${entry.version} and @mikro-orm/core ${core.version} differ: MikroORM releases its packages together, and a driver peers one exact core (npm fails with ERESOLVE, or installs two cores)`, `pin every @mikro-orm/* package except @mikro-orm/nestjs to one version (${bare(core.version)})`));
+        findings.push(finding(name, 'warning', `${name} ${entry.version} and @mikro-orm/core ${core.version} differ: MikroORM releases its packages together, and a driver peers one exact core (npm fails with ERESOLVE, or installs two cores)`, `pin every @mikro-orm/* package to one version (${bare(core.version)}), except those versioned on their own line (${[...OWN_VERSION_LINE].join(', ')})`));
       }
     }
   }
