@@ -2,7 +2,7 @@ import { Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { ContextPlan, planContext, projectFiles } from '../context/plan';
 import { readAppProfile } from '../utils/app-profile';
-import { findOrmRoots } from '../utils/bootstrap';
+import { findOrmRootCalls } from '../utils/orm-options';
 import { classFacts } from '../utils/handlers';
 import { importResolver, reachableFiles } from '../utils/import-graph';
 import { driverPackage, DRIVERS, majorOf } from '../utils/versions';
@@ -56,7 +56,7 @@ export function examine(tree: Tree, options: DoctorOptions): Examination {
     }
     sources.set(path, source);
   }
-  const ormSetUp = profile.hasDependency('@mikro-orm/core') || [...sources.values()].some((s) => findOrmRoots(s).length > 0);
+  const ormSetUp = profile.hasDependency('@mikro-orm/core') || [...sources.values()].some((s) => findOrmRootCalls(s).length > 0);
   const exam: Examination = { project, ormSetUp, files: tsFiles.length, findings, driver: DRIVERS.find((d) => profile.hasDependency(driverPackage(d))) };
   if (!ormSetUp) return exam;
 

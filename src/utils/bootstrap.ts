@@ -1,12 +1,13 @@
 import * as ts from 'typescript';
 import { decoratorArgument, dottedName, ExportedSymbol, findNodes, lineOf, methodName, objectProperty, staticCalls, symbolSpellings } from './ast';
-import { findOrmRootCalls } from './orm-options';
 
 const isMikroOrmPackage = (specifier: string) => specifier.startsWith('@mikro-orm/') || specifier === 'mikro-orm';
 export const NEST_FACTORY: ExportedSymbol = { name: 'NestFactory', from: (m) => m === '@nestjs/core' };
 /** MikroORM's own classes, which every driver package re-exports. */
 export const MIKRO_ORM: ExportedSymbol = { name: 'MikroORM', from: isMikroOrmPackage };
 export const REQUEST_CONTEXT: ExportedSymbol = { name: 'RequestContext', from: isMikroOrmPackage };
+/** The RequestContext methods that run a callback in a context of its own. */
+export const REQUEST_CONTEXT_METHODS: readonly string[] = ['create', 'createAsync', 'enter'];
 const LIBRARY_MIDDLEWARE: ExportedSymbol = { name: 'MikroOrmMiddleware', from: (m) => m === '@mikro-orm/nestjs' };
 
 /** What main.ts does with NestFactory: the HTTP app it creates, and how. */
@@ -138,7 +139,7 @@ export interface ContextRegistration {
 export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean): ContextRegistration[] {
   const found: ContextRegistration[] = [];
   const at = (node: ts.Node, what: string) => ({ file: source.fileName, line: lineOf(source, node), what });
-  for (const call of staticCalls(source, REQUEST_CONTEXT, ['create', 'createAsync', 'enter'])) {
+  for (const call of staticCalls(source, REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS)) {
     if (isBootstrap || insideMiddleware(call)) found.push(at(call, `RequestContext.${methodName(call)}`));
   }
   // The library's middleware class applied by hand (`consumer.apply(MikroOrmMiddleware)`); an app's own class of that name is counted above.
@@ -186,11 +187,6 @@ function insideMiddleware(node: ts.Node): boolean {
     }
   }
   return false;
-}
-
-/** `MikroOrmModule.forRoot(...)` / `forRootAsync(...)` calls in a file. */
-export function findOrmRoots(source: ts.SourceFile): ts.CallExpression[] {
-  return findOrmRootCalls(source);
 }
 
 /**

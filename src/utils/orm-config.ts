@@ -1,7 +1,8 @@
 import { Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { arrayElementInsertion, importInsertion, Insertion, objectProperty, parseSource, propertyInsertion } from './ast';
-import { findOrmRoots, ormRootOptions } from './bootstrap';
+import { ormRootOptions } from './bootstrap';
+import { findOrmRootCalls } from './orm-options';
 import { readJson } from './json';
 import { detectSourceStyle } from './source-style';
 import { sourceFiles } from './tree';
@@ -47,7 +48,7 @@ function optionsObjects(tree: Tree, path: string, isConfig: boolean): ts.ObjectL
   if (!isConfig && !tree.readText(path).includes('MikroOrmModule')) return [];
   const source = parseSource(tree, path);
   if (!isConfig) {
-    return findOrmRoots(source)
+    return findOrmRootCalls(source)
       .map((call) => ormRootOptions(call) ?? configObject(source, call.arguments[0]))
       .filter((o): o is ts.ObjectLiteralExpression => !!o)
       .flatMap((o) => [...spreadObjects(o), o]);

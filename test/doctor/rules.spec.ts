@@ -1,8 +1,10 @@
 import { parseText } from '../../src/utils/ast';
+import { classFacts } from '../../src/utils/handlers';
 import {
   DoctorInput,
   formatFinding,
   globalContextRule,
+  globalEntityManagerRule,
   registrationRule,
   storedForkRule,
   versionsRule,
@@ -138,5 +140,26 @@ describe('versionsRule', () => {
     expect(found.map(formatFinding)).toEqual([
       'package.json:6 error @mikro-orm/nestjs 6.1.2 supports Nest 10 and 11, but this app has Nest 12 — Nest 12 needs @mikro-orm/nestjs 7.1.0 with MikroORM 7.2.1 (every @mikro-orm/* package)',
     ]);
+  });
+});
+
+describe('globalEntityManagerRule and the spellings of RequestContext', () => {
+  const timer = (imports: string, call: string) =>
+    `${imports}\nexport class Job {\n  constructor(private readonly em: EntityManager) {\n    setInterval(() => ${call}(this.em, async () => { await this.em.find(User, {}); }), 1000);\n  }\n}\n`;
+  const lines = (text: string) => {
+    const source = parseText('src/job.ts', text);
+    return globalEntityManagerRule(input({ 'src/job.ts': text }), classFacts(source, 'src/job.ts')).map((f) => f.line);
+  };
+
+  it('a timer callback inside RequestContext.create is in a context, under a renamed import or a namespace too', () => {
+    expect(lines(timer(`import { RequestContext } from '@mikro-orm/core';`, 'RequestContext.create'))).toEqual([]);
+    expect(lines(timer(`import { RequestContext as RC } from '@mikro-orm/core';`, 'RC.create'))).toEqual([]);
+    expect(lines(timer(`import * as orm from '@mikro-orm/postgresql';`, 'orm.RequestContext.create'))).toEqual([]);
+  });
+
+  it("an app's own class named RequestContext opens no MikroORM context", () => {
+    const own = lines(timer(`import { RequestContext } from './request-context';`, 'RequestContext.create'));
+    expect(own.length).toBeGreaterThan(0);
+    expect(own).toEqual(lines(timer(`import { run } from './run';`, 'run')));
   });
 });

@@ -93,12 +93,12 @@ function copyApp(app, name) {
 
 /** The `MikroOrmModule.forRoot(...)` options object of an app, and the file it is in. */
 function withOrmOptions(dir, edit) {
-  const { ast, bootstrap } = utils();
+  const { ast, bootstrap, ormOptions } = utils();
   const { readFileSync } = require('node:fs');
-  const roots = sourcePaths(dir).filter((path) => bootstrap.findOrmRoots(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
+  const roots = sourcePaths(dir).filter((path) => ormOptions.findOrmRootCalls(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
   if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in ${dir}, found ${roots.length}.`);
   editFile(dir, roots[0], (source, tree) => {
-    const options = bootstrap.ormRootOptions(bootstrap.findOrmRoots(source)[0]);
+    const options = bootstrap.ormRootOptions(ormOptions.findOrmRootCalls(source)[0]);
     if (!options) throw new Error(`${roots[0]}: the forRoot options are not an object literal.`);
     edit(source, tree, roots[0], options);
   });

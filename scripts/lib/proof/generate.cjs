@@ -22,6 +22,7 @@ function utils() {
   return {
     ast: require(join(dist, 'ast.js')),
     bootstrap: require(join(dist, 'bootstrap.js')),
+    ormOptions: require(join(dist, 'orm-options.js')),
     module: require(join(dist, 'module.js')),
     style: require(join(dist, 'source-style.js')),
     workspace: require(join(dist, 'workspace.js')),
@@ -302,17 +303,17 @@ export class ProofForksController {
 
 /** The one source file of an app that calls MikroOrmModule.forRoot/forRootAsync. */
 function ormRootFile(dir) {
-  const { ast, bootstrap } = utils();
-  const roots = sourcePaths(dir).filter((path) => bootstrap.findOrmRoots(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
+  const { ast, ormOptions } = utils();
+  const roots = sourcePaths(dir).filter((path) => ormOptions.findOrmRootCalls(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
   if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in ${dir}, found ${roots.length}.`);
   return roots[0];
 }
 
 /** The options literal of an app's MikroOrmModule root, and its own `registerRequestContext` property if it has one. */
 function rootOptions(source, path) {
-  const { bootstrap } = utils();
+  const { bootstrap, ormOptions } = utils();
   const ts = require('typescript');
-  const options = bootstrap.ormRootOptions(bootstrap.findOrmRoots(source)[0]);
+  const options = bootstrap.ormRootOptions(ormOptions.findOrmRootCalls(source)[0]);
   if (!options) throw new Error(`${path}: the forRoot options are not an object literal.`);
   const setting = options.properties.filter((p) => ts.isPropertyAssignment(p) && p.name.getText(source) === 'registerRequestContext').pop();
   return { options, setting };

@@ -1,5 +1,6 @@
 import * as ts from 'typescript';
-import { findNodes, isMethodCall } from '../../utils/ast';
+import { findNodes, staticCalls } from '../../utils/ast';
+import { REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS } from '../../utils/bootstrap';
 import { ClassFacts, memberRole, repositoryClasses } from '../../utils/handlers';
 import { at, DoctorInput, Finding } from './finding';
 
@@ -51,9 +52,12 @@ function usedForQuery(access: ts.PropertyAccessExpression): boolean {
   return !(ts.isPropertyAccessExpression(node) && node.name.text === 'fork');
 }
 
+/** Inside a `RequestContext.create(...)` callback, whatever local name or namespace reaches RequestContext. */
 function insideContext(node: ts.Node): boolean {
-  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-    if (ts.isCallExpression(n) && isMethodCall(n, 'RequestContext', ['create', 'createAsync', 'enter'])) return true;
-  }
-  return false;
+  const source = node.getSourceFile();
+  let calls = contextCalls.get(source);
+  if (!calls) contextCalls.set(source, (calls = staticCalls(source, REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS)));
+  return calls.some((call) => call !== node && call.pos <= node.pos && node.end <= call.end);
 }
+
+const contextCalls = new WeakMap<ts.SourceFile, ts.CallExpression[]>();

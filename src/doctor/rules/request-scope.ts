@@ -1,6 +1,7 @@
 import * as ts from 'typescript';
 import { decoratorArgument, findNodes, objectProperty } from '../../utils/ast';
-import { findOrmRoots, ormRootOptions } from '../../utils/bootstrap';
+import { ormRootOptions } from '../../utils/bootstrap';
+import { findOrmRootCalls } from '../../utils/orm-options';
 import { ClassFacts, databaseClasses } from '../../utils/handlers';
 import { at, DoctorInput, Finding } from './finding';
 
@@ -11,7 +12,7 @@ export function requestScopeRule(input: DoctorInput, facts: ClassFacts[]): Findi
   const cost = 'Nest builds it, and every provider that injects it, again on each request (DI work per request), and jobs or startup hooks cannot use it';
   const fix = 'make it a singleton: the registered request context already gives each request its own EntityManager through the injected one';
   for (const source of input.sources.values()) {
-    const roots = findOrmRoots(source);
+    const roots = findOrmRootCalls(source);
     for (const scope of findNodes(source, (n): n is ts.PropertyAssignment => ts.isPropertyAssignment(n) && n.name.getText(source) === 'scope')) {
       if (scope.initializer.getText(source) !== 'Scope.REQUEST' || !ts.isObjectLiteralExpression(scope.parent)) continue;
       const object = scope.parent;
