@@ -10,6 +10,7 @@ import { detectPackageManager, findAppRoot, PackageManager, projectOfFolder } fr
 import { BIN, globalHelp, schematicHelp, SchematicSummary } from './help';
 import { describeEvent, Paint, painter, useColour } from './output';
 import { promptProvider } from './prompts';
+import { APP_ROOT_OPTION } from '../utils/format';
 import { ownPackage } from '../utils/own-package';
 
 /** The package's own collection: its schematics are discovered from it at run time. */
@@ -51,6 +52,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
       packageManager,
       resolvePaths: [workflowRoot, __dirname],
       schemaValidation: true,
+      // The tree is rooted at the app, not at the current folder: the formatter reads the app from disk there.
+      optionTransforms: [(_schematic, options: Record<string, unknown> | null) => ({ ...options, [APP_ROOT_OPTION]: workflowRoot })],
     });
     const collection = workflow.engine.createCollection(COLLECTION_PATH);
 

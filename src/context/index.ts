@@ -1,4 +1,5 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { formatWithAppPrettier } from '../utils/format';
 import { planContext } from './plan';
 import { addDecoratorsPackage, applyEdits, report } from './rules';
 import { ContextOptions } from './schema';
@@ -11,6 +12,6 @@ import { ContextOptions } from './schema';
 export function context(options: ContextOptions): Rule {
   return (tree: Tree, ctx: SchematicContext) => {
     const plan = planContext(tree, options);
-    return chain([applyEdits(plan), addDecoratorsPackage(plan), report(plan, ctx)]);
+    return chain([applyEdits(plan), addDecoratorsPackage(plan), report(plan, ctx), formatWithAppPrettier(options)]);
   };
 }

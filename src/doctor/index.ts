@@ -1,4 +1,5 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { formatWithAppPrettier } from '../utils/format';
 import { examine } from './examine';
 import { fixes } from './fix';
 import { report } from './report';
@@ -18,6 +19,6 @@ export function doctor(options: DoctorOptions): Rule {
     const fix = options.fix === true || options.name === 'fix';
     const exam = examine(tree, options);
     report(exam, ctx);
-    return fix ? chain(fixes(exam, options, ctx)) : undefined;
+    return fix ? chain([...fixes(exam, options, ctx), formatWithAppPrettier(options)]) : undefined;
   };
 }

@@ -1,4 +1,5 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { formatWithAppPrettier } from '../utils/format';
 import { planFeature } from '../utils/feature';
 import { planEntity } from './plan';
 import { entityRules, reportEntity } from './rules';
@@ -8,6 +9,6 @@ import { EntityOptions } from './schema';
 export function entity(options: EntityOptions): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const plan = planEntity(tree, options, planFeature(tree, options));
-    return chain([...entityRules(plan), reportEntity(plan, context)]);
+    return chain([...entityRules(plan), reportEntity(plan, context), formatWithAppPrettier(options)]);
   };
 }

@@ -1,4 +1,5 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { formatWithAppPrettier } from '../utils/format';
 import { planRepository } from './plan';
 import { repositoryRules, reportRepository } from './rules';
 import { RepositoryOptions } from './schema';
@@ -7,6 +8,6 @@ import { RepositoryOptions } from './schema';
 export function repository(options: RepositoryOptions): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const plan = planRepository(tree, options);
-    return chain([...repositoryRules(plan), reportRepository(plan, context)]);
+    return chain([...repositoryRules(plan), reportRepository(plan, context), formatWithAppPrettier(options)]);
   };
 }

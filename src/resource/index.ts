@@ -1,4 +1,5 @@
 import { chain, externalSchematic, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { formatWithAppPrettier } from '../utils/format';
 import { repositoryRules } from '../repository/rules';
 import { planResource } from './plan';
 import { renderResource, reportResource } from './rules';
@@ -28,6 +29,6 @@ export function resource(options: ResourceOptions): Rule {
       return externalSchematic('@nestjs/schematics', 'resource', passed);
     }
     const plan = planResource(tree, options);
-    return chain([...repositoryRules(plan.repository), renderResource(plan), reportResource(plan, context)]);
+    return chain([...repositoryRules(plan.repository), renderResource(plan), reportResource(plan, context), formatWithAppPrettier(options)]);
   };
 }
