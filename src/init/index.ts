@@ -1,4 +1,5 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { formatWithAppPrettier } from '../utils/format';
 import { addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, makeDefaultCollection } from './app-files';
 import { disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
 import { planInit } from './plan';
@@ -26,6 +27,7 @@ export function init(options: InitOptions): Rule {
       configureOrmCli(plan),
       ignoreDatabaseFile(plan),
       reportNextSteps(plan, context, before),
+      formatWithAppPrettier(options),
     ]);
   };
 }
