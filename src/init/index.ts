@@ -2,6 +2,7 @@ import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics'
 import { formatWithAppPrettier } from '../utils/format';
 import { addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, makeDefaultCollection } from './app-files';
 import { disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
+import { configureJestForEsm } from './jest';
 import { planInit } from './plan';
 import { baseline, reportNextSteps } from './report';
 import { InitOptions } from './schema';
@@ -23,6 +24,7 @@ export function init(options: InitOptions): Rule {
       registerRequestContext(plan),
       importDatabaseModule(plan),
       enableDecorators(plan),
+      configureJestForEsm(plan),
       makeDefaultCollection(plan),
       configureOrmCli(plan),
       ignoreDatabaseFile(plan),
