@@ -12,7 +12,16 @@ module.exports = {
   // Fixture apps and generated apps have package.json files of their own: keep them out of Jest's module map.
   modulePathIgnorePatterns: ['<rootDir>/test/fixtures/', '<rootDir>/test/corpus/', '<rootDir>/.tmp/', '<rootDir>/test/orm6/'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
+    // The harness under scripts/ is ES modules that Node runs by stripping their types: imports end in
+    // .ts (TS5097, which Jest resolves as written) and `import.meta` (TS1343) is rewritten for CommonJS.
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: 'tsconfig.json',
+        diagnostics: { ignoreCodes: [151002, 5097, 1343] },
+        astTransformers: { before: ['<rootDir>/test/support/import-meta.cjs'] },
+      },
+    ],
     '/node_modules/magic-string/.+\\.mjs$': [
       'babel-jest',
       { babelrc: false, configFile: false, plugins: ['@babel/plugin-transform-modules-commonjs'] },

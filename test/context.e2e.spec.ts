@@ -8,8 +8,7 @@ import { arrayPropertyInsertion, importInsertion, parseText } from '../src/utils
 import { detectSourceStyle } from '../src/utils/source-style';
 import { removeDir, tempDir, writeTree } from './support/app';
 import { fixtureFiles, fixtureTree, ROOT, runner } from './support/fixtures';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { freePort } = require('../scripts/lib/proof/processes.cjs') as { freePort(): Promise<number> };
+import { freePort } from '../scripts/lib/proof/processes.ts';
 
 /**
  * The proof of `context`: a `nest new` app (Nest 12) after `init`, with a scheduled job and a

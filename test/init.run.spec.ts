@@ -3,19 +3,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fixtureTree, runner } from './support/fixtures';
 import { removeDir, tempDir, writeTree } from './support/app';
+// The proof harness's process handling: free port, own process group, bounded wait for HTTP.
+import { startInstance, stopInstance } from '../scripts/lib/proof/processes.ts';
 
 const run = promisify(execFile);
-
-interface Instance {
-  url: string;
-  output: () => string;
-}
-// The proof harness's process handling: free port, own process group, bounded wait for HTTP.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startInstance, stopInstance } = require('../scripts/lib/proof/processes.cjs') as {
-  startInstance(options: { dir: string; name: string; env: Record<string, string>; entry?: string }): Promise<Instance>;
-  stopInstance(instance: Instance): Promise<void>;
-};
 
 async function build(dir: string, tsconfig: string): Promise<void> {
   const tsc = require.resolve('typescript/bin/tsc', { paths: [dir] });

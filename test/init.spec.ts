@@ -6,19 +6,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setJsonValue } from '../src/utils/json';
+import { runOnTree } from '../scripts/lib/schematics.ts';
 import { removeDir, tempDir, typecheck, writeTree } from './support/app';
-import { fixtureTree, ROOT, runner, snapshot } from './support/fixtures';
+import { fixtureTree, ROOT, snapshot } from './support/fixtures';
 import { callsOf, imports, moduleMetadata, objectArgument, parse, statementPosition } from './support/inspect';
 
 type Options = Record<string, unknown>;
 const run = promisify(execFile);
 
 async function init(tree: UnitTestTree, options: Options = {}): Promise<{ tree: UnitTestTree; logs: string[] }> {
-  const schematics = runner();
-  const logs: string[] = [];
-  schematics.logger.subscribe((entry) => logs.push(entry.message));
-  const result = await schematics.runSchematic('init', { skipInstall: true, ...options }, tree);
-  return { tree: result, logs };
+  const { tree: result, messages } = await runOnTree('init', { skipInstall: true, ...options }, tree);
+  return { tree: result, logs: messages };
 }
 
 function source(tree: UnitTestTree, path: string): ts.SourceFile {
@@ -544,10 +542,9 @@ describe('init in a monorepo whose projects have scoped names (@acme/api)', () =
 describe('after init on an app with .ts imports, the feature schematics write .ts imports too', () => {
   it('entity, repository and resource: every relative import ends in .ts, package subpaths in .js, and the app type-checks', async () => {
     let { tree } = await init(fixtureTree('esm-ts-imports'));
-    const schematics = runner();
-    tree = await schematics.runSchematic('repository', { name: 'users', pattern: 'custom' }, tree);
-    tree = await schematics.runSchematic('entity', { name: 'post', fields: 'title:string,author:User' }, tree);
-    tree = await schematics.runSchematic('resource', { name: 'posts' }, tree);
+    ({ tree } = await runOnTree('repository', { name: 'users', pattern: 'custom' }, tree));
+    ({ tree } = await runOnTree('entity', { name: 'post', fields: 'title:string,author:User' }, tree));
+    ({ tree } = await runOnTree('resource', { name: 'posts' }, tree));
     const generated = tree.files.filter((f) => f.endsWith('.ts') && !fixtureTree('esm-ts-imports').exists(f));
     const relative = generated.flatMap((f) => [...imports(source(tree, f)).keys()].filter((s) => s.startsWith('.')).map((s) => `${f}: ${s}`));
     expect(relative.length).toBeGreaterThan(10);

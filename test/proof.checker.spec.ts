@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Instance, Operation, proof, ProofDatabase } from './support/proof';
+import { Endpoint, Operation, proof, ProofDatabase } from './support/proof';
 
 /**
  * The proof's own checks can fail: the staleness checker and the one-fork check on hand-made
@@ -45,11 +45,11 @@ describe('checkHistory', () => {
 });
 
 /** In-process stand-ins for instances of a users API on one shared store; `caching` ones keep what they loaded. */
-async function standIns(count: number, caching: boolean): Promise<{ instances: Instance[]; database: ProofDatabase; close: () => Promise<void> }> {
+async function standIns(count: number, caching: boolean): Promise<{ instances: Endpoint[]; database: ProofDatabase; close: () => Promise<void> }> {
   const store = new Map<number, string>();
   let nextId = 1;
   const servers: Server[] = [];
-  const instances: Instance[] = [];
+  const instances: Endpoint[] = [];
   for (let i = 0; i < count; i++) {
     const cache = new Map<number, string>();
     const server = createServer((req, res) => {

@@ -1,23 +1,17 @@
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from './fixtures';
+import { tempFolder } from '../../scripts/lib/paths.ts';
 
 const run = promisify(execFile);
 
 /**
- * Generated apps are written under the project's .tmp folder, so that Node and TypeScript resolve
- * @nestjs/* and @mikro-orm/* from the project's own node_modules (Nest 12, MikroORM 7), or under
- * test/orm6/.tmp for Nest 11 + MikroORM 6 (no install per test).
+ * A new folder for a generated app, under .tmp/ (Nest 12, MikroORM 7) or test/orm6/.tmp/ (Nest 11,
+ * MikroORM 6), where its packages resolve from the project's node_modules: the harness's tempFolder.
  */
-export function tempDir(prefix: string, ormMajor: 6 | 7 = 7): string {
-  // MikroORM 6 apps (Nest 11) resolve their packages from the test/orm6 workspace instead.
-  const base = ormMajor === 6 ? join(ROOT, 'test', 'orm6', '.tmp') : join(ROOT, '.tmp');
-  mkdirSync(base, { recursive: true });
-  return mkdtempSync(join(base, `${prefix}-`));
-}
+export const tempDir = tempFolder;
 
 /** Writes every file of a tree into a folder. */
 export function writeTree(tree: UnitTestTree, dir: string): void {

@@ -1,19 +1,14 @@
 import { HostTree } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import * as ts from 'typescript';
-import { fixtureTree, runner } from './fixtures';
+import { runOnTree, type SchematicOptions } from '../../scripts/lib/schematics.ts';
+import { fixtureTree } from './fixtures';
 import { parse } from './inspect';
 
-export type Options = Record<string, unknown>;
+export type Options = SchematicOptions;
 
-/** Runs one schematic of the collection and collects what it logged. */
-export async function run(name: string, options: Options, tree: UnitTestTree): Promise<{ tree: UnitTestTree; logs: string[] }> {
-  const schematics = runner();
-  const logs: string[] = [];
-  schematics.logger.subscribe((entry) => logs.push(`${entry.level} ${entry.message}`));
-  const result = await schematics.runSchematic(name, options, tree);
-  return { tree: result, logs };
-}
+/** Runs one schematic of the collection on a tree; `logs` are `<level> <message>`. */
+export const run = runOnTree;
 
 /** An independent copy of a tree (running a schematic on a tree changes that tree). */
 export function copyTree(tree: UnitTestTree): UnitTestTree {

@@ -1,16 +1,12 @@
-import { HostTree } from '@angular-devkit/schematics';
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listFiles } from '../../scripts/lib/files.ts';
+import { COLLECTION, FIXTURES, ROOT } from '../../scripts/lib/paths.ts';
+import { folderTree, schematicRunner } from '../../scripts/lib/schematics.ts';
 
-export const ROOT = join(__dirname, '..', '..');
-/** Every file below a folder as a `/`-separated relative path, leaving out entries `skip` accepts (default: node_modules, dist). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const { listFiles } = require(join(ROOT, 'scripts', 'lib', 'files.cjs')) as {
-  listFiles(root: string, skip?: (name: string) => boolean): string[];
-};
-export const COLLECTION = join(ROOT, 'collection.json');
-export const FIXTURES = join(ROOT, 'test', 'fixtures');
+// The project's layout, the file walker and the schematic runner are the harness's (scripts/lib), shared with the tests.
+export { COLLECTION, FIXTURES, listFiles, ROOT };
 
 /** The files of a fixture app (no node_modules), path → content. */
 export function fixtureFiles(name: string): Map<string, Buffer> {
@@ -24,13 +20,11 @@ export function folderFiles(root: string): Map<string, Buffer> {
 
 /** A tree holding a fixture app, as the schematic would see it in that app's root folder. */
 export function fixtureTree(name: string): UnitTestTree {
-  const host = new HostTree();
-  for (const [path, content] of fixtureFiles(name)) host.create(path, content);
-  return new UnitTestTree(host);
+  return folderTree(join(FIXTURES, name));
 }
 
 export function runner(): SchematicTestRunner {
-  return new SchematicTestRunner('mikro-request-context', COLLECTION);
+  return schematicRunner();
 }
 
 /** Every file of a tree, path → text, to compare two states byte for byte. */

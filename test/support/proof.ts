@@ -4,146 +4,20 @@ import * as ts from 'typescript';
 import { listFiles } from './fixtures';
 import { parse } from './inspect';
 
+import * as proof from '../../scripts/lib/proof/index.ts';
+import type { App, AppKind, AppSpec, ForkReport, RunningBuild } from '../../scripts/lib/proof/index.ts';
+
 /**
- * Typed access to the proof harness (scripts/lib/proof: plain CommonJS shared with `npm run demo`)
- * and the jest blocks that run one proof variant: the generated app and its control, each compiled
- * once and booted as three instances on a database of its own, for the scenario, the load check, the
- * isolation check and the one-fork check; on a fixture that already has MikroORM, also the app before
- * init and the double-context app (two instances each: the scenario and the one-fork check).
+ * The jest blocks that run one proof variant with the harness (scripts/lib/proof, shared with
+ * `npm run demo`, whose types the tests use as they are): the generated app and its control, each
+ * compiled once and booted as three instances on a database of its own, for the scenario, the load
+ * check, the isolation check and the one-fork check; on a fixture that already has MikroORM, also
+ * the app before init and the double-context app (two instances each: the scenario and the one-fork
+ * check).
  */
-
-export interface AppSpec {
-  fixture: string;
-  ormMajor: 6 | 7;
-  driver: 'sqlite' | 'postgresql';
-  style: 'main' | 'middleware';
-}
-export type AppKind = 'generated' | 'control' | 'before-init' | 'double-context';
-export type ExtraKind = 'before-init' | 'double-context';
-export interface App {
-  dir: string;
-  spec: AppSpec;
-  kind: AppKind;
-  esm: boolean;
-  log: string[];
-  /** the source file with the app's MikroOrmModule.forRoot */
-  ormRoot: string;
-}
-export interface Instance {
-  name: string;
-  port: number;
-  url: string;
-  output: () => string;
-}
-export interface ProofDatabase {
-  driver: string;
-  label: string;
-  env: Record<string, string>;
-  readNames(ids: number[]): Promise<Map<number, string>>;
-  drop(): Promise<void>;
-}
-export interface RunningBuild {
-  app: App;
-  database: ProofDatabase;
-  instances: Instance[];
-  stop(): Promise<void>;
-}
-export interface StepResult {
-  step: number;
-  action: string;
-  instance: string;
-  expected: string;
-  actual: string;
-  ok: boolean;
-  decisive: boolean;
-}
-export interface Operation {
-  op: 'GET' | 'PATCH';
-  key: number;
-  instance: string;
-  start: number;
-  end: number;
-  status: number;
-  version: number | undefined;
-  error?: string;
-}
-export interface HistoryCheck {
-  gets: number;
-  patches: number;
-  errors: number;
-  stale: number;
-  staleByInstance: Record<string, number>;
-  maxLag: number;
-  examples: string[];
-}
-export interface LoadReport extends HistoryCheck {
-  instances: number;
-  users: number;
-  seed: number;
-  retried: number;
-  history: Operation[];
-}
-export interface IsolationReport {
-  requests: number;
-  contexts: number;
-  sawOthers: number;
-  wouldFlushOthers: number;
-  rowMismatches: number;
-  errors: number;
-  violations: number;
-  examples: string[];
-}
-export interface ForkReply {
-  handler: number;
-  requestContext: number | null;
-  chain: { id: number; global: boolean }[];
-}
-export interface ForkReport {
-  requests: number;
-  errors: number;
-  forks: Record<string, number>;
-  oneFork: number;
-  notRequestContext: number;
-  entityManagers: number;
-  shared: number;
-  violations: number;
-  examples: string[];
-}
-
-export interface ProofHarness {
-  ROOT: string;
-  buildVariant(
-    spec: AppSpec,
-    options?: { extras?: ExtraKind[]; log?: (line: string) => void },
-  ): Promise<{ spec: AppSpec; generated: App; control: App; extras: Partial<Record<ExtraKind, App>> }>;
-  startBuild(app: App, options?: { count?: number; sqliteDir?: string }): Promise<RunningBuild>;
-  runScenario(run: { a: Instance; b: Instance; database: ProofDatabase }): Promise<{ steps: StepResult[]; stale: boolean; fresh: boolean }>;
-  verdict(results: {
-    control: { stale: boolean };
-    generated: { fresh: boolean };
-    loads?: { control: { stale: number }; generated: { stale: number; errors: number } };
-    forks?: { generated: { violations: number } };
-  }): { code: 0 | 1 | 2; message: string };
-  scenarioTable(control: StepResult[], generated: StepResult[]): string;
-  runLoad(options: { instances: Instance[]; users?: number; operations?: number; concurrency?: number; seed?: number }): Promise<LoadReport>;
-  checkHistory(history: Operation[], options?: { initial?: Map<number, number> }): HistoryCheck;
-  describeLoad(report: LoadReport): string;
-  runIsolation(options: { instance: Instance; database: ProofDatabase; requests?: number }): Promise<IsolationReport>;
-  describeIsolation(report: IsolationReport): string;
-  runForkCheck(options: { instance: Instance; requests?: number; concurrency?: number }): Promise<ForkReport>;
-  checkForks(replies: { status: number; body: unknown; text?: string }[]): ForkReport;
-  describeForks(report: ForkReport): string;
-  variantName(spec: AppSpec): string;
-  postgresReachable(): Promise<{ ok: boolean; reason: string }>;
-  ramFolder(): string | undefined;
-  cleanup(): Promise<void>;
-  killAllSync(): void;
-  CONTROL_NOTE: string;
-  DOUBLE_NOTE: string;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const proof: ProofHarness = require('../../scripts/lib/proof/index.cjs');
+export { proof };
+export type * from '../../scripts/lib/proof/index.ts';
+type ExtraKind = 'before-init' | 'double-context';
 
 /** What each variant measured, printed at the end of the file (and quoted in docs/proof.md). */
 export const summary: string[] = [];

@@ -1,31 +1,28 @@
-'use strict';
 // P1, generation latency. (1) Wall time of real `nest g` runs in an app where the package is
 // installed (node_modules/mikro-request-context → the project, the Nest CLI in the app's
 // node_modules), ours against @nestjs/schematics' `service`, interleaved A B A B. (2) The in-process
 // time of `init` and `repository` on apps with many feature modules, to show how it grows.
-const { execFile } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } = require('node:fs');
-const { dirname, join, relative } = require('node:path');
-const { performance } = require('node:perf_hooks');
-const { ROOT, runSchematic } = require('../proof/generate.cjs');
-const { trackFolder } = require('../proof/processes.cjs');
-const { listFiles } = require('../files.cjs');
-const { growth, median, summarize, pairedRatios, ratio } = require('./stats.cjs');
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { COLLECTION, ROOT, tempFolder as newTempFolder } from '../paths.ts';
+import { runInFolder } from '../schematics.ts';
+import { trackFolder } from '../proof/processes.ts';
+import { listFiles } from '../files.ts';
+import { growth, median, summarize, pairedRatios, ratio } from './stats.ts';
 
-const COLLECTION = join(ROOT, 'collection.json');
 const NEST_CLI = join(ROOT, 'node_modules', '@nestjs', 'cli');
 /** Node keeps the links as they are, as in an app where the package is installed (see test/nest-cli.spec.ts). */
 const PRESERVE = ['--preserve-symlinks', '--preserve-symlinks-main'];
 
 /** A new folder under .tmp/, removed by the harness's cleanup(). */
-function tempFolder(prefix) {
-  const base = join(ROOT, '.tmp');
-  mkdirSync(base, { recursive: true });
-  return trackFolder(mkdtempSync(join(base, `${prefix}-`)));
+function tempFolder(prefix: string): string {
+  return trackFolder(newTempFolder(prefix));
 }
 
 /** A copy of a fixture app under .tmp/ with the package and the Nest CLI linked into its node_modules. */
-function installedApp(fixture, prefix) {
+export function installedApp(fixture, prefix) {
   const dir = tempFolder(prefix);
   cpSync(join(ROOT, 'test', 'fixtures', fixture), dir, { recursive: true, filter: (p) => !/[\\/](node_modules|dist)$/.test(p) });
   const modules = join(dir, 'node_modules');
@@ -36,7 +33,7 @@ function installedApp(fixture, prefix) {
 }
 
 /** Every file of a folder (no node_modules) with its size and mtime, to prove that a dry run wrote nothing. */
-function fingerprint(dir) {
+export function fingerprint(dir) {
   return listFiles(dir, (name) => name === 'node_modules')
     .map((path) => {
       const s = statSync(join(dir, path));
@@ -50,9 +47,9 @@ function fingerprint(dir) {
  * One `nest …` run in the app, as a user types it (no terminal, so no prompts). `nest g` exits 0 even
  * when the schematic fails, so the output is checked: every expected CREATE/UPDATE line and the
  * dry-run notice must be there, or the run's time would measure a failure.
- * @returns {Promise<number>} wall time in ms
+ * @returns wall time in ms
  */
-function timedNest(dir, args, expected) {
+function timedNest(dir, args, expected): Promise<number> {
   const cli = join(dir, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -65,30 +62,50 @@ function timedNest(dir, args, expected) {
         const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
         const missing = [...expected, 'Dry run enabled. No files written to disk.'].filter((line) => !output.includes(line));
         if (error || missing.length > 0) {
-          reject(new Error(`nest ${args.join(' ')} in ${dir} did not do what it should (missing: ${missing.join(', ') || 'none'}):\n${error?.message ?? ''}\n${output}`));
+          reject(
+            new Error(
+              `nest ${args.join(' ')} in ${dir} did not do what it should (missing: ${missing.join(', ') || 'none'}):\n${error?.message ?? ''}\n${output}`,
+            ),
+          );
         } else resolve(elapsed);
       },
     );
   });
 }
 
-/**
- * @typedef {object} CliPair
- * @property {string} label
- * @property {string} app          what the app is
- * @property {{ command: string, times: number[] }} ours
- * @property {{ command: string, times: number[] }} theirs
- * @property {number} ratio        median(ours) / median(theirs)
- * @property {number[]} pairRatios per pair (A_i / B_i)
- */
+export interface CliPair {
+  label: string;
+  /** what the app is */
+  app: string;
+  ours: { command: string; times: number[] };
+  theirs: { command: string; times: number[] };
+  /** median(ours) / median(theirs) */
+  ratio: number;
+  /** per pair (A_i / B_i) */
+  pairRatios: number[];
+}
 
 /**
  * Runs A and B alternately (A B A B …, after one discarded run of each to fill the file cache),
  * checks that the app is unchanged, and returns the times.
- * @param {{ label: string, app: string, dir: string, ours: { args: string[], expected: string[] }, theirs: { args: string[], expected: string[] }, runs: number, log: (line: string) => void }} options
- * @returns {Promise<CliPair>}
  */
-async function comparePair({ label, app, dir, ours, theirs, runs, log }) {
+async function comparePair({
+  label,
+  app,
+  dir,
+  ours,
+  theirs,
+  runs,
+  log,
+}: {
+  label: string;
+  app: string;
+  dir: string;
+  ours: { args: string[]; expected: string[] };
+  theirs: { args: string[]; expected: string[] };
+  runs: number;
+  log: (line: string) => void;
+}): Promise<CliPair> {
   const before = fingerprint(dir);
   await timedNest(dir, ours.args, ours.expected);
   await timedNest(dir, theirs.args, theirs.expected);
@@ -113,14 +130,12 @@ async function comparePair({ label, app, dir, ours, theirs, runs, log }) {
 /**
  * P1 with the real Nest CLI 12: `repository` against `service` in an app after init, and `init`
  * against `service` in a fresh `nest new` app.
- * @param {{ runs: number, log: (line: string) => void }} options
- * @returns {Promise<CliPair[]>}
  */
-async function cliLatency({ runs, log }) {
+export async function cliLatency({ runs, log }: { runs: number; log: (line: string) => void }): Promise<CliPair[]> {
   const fresh = installedApp('nest12', 'bench-cli-fresh');
   const initialized = installedApp('nest12', 'bench-cli-init');
   // The app after `nest g -c mikro-request-context init`: our collection is its default one.
-  await runSchematic(initialized, 'init', { skipInstall: true });
+  await runInFolder(initialized, 'init', { skipInstall: true });
   const pairs = [];
   pairs.push(
     await comparePair({
@@ -159,9 +174,8 @@ async function cliLatency({ runs, log }) {
 /**
  * The files of a Nest 12 app with `count` feature modules (a controller and a service each, as
  * `nest g resource` lays them out), all imported into AppModule.
- * @returns {Map<string, string>}
  */
-function largeApp(count) {
+export function largeApp(count): Map<string, string> {
   const root = join(ROOT, 'test', 'fixtures', 'nest12');
   const files = new Map(listFiles(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
   const imports = [];
@@ -196,7 +210,7 @@ function largeApp(count) {
 }
 
 /** Whether collection.json lists the schematic (the bench reports what is missing instead of failing). */
-function hasSchematic(name) {
+export function hasSchematic(name) {
   return Object.hasOwn(JSON.parse(readFileSync(COLLECTION, 'utf8')).schematics ?? {}, name);
 }
 
@@ -210,12 +224,12 @@ function writeApp(files, prefix) {
   return dir;
 }
 
-/**
- * @typedef {object} ScalePoint
- * @property {number} modules
- * @property {number[]} init   ms per run
- * @property {number[]} repository
- */
+export interface ScalePoint {
+  modules: number;
+  /** ms per run */
+  init: number[];
+  repository: number[];
+}
 
 /**
  * In-process time of `init --dry-run` and of `repository bench-users --dry-run` (on the app after
@@ -223,35 +237,32 @@ function writeApp(files, prefix) {
  * size; sizes are interleaved within each repetition. Writing the apps (and the real init that the
  * repository runs after) is not timed. (The devkit's in-memory host of SchematicTestRunner lists a
  * directory by scanning every path it holds, which is quadratic on its own; a real folder is not.)
- * @param {{ sizes: number[], repetitions: number, log: (line: string) => void }} options
  */
-async function scaleLatency({ sizes, repetitions, log }) {
+export async function scaleLatency({ sizes, repetitions, log }: { sizes: number[]; repetitions: number; log: (line: string) => void }) {
   const withRepository = hasSchematic('repository');
   if (!withRepository) log('  (the collection has no repository schematic yet: init only)');
-  /** @type {Map<number, { fresh: string, initialized: string }>} */
-  const apps = new Map();
+  const apps: Map<number, { fresh: string; initialized: string }> = new Map();
   for (const size of sizes) {
     const files = largeApp(size);
     const fresh = writeApp(files, `bench-scale-${size}`);
     const initialized = writeApp(files, `bench-scale-${size}-init`);
-    await runSchematic(initialized, 'init', { skipInstall: true });
+    await runInFolder(initialized, 'init', { skipInstall: true });
     apps.set(size, { fresh, initialized });
   }
   const fingerprints = [...apps.values()].flatMap(({ fresh, initialized }) => [fresh, initialized]).map((dir) => [dir, fingerprint(dir)]);
-  /** @type {Map<number, ScalePoint>} */
-  const points = new Map(sizes.map((size) => [size, { modules: size, init: [], repository: [] }]));
+  const points: Map<number, ScalePoint> = new Map(sizes.map((size) => [size, { modules: size, init: [], repository: [] }]));
 
   const timed = async (dir, schematic, options, expected) => {
     const out = [];
     const started = performance.now();
-    await runSchematic(dir, schematic, options, out, { dryRun: true });
+    out.push(...(await runInFolder(dir, schematic, options, { dryRun: true })));
     const elapsed = performance.now() - started;
     const missing = expected.filter((line) => !out.includes(line));
     if (missing.length > 0) throw new Error(`${schematic} --dry-run in ${dir} did not report ${missing.join(', ')}:\n${out.join('\n')}`);
     return elapsed;
   };
   const once = async (size) => {
-    const { fresh, initialized } = /** @type {{ fresh: string, initialized: string }} */ (apps.get(size));
+    const { fresh, initialized } = /** @type {{ fresh: string, initialized: string }} */ apps.get(size);
     const init = await timed(fresh, 'init', { skipInstall: true }, ['CREATE src/mikro-orm.config.ts', 'UPDATE src/app.module.ts']);
     if (!withRepository) return { init, repository: NaN };
     const repository = await timed(initialized, 'repository', { name: 'bench-users' }, [
@@ -276,12 +287,10 @@ async function scaleLatency({ sizes, repetitions, log }) {
     );
   }
   for (const [dir, before] of fingerprints) if (fingerprint(dir) !== before) throw new Error(`A --dry-run changed files in ${dir}.`);
-  const list = sizes.map((s) => /** @type {ScalePoint} */ (points.get(s)));
+  const list = sizes.map((s) => (points.get as ScalePoint)(s));
   return {
     points: list.map((p) => ({ modules: p.modules, init: summarize(p.init), repository: summarize(p.repository) })),
     init: growth(list.map((p) => ({ size: p.modules, value: median(p.init) }))),
     repository: growth(list.map((p) => ({ size: p.modules, value: median(p.repository) }))),
   };
 }
-
-module.exports = { cliLatency, scaleLatency, largeApp, installedApp, fingerprint, hasSchematic };

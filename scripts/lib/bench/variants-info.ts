@@ -1,36 +1,32 @@
-'use strict';
 // What each benchmark variant is (names, titles and how it differs from the generated app b); the
-// edits that make them live in variants.cjs.
+// edits that make them live in variants.ts.
 
-/**
- * @typedef {'a'|'a_r'|'a_m'|'a_f'|'b'|'b_x'|'b_m'|'c'|'d'|'e'} VariantName
- * @typedef {{ name: VariantName, title: string, detail: string, stale?: boolean, nodeOptions?: string, countOnly?: boolean }} VariantInfo
- */
+export type VariantName = 'a' | 'a_r' | 'a_m' | 'a_f' | 'b' | 'b_x' | 'b_m' | 'c' | 'd' | 'e';
 
 /**
  * Node runs AsyncLocalStorage (what RequestContext uses) on AsyncContextFrame by default from Node 24,
  * on async_hooks before: Node 22 can opt in with a flag, Node 24 can opt out with one. b_x is b run on
  * the implementation this Node does not use by default.
  */
-function asyncContext(version = process.versions.node) {
+export function asyncContext(version = process.versions.node) {
   return Number(version.split('.')[0]) >= 24
     ? { standard: 'AsyncContextFrame', other: 'async_hooks', flag: '--no-async-context-frame' }
     : { standard: 'async_hooks', other: 'AsyncContextFrame', flag: '--experimental-async-context-frame' };
 }
 const ALS = asyncContext();
 
-/** @type {Record<VariantName, VariantInfo>} */
-const VARIANTS = {
+export const VARIANTS: Record<VariantName, VariantInfo> = {
   a: {
     name: 'a',
     title: 'a — STALE baseline',
-    detail: 'no request context: the global EntityManager with `allowGlobalContext: true` (the proof\'s control); reads come from its identity map and go stale. Not a target.',
+    detail:
+      "no request context: the global EntityManager with `allowGlobalContext: true` (the proof's control); reads come from its identity map and go stale. Not a target.",
     stale: true,
   },
   a_r: {
     name: 'a_r',
     title: 'a_r — floor',
-    detail: 'a with the adapter\'s `findOne(...)` given `{ refresh: true }` (bench scaffolding): every read hits the database, still no context',
+    detail: "a with the adapter's `findOne(...)` given `{ refresh: true }` (bench scaffolding): every read hits the database, still no context",
   },
   a_m: {
     name: 'a_m',
@@ -41,13 +37,15 @@ const VARIANTS = {
   a_f: {
     name: 'a_f',
     title: 'a_f — a_r + a bare fork',
-    detail: 'a_r with a middleware that calls `app.get(MikroORM).em.fork({ useContext: true })` and drops the fork (bench scaffolding, counted only with --explain): what the fork costs before anything runs in it',
+    detail:
+      'a_r with a middleware that calls `app.get(MikroORM).em.fork({ useContext: true })` and drops the fork (bench scaffolding, counted only with --explain): what the fork costs before anything runs in it',
     countOnly: true,
   },
   b: {
     name: 'b',
     title: 'b — init --style main',
-    detail: 'generated: `app.use(... RequestContext.create(...))` in main.ts (Fastify: an `onRequest` hook on the adapter, added before create), `registerRequestContext: false`',
+    detail:
+      'generated: `app.use(... RequestContext.create(...))` in main.ts (Fastify: an `onRequest` hook on the adapter, added before create), `registerRequestContext: false`',
   },
   b_x: {
     name: 'b_x',
@@ -58,7 +56,8 @@ const VARIANTS = {
   b_m: {
     name: 'b_m',
     title: 'b_m — b through middie',
-    detail: 'Fastify leg only: b with its hook replaced by the `app.use(... RequestContext.create(...))` line init writes for Express, which Fastify runs in middie (what init writes when main.ts does not create the adapter itself)',
+    detail:
+      'Fastify leg only: b with its hook replaced by the `app.use(... RequestContext.create(...))` line init writes for Express, which Fastify runs in middie (what init writes when main.ts does not create the adapter itself)',
   },
   c: { name: 'c', title: 'c — init --style middleware', detail: 'generated: `MikroOrmRequestContextMiddleware` applied in AppModule.configure()' },
   d: {
@@ -69,8 +68,7 @@ const VARIANTS = {
   e: {
     name: 'e',
     title: 'e — Scope.REQUEST',
-    detail: 'b without its registration and with `scope: Scope.REQUEST` in the forRoot options: a forked EntityManager (and every provider that depends on it) per request, no context',
+    detail:
+      'b without its registration and with `scope: Scope.REQUEST` in the forRoot options: a forked EntityManager (and every provider that depends on it) per request, no context',
   },
 };
-
-module.exports = { VARIANTS, asyncContext };

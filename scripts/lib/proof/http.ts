@@ -1,15 +1,22 @@
-'use strict';
 // A minimal JSON client over node:http with keep-alive, so that concurrent clients reuse
 // connections and the timings the checker records are those of the requests themselves.
-const http = require('node:http');
-const { performance } = require('node:perf_hooks');
+import * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/**
- * @typedef {{ status: number, body: any, text: string, sentAt: number, retried: boolean }} Reply
- * sentAt: performance.now() when the attempt that got this answer was sent
- */
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface Reply {
+  status: number;
+  /** the parsed JSON body, or the raw text when it is not JSON */
+  // whatever the app answered: each check reads the fields it expects
+  body: any;
+  text: string;
+  /** performance.now() when the attempt that got this answer was sent */
+  sentAt: number;
+  retried: boolean;
+}
 
 /** A kept-alive connection the server closed just as it was reused: the request never reached the app. */
 const RESET = new Set(['ECONNRESET', 'EPIPE']);
@@ -18,24 +25,24 @@ const RESET = new Set(['ECONNRESET', 'EPIPE']);
  * Sends one request and resolves with the status and the parsed JSON body (or the raw text).
  * A request whose reused keep-alive connection was reset before any answer is sent again once,
  * on a new connection (as fetch/undici does); `retried` says so and `sentAt` is the second send.
- * @param {{ url: string }} instance
- * @param {'GET'|'POST'|'PATCH'|'PUT'|'DELETE'} method
- * @param {string} path
- * @param {unknown} [body]
- * @param {{ timeoutMs?: number }} [options]
- * @returns {Promise<Reply>}
  */
-async function request(instance, method, path, body, { timeoutMs = 30_000 } = {}) {
+export async function request(
+  instance: { url: string },
+  method: Method,
+  path: string,
+  body?: unknown,
+  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+): Promise<Reply> {
   try {
     return await send(instance, method, path, body, timeoutMs, false);
   } catch (error) {
-    const e = /** @type {NodeJS.ErrnoException & { reused?: boolean }} */ (error);
+    const e = error as NodeJS.ErrnoException & { reused?: boolean };
     if (!e.reused || !RESET.has(e.code ?? '')) throw error;
     return send(instance, method, path, body, timeoutMs, true);
   }
 }
 
-function send(instance, method, path, body, timeoutMs, retried) {
+function send(instance: { url: string }, method: Method, path: string, body: unknown, timeoutMs: number, retried: boolean): Promise<Reply> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const sentAt = performance.now();
@@ -52,12 +59,12 @@ function send(instance, method, path, body, timeoutMs, retried) {
         ...(retried ? { agent: false } : {}),
       },
       (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let parsed = text;
+          let parsed: unknown = text;
           try {
             parsed = text ? JSON.parse(text) : undefined;
           } catch {
@@ -74,8 +81,6 @@ function send(instance, method, path, body, timeoutMs, retried) {
 }
 
 /** Closes idle keep-alive sockets (end of a run, so that nothing keeps the event loop busy). */
-function closeConnections() {
+export function closeConnections(): void {
   agent.destroy();
 }
-
-module.exports = { request, closeConnections };

@@ -1,16 +1,13 @@
-'use strict';
 // Seeds users into a variant's database through the app's own compiled config and MikroORM (as a
 // user's seeder would), in a process started in the app's folder, in batches of one flush each.
-const { runWithAppOrm } = require('../proof/generate.cjs');
+import { runWithAppOrm } from '../proof/generate.ts';
+import type { App } from '../proof/generate.ts';
 
 /**
  * Inserts `count` users named `bench-user-<n>` into an empty table and returns their ids in order.
- * @param {import('../proof/generate.cjs').App} app
- * @param {Record<string, string>} env  the database's MIKRO_ORM_* variables
- * @param {number} count
- * @returns {Promise<number[]>}
+ * @param env  the database's MIKRO_ORM_* variables
  */
-async function seedUsers(app, env, count) {
+export async function seedUsers(app: App, env: Record<string, string>, count: number): Promise<number[]> {
   const body = `
     const meta = orm.getMetadata().getAll();
     const user = (meta instanceof Map ? [...meta.values()] : Object.values(meta)).find((m) => m.className === 'User');
@@ -29,5 +26,3 @@ async function seedUsers(app, env, count) {
   if (ids.length !== count || ids.some((id) => typeof id !== 'number')) throw new Error(`Seeding returned ${ids.length} ids for ${count} users.`);
   return ids;
 }
-
-module.exports = { seedUsers };

@@ -1,25 +1,28 @@
-'use strict';
 // The seed's stale-data scenario: two instances of one app on one database. Instance A reads a
 // user, instance B renames it, the row in the database changes; A must then serve the new name.
 // A global EntityManager serves the name it cached instead: the bug this package exists to prevent.
-const { request } = require('./http.cjs');
+import { type Reply, request } from './http.ts';
+import type { ProofDatabase } from './database.ts';
+import type { Endpoint } from './processes.ts';
 
-/**
- * @typedef {object} StepResult
- * @property {number} step
- * @property {string} action
- * @property {string} instance   which instance answered ("-" for the database)
- * @property {string} expected
- * @property {string} actual
- * @property {boolean} ok        actual === expected
- * @property {boolean} decisive  the step that tells a fresh read from a stale one
- */
+export interface StepResult {
+  step: number;
+  action: string;
+  /** which instance answered ("-" for the database) */
+  instance: string;
+  expected: string;
+  actual: string;
+  /** actual === expected */
+  ok: boolean;
+  /** the step that tells a fresh read from a stale one */
+  decisive: boolean;
+}
 
-const FIRST = 'John';
-const SECOND = 'Mike';
+export const FIRST = 'John';
+export const SECOND = 'Mike';
 
 /** What a user reply shows in the table: its name, or the status and text when it is not a user. */
-function shown(reply) {
+function shown(reply: Reply): string {
   if (reply.status >= 200 && reply.status < 300 && reply.body && typeof reply.body === 'object' && 'name' in reply.body) {
     return String(reply.body.name);
   }
@@ -28,13 +31,18 @@ function shown(reply) {
 
 /**
  * Runs the six steps on instances A and B of one build, on a database where no user exists yet.
- * @param {{ a: import('./processes.cjs').Instance, b: import('./processes.cjs').Instance, database: import('./database.cjs').ProofDatabase }} run
- * @returns {Promise<{ steps: StepResult[], stale: boolean, fresh: boolean }>}
  */
-async function runScenario({ a, b, database }) {
-  /** @type {StepResult[]} */
-  const steps = [];
-  const record = (action, instance, expected, actual, decisive = false) =>
+export async function runScenario({
+  a,
+  b,
+  database,
+}: {
+  a: Endpoint;
+  b: Endpoint;
+  database: ProofDatabase;
+}): Promise<{ steps: StepResult[]; stale: boolean; fresh: boolean }> {
+  const steps: StepResult[] = [];
+  const record = (action: string, instance: string, expected: string, actual: string, decisive = false): number =>
     steps.push({ step: steps.length + 1, action, instance, expected, actual, ok: actual === expected, decisive });
 
   const created = await request(a, 'POST', '/users', { name: FIRST });
@@ -63,10 +71,18 @@ async function runScenario({ a, b, database }) {
  * 1 when the generated app served stale or wrong data, 2 when the control did not reproduce the bug
  * (then the run proves nothing). Load reports, when given, must agree; so must the generated app's
  * one-fork check, when given (every request exactly one fork of the global EntityManager).
- * @param {{ control: { stale: boolean }, generated: { fresh: boolean }, loads?: { control: { stale: number }, generated: { stale: number, errors: number } }, forks?: { generated: { violations: number } } }} results
- * @returns {{ code: 0 | 1 | 2, message: string }}
  */
-function verdict({ control, generated, loads, forks }) {
+export function verdict({
+  control,
+  generated,
+  loads,
+  forks,
+}: {
+  control: { stale: boolean };
+  generated: { fresh: boolean };
+  loads?: { control: { stale: number }; generated: { stale: number; errors: number } };
+  forks?: { generated: { violations: number } };
+}): { code: 0 | 1 | 2; message: string } {
   if (!control.stale || (loads && loads.control.stale === 0)) {
     return { code: 2, message: 'FAIL: the control did not serve stale data, so this run proves nothing (the scenario no longer reproduces the bug).' };
   }
@@ -74,7 +90,10 @@ function verdict({ control, generated, loads, forks }) {
     return { code: 1, message: 'FAIL: the generated app served stale or wrong data (see the table).' };
   }
   if (forks && forks.generated.violations > 0) {
-    return { code: 1, message: `FAIL: in the generated app, ${forks.generated.violations} request(s) did not work on exactly one fork of the global EntityManager.` };
+    return {
+      code: 1,
+      message: `FAIL: in the generated app, ${forks.generated.violations} request(s) did not work on exactly one fork of the global EntityManager.`,
+    };
   }
   return {
     code: 0,
@@ -84,16 +103,12 @@ function verdict({ control, generated, loads, forks }) {
 
 /**
  * The steps of both builds side by side, as a markdown table (it pastes into docs as it is).
- * @param {StepResult[]} control
- * @param {StepResult[]} generated
  */
-function scenarioTable(control, generated) {
-  const mark = (s) => (s.ok ? s.actual : `${s.actual} (${s.decisive ? 'STALE' : 'unexpected'})`);
+export function scenarioTable(control: StepResult[], generated: StepResult[]): string {
+  const mark = (s: StepResult): string => (s.ok ? s.actual : `${s.actual} (${s.decisive ? 'STALE' : 'unexpected'})`);
   const rows = control.map((c, i) => [String(c.step), c.action, c.instance, c.expected, mark(c), mark(generated[i])]);
   const head = ['step', 'action', 'instance', 'expected', 'control: global EM, allowGlobalContext', 'generated: init + repository + resource'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
-
-module.exports = { runScenario, verdict, scenarioTable, FIRST, SECOND };

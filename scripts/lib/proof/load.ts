@@ -1,41 +1,59 @@
-'use strict';
 // Load with a staleness checker. Concurrent clients send interleaved GET and PATCH requests over a
 // set of users to several instances of one app on one database. Every PATCH writes a new version of
 // its user's name ("load-k7-v12"); writes to one user never overlap in time, so the versions of a
 // user are totally ordered. The checker (a pure function of the recorded history) flags every GET
 // that started after a PATCH of that user had completed, on any instance, yet returned an older version.
-const { performance } = require('node:perf_hooks');
-const { request } = require('./http.cjs');
+import { performance } from 'node:perf_hooks';
+import { request } from './http.ts';
+import type { Endpoint } from './processes.ts';
 
-/**
- * @typedef {object} Operation
- * @property {'GET'|'PATCH'} op
- * @property {number} key        which user (0-based)
- * @property {string} instance   the instance that answered
- * @property {number} start      performance.now() just before sending
- * @property {number} end        performance.now() once the whole answer arrived
- * @property {number} status
- * @property {number|undefined} version  PATCH: the version written; GET: the version read
- * @property {string} [error]    why the request did not succeed
- */
+export interface Operation {
+  op: 'GET' | 'PATCH';
+  /** which user (0-based) */
+  key: number;
+  /** the instance that answered */
+  instance: string;
+  /** performance.now() just before sending */
+  start: number;
+  /** performance.now() once the whole answer arrived */
+  end: number;
+  status: number;
+  /** PATCH: the version written; GET: the version read */
+  version: number | undefined;
+  /** why the request did not succeed */
+  error?: string;
+}
 
-/**
- * @typedef {object} LoadReport
- * @property {number} instances
- * @property {number} users
- * @property {number} gets        successful GETs checked
- * @property {number} patches     successful PATCHes recorded
- * @property {number} errors      requests that failed (non-2xx, unparseable name, network)
- * @property {number} stale       GETs that returned a version older than one already written
- * @property {Record<string, number>} staleByInstance
- * @property {number} maxLag      the largest number of versions a stale read was behind
- * @property {string[]} examples  a few stale reads and errors, described
- * @property {number} seed        the random seed of the run (reproducible interleaving choices)
- * @property {number} retried     requests sent again after their kept-alive connection was reset unanswered
- */
+/** What checkHistory finds in a history. */
+export interface HistoryCheck {
+  /** successful GETs checked */
+  gets: number;
+  /** successful PATCHes recorded */
+  patches: number;
+  /** requests that failed (non-2xx, unparseable name, network) */
+  errors: number;
+  /** GETs that returned a version older than one already written */
+  stale: number;
+  staleByInstance: Record<string, number>;
+  /** the largest number of versions a stale read was behind */
+  maxLag: number;
+  /** a few stale reads and errors, described */
+  examples: string[];
+}
+
+export interface LoadReport extends HistoryCheck {
+  instances: number;
+  users: number;
+  /** the random seed of the run (reproducible interleaving choices) */
+  seed: number;
+  /** requests sent again after their kept-alive connection was reset unanswered */
+  retried: number;
+  /** every request of the run, in the order they ended */
+  history: Operation[];
+}
 
 /** A small seeded PRNG (mulberry32), so that a run's choices can be replayed. */
-function random(seed) {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -46,10 +64,10 @@ function random(seed) {
   };
 }
 
-const valueOf = (key, version) => `load-k${key}-v${version}`;
+export const valueOf = (key: number, version: number | undefined): string => `load-k${key}-v${version}`;
 
 /** The version a name carries, if it is one of ours for that key. */
-function versionOf(key, name) {
+export function versionOf(key: number, name: unknown): number | undefined {
   const match = typeof name === 'string' ? /^load-k(\d+)-v(\d+)$/.exec(name) : null;
   return match && Number(match[1]) === key ? Number(match[2]) : undefined;
 }
@@ -57,20 +75,19 @@ function versionOf(key, name) {
 /**
  * Checks a history: for each successful GET, the newest version of its user whose PATCH completed
  * before the GET started is the oldest version it may return. Pure: no clock, no I/O.
- * @param {Operation[]} history
- * @param {{ initial?: Map<number, number> }} [options] initial: key → the version present before the run (0)
- * @returns {Omit<LoadReport, 'instances'|'users'|'seed'>}
+ * @param [options] initial: key → the version present before the run (0)
  */
-function checkHistory(history, { initial = new Map() } = {}) {
-  /** @type {Map<number, { end: number, version: number }[]>} */
-  const writes = new Map();
+export function checkHistory(
+  history: Operation[],
+  { initial = new Map() }: { initial?: Map<number, number> } = {},
+): HistoryCheck {
+  const writes: Map<number, { end: number; version: number }[]> = new Map();
   let patches = 0;
   let gets = 0;
   let errors = 0;
   let stale = 0;
   let maxLag = 0;
-  /** @type {Record<string, number>} */
-  const staleByInstance = {};
+  const staleByInstance: Record<string, number> = {};
   const examples = [];
   for (const o of history) {
     if (o.error !== undefined) {
@@ -79,7 +96,7 @@ function checkHistory(history, { initial = new Map() } = {}) {
     } else if (o.op === 'PATCH') {
       patches++;
       const list = writes.get(o.key) ?? [];
-      list.push({ end: o.end, version: /** @type {number} */ (o.version) });
+      list.push({ end: o.end, version: (o.version as number) });
       writes.set(o.key, list);
     }
   }
@@ -92,7 +109,7 @@ function checkHistory(history, { initial = new Map() } = {}) {
       if (w.end >= o.start) break;
       required = Math.max(required, w.version);
     }
-    const read = /** @type {number} */ (o.version);
+    const read = (o.version as number);
     if (read < required) {
       stale++;
       maxLag = Math.max(maxLag, required - read);
@@ -108,13 +125,22 @@ function checkHistory(history, { initial = new Map() } = {}) {
 /**
  * Creates the users, then runs `operations` interleaved GET/PATCH requests from `concurrency`
  * clients spread over the instances, and checks the history.
- * @param {{ instances: import('./processes.cjs').Instance[], users?: number, operations?: number, concurrency?: number, seed?: number }} options
- * @returns {Promise<LoadReport & { history: Operation[] }>}
  */
-async function runLoad({ instances, users = 50, operations = 1200, concurrency = 16, seed = Date.now() % 2 ** 31 }) {
+export async function runLoad({
+  instances,
+  users = 50,
+  operations = 1200,
+  concurrency = 16,
+  seed = Date.now() % 2 ** 31,
+}: {
+  instances: Endpoint[];
+  users?: number;
+  operations?: number;
+  concurrency?: number;
+  seed?: number;
+}): Promise<LoadReport & { history: Operation[] }> {
   const rand = random(seed);
-  /** @type {number[]} */
-  const ids = [];
+  const ids: number[] = [];
   for (let key = 0; key < users; key++) {
     const created = await request(instances[key % instances.length], 'POST', '/users', { name: valueOf(key, 0) });
     if (created.status >= 300 || created.body?.id === undefined) {
@@ -124,8 +150,7 @@ async function runLoad({ instances, users = 50, operations = 1200, concurrency =
   }
   const versions = new Array(users).fill(0);
   const writing = new Array(users).fill(false);
-  /** @type {Operation[]} */
-  const history = [];
+  const history: Operation[] = [];
   let issued = 0;
   let retried = 0;
 
@@ -135,8 +160,7 @@ async function runLoad({ instances, users = 50, operations = 1200, concurrency =
       const key = Math.floor(rand() * users);
       const instance = instances[Math.floor(rand() * instances.length)];
       const patch = rand() < 0.5 && !writing[key];
-      /** @type {Operation} */
-      const o = { op: patch ? 'PATCH' : 'GET', key, instance: instance.name, start: 0, end: 0, status: 0, version: undefined };
+      const o: Operation = { op: patch ? 'PATCH' : 'GET', key, instance: instance.name, start: 0, end: 0, status: 0, version: undefined };
       if (patch) {
         writing[key] = true;
         o.version = ++versions[key];
@@ -144,7 +168,7 @@ async function runLoad({ instances, users = 50, operations = 1200, concurrency =
       o.start = performance.now();
       try {
         const reply = patch
-          ? await request(instance, 'PATCH', `/users/${ids[key]}`, { name: valueOf(key, /** @type {number} */ (o.version)) })
+          ? await request(instance, 'PATCH', `/users/${ids[key]}`, { name: valueOf(key, (o.version as number)) })
           : await request(instance, 'GET', `/users/${ids[key]}`);
         o.end = performance.now();
         // A GET sent again after a connection reset started when it was sent again (the stricter bound).
@@ -161,7 +185,7 @@ async function runLoad({ instances, users = 50, operations = 1200, concurrency =
         }
       } catch (error) {
         o.end = performance.now();
-        o.error = /** @type {Error} */ (error).message;
+        o.error = (error as Error).message;
       }
       if (patch) writing[key] = false;
       history.push(o);
@@ -172,7 +196,7 @@ async function runLoad({ instances, users = 50, operations = 1200, concurrency =
 }
 
 /** One line for logs and reports. */
-function describeLoad(report) {
+export function describeLoad(report: LoadReport): string {
   return (
     `${report.gets + report.patches + report.errors} requests on ${report.instances} instances over ${report.users} users: ` +
     `${report.gets} GETs, ${report.patches} PATCHes, ${report.errors} errors, ${report.stale} stale reads` +
@@ -180,5 +204,3 @@ function describeLoad(report) {
     (report.retried ? `; ${report.retried} resent after a connection reset` : '')
   );
 }
-
-module.exports = { runLoad, checkHistory, describeLoad, versionOf, valueOf, random };

@@ -1,9 +1,8 @@
-'use strict';
 // Pure helpers of the benchmark: summary statistics, ratios and markdown tables. No clock, no I/O:
 // test/bench.spec.ts runs them (and asserts no timing).
 
 /** The median of a list of numbers (the mean of the two middle values for an even count); NaN when empty. */
-function median(values) {
+export function median(values) {
   const sorted = finite(values).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const middle = sorted.length >> 1;
@@ -11,12 +10,12 @@ function median(values) {
 }
 
 /** The arithmetic mean of a list of numbers; NaN when empty. */
-function mean(values) {
+export function mean(values) {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
 }
 
 /** The smallest and largest value: the noise a figure carries. */
-function range(values) {
+export function range(values) {
   const list = finite(values);
   if (list.length === 0) return { min: NaN, max: NaN };
   return { min: Math.min(...list), max: Math.max(...list) };
@@ -27,39 +26,35 @@ function finite(values) {
 }
 
 /** The median, its min–max and the number of samples. */
-function summarize(values) {
+export function summarize(values) {
   return { median: median(values), ...range(values), n: finite(values).length };
 }
 
 /**
  * A fixed-precision number, grouped by thousands ("12,345.6"); "n/a" when not a finite number.
- * @param {number} value
- * @param {number} [digits]
  */
-function formatNumber(value, digits = 0) {
+export function formatNumber(value: number, digits: number = 0) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return 'n/a';
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 /** "1,234 (1,100–1,300)": a median with its min–max. */
-function formatSummary(summary, digits = 0) {
+export function formatSummary(summary, digits = 0) {
   if (!Number.isFinite(summary.median)) return 'n/a';
   if (summary.n <= 1 || summary.min === summary.max) return formatNumber(summary.median, digits);
   return `${formatNumber(summary.median, digits)} (${formatNumber(summary.min, digits)}–${formatNumber(summary.max, digits)})`;
 }
 
 /** numerator / denominator, NaN when either is missing or the denominator is 0. */
-function ratio(numerator, denominator) {
+export function ratio(numerator, denominator) {
   if (!Number.isFinite(numerator) || !Number.isFinite(denominator) || denominator === 0) return NaN;
   return numerator / denominator;
 }
 
 /**
  * A ratio against its goal: "1.04 ✓ (goal ≤ 1.10)" or "1.23 ✗ (goal ≤ 1.10)".
- * @param {number} value
- * @param {{ op: '<=' | '>=', target: number } | undefined} goal
  */
-function formatRatio(value, goal) {
+export function formatRatio(value: number, goal: { op: '<=' | '>='; target: number } | undefined) {
   if (!Number.isFinite(value)) return 'n/a';
   const text = value.toFixed(2);
   if (!goal) return text;
@@ -71,7 +66,7 @@ function formatRatio(value, goal) {
  * Per-round ratios of two series measured in alternation (round i of A against round i of B): their
  * min–max is the noise of the ratio itself.
  */
-function pairedRatios(numerators, denominators) {
+export function pairedRatios(numerators, denominators) {
   const n = Math.min(numerators.length, denominators.length);
   const out = [];
   for (let i = 0; i < n; i++) out.push(ratio(numerators[i], denominators[i]));
@@ -82,10 +77,9 @@ function pairedRatios(numerators, denominators) {
  * A variant's figure per round when it ran on several instances: the mean of its instances in that
  * round (a fresh process of the same build differs from another by a few percent, so a variant is
  * measured on more than one and their mean is what is compared).
- * @param {{ round: number, value: number }[]} samples
- * @returns {number[]} indexed by round
+ * @returns indexed by round
  */
-function roundMeans(samples) {
+export function roundMeans(samples: { round: number; value: number }[]): number[] {
   const byRound = [];
   for (const { round, value } of samples) (byRound[round] ??= []).push(value);
   return Array.from(byRound, (values) => (values ? mean(values) : NaN));
@@ -95,9 +89,8 @@ function roundMeans(samples) {
  * How a cost grows with the size of the input: the exponent k of time ∝ size^k between the two
  * largest sizes, where a fixed cost weighs least (1: linear, 2: quadratic), and the marginal cost per
  * unit between consecutive sizes (constant when linear, doubling with the size when quadratic).
- * @param {{ size: number, value: number }[]} points
  */
-function growth(points) {
+export function growth(points: { size: number; value: number }[]) {
   const sorted = [...points].filter((p) => p.size > 0 && Number.isFinite(p.value)).sort((a, b) => a.size - b.size);
   const marginal = [];
   for (let i = 1; i < sorted.length; i++) {
@@ -117,11 +110,8 @@ function growth(points) {
 /**
  * A GitHub markdown table. Cells are strings (or numbers, printed as they are); a `|` inside a cell
  * is escaped. `align` gives 'l' or 'r' per column (left by default).
- * @param {string[]} headers
- * @param {(string|number)[][]} rows
- * @param {('l'|'r')[]} [align]
  */
-function markdownTable(headers, rows, align = []) {
+export function markdownTable(headers: string[], rows: (string | number)[][], align: ('l' | 'r')[] = []) {
   const cell = (value) => String(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const line = (cells) => `| ${cells.map(cell).join(' | ')} |`;
   const rule = headers.map((_, i) => (align[i] === 'r' ? '---:' : '---'));
@@ -137,12 +127,9 @@ function markdownTable(headers, rows, align = []) {
  * would keep each variant right after the same one, which then always pays for what its
  * predecessor leaves behind (a GC after its burst of load on the shared CPU, for one).
  * @template T
- * @param {T[]} variants
- * @param {number} rounds
- * @param {() => number} rand  uniform in [0, 1)
- * @returns {{ round: number, variant: T }[]}
+ * @param rand  uniform in [0, 1)
  */
-function alternation(variants, rounds, rand) {
+export function alternation<T>(variants: T[], rounds: number, rand: () => number): { round: number; variant: T }[] {
   const out = [];
   for (let round = 0; round < rounds; round++) {
     const order = [...variants];
@@ -154,19 +141,3 @@ function alternation(variants, rounds, rand) {
   }
   return out;
 }
-
-module.exports = {
-  roundMeans,
-  mean,
-  median,
-  range,
-  summarize,
-  formatNumber,
-  formatSummary,
-  ratio,
-  formatRatio,
-  pairedRatios,
-  growth,
-  markdownTable,
-  alternation,
-};

@@ -1,26 +1,28 @@
-'use strict';
 // The load generator, run as a process of its own (pinned to another CPU than the server when
 // taskset is there): autocannon's programmatic API against one instance on 127.0.0.1, GET
 // /users/:id with the ids drawn from a list, in random order (a seeded PRNG) or each once in order.
-// Prints one JSON line with the figures. Usage: node load-worker.cjs < options.json
-const autocannon = require('autocannon');
-const { random } = require('../proof/load.cjs');
+// Prints one JSON line with the figures. Usage: node load-worker.ts < options.json
+import autocannon from 'autocannon';
+import { random } from '../proof/load.ts';
 
-/**
- * @typedef {object} WorkerOptions
- * @property {string} url            http://127.0.0.1:port
- * @property {number[]} ids          the users' ids
- * @property {'random'|'sequential'} order
- * @property {number} connections
- * @property {number} duration       seconds: the run's length (random order), or its cap (sequential order)
- * @property {number} [amount]       requests (sequential order; ids.length by default)
- * @property {number} [seed]
- * @property {number} [timeout]      seconds a request may take before it counts as an error (10 by default)
- */
+export interface WorkerOptions {
+  /** http://127.0.0.1:port */
+  url: string;
+  /** the users' ids */
+  ids: number[];
+  order: 'random' | 'sequential';
+  connections: number;
+  /** seconds: the run's length (random order), or its cap (sequential order) */
+  duration: number;
+  /** requests (sequential order; ids.length by default) */
+  amount?: number;
+  seed?: number;
+  /** seconds a request may take before it counts as an error (10 by default) */
+  timeout?: number;
+}
 
 async function main() {
-  /** @type {WorkerOptions} */
-  const options = JSON.parse(await readStdin());
+  const options: WorkerOptions = JSON.parse(await readStdin());
   const { url, ids, order, connections } = options;
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`The bench loads 127.0.0.1 only, not ${url}.`);
   const next = order === 'random' ? randomIds(ids, options.seed ?? 1) : sequentialIds(ids);
@@ -65,7 +67,7 @@ function sequentialIds(ids) {
   return () => ids[i++ % ids.length];
 }
 
-main().catch((error) => {
+main().catch((error: Error) => {
   process.stderr.write(`${error.stack ?? error}\n`);
   process.exit(1);
 });

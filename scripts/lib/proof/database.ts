@@ -1,10 +1,21 @@
-'use strict';
 // The databases the proof runs on, read directly (not through the app) to state what the row
 // really holds: a SQLite file through better-sqlite3, or a PostgreSQL database of its own through
 // pg (both installed with the MikroORM drivers), created for one run and dropped after it.
-const { accessSync, constants, mkdtempSync, rmSync, statSync } = require('node:fs');
-const { join } = require('node:path');
-const { onCleanup, trackFolder } = require('./processes.cjs');
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRequire } from '../paths.ts';
+import { onCleanup, trackFolder } from './processes.ts';
+
+/** What the proof uses of better-sqlite3 and pg (both installed with the MikroORM drivers, neither typed). */
+interface SqliteDatabase {
+  prepare(sql: string): { all(...parameters: unknown[]): { id: number | string; name: string }[] };
+  close(): void;
+}
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, parameters?: unknown[]): Promise<{ rows: { id: number | string; name: string }[] }>;
+  end(): Promise<void>;
+}
 
 const PG = {
   host: process.env.PROOF_PG_HOST ?? '127.0.0.1',
@@ -15,31 +26,33 @@ const PG = {
 };
 
 /** The table MikroORM's default naming strategy gives the `User` entity. */
-const USER_TABLE = 'user';
+export const USER_TABLE = 'user';
 
 let counter = 0;
 
-/**
- * @typedef {object} ProofDatabase
- * @property {'sqlite'|'postgresql'} driver
- * @property {string} label                 where it is, for reports
- * @property {Record<string, string>} env   the MIKRO_ORM_* variables the generated config reads
- * @property {(ids: number[]) => Promise<Map<number, string>>} readNames  the `name` column of user rows, read directly
- * @property {() => Promise<void>} drop
- */
+export interface ProofDatabase {
+  /** sqlite or postgresql (a test's own database may name itself otherwise) */
+  driver: string;
+  /** where it is, for reports */
+  label: string;
+  /** the MIKRO_ORM_* variables the generated config reads */
+  env: Record<string, string>;
+  /** the `name` column of user rows, read directly */
+  readNames: (ids: number[]) => Promise<Map<number, string>>;
+  drop: () => Promise<void>;
+}
 
 /**
  * A fresh SQLite database: a file in the given folder (MikroORM creates it with the schema).
- * @returns {ProofDatabase}
  */
-function sqliteDatabase(dir, name = 'proof') {
+export function sqliteDatabase(dir: string, name = 'proof'): ProofDatabase {
   const file = join(dir, `${name}.sqlite3`);
   return {
     driver: 'sqlite',
     label: file,
     env: { MIKRO_ORM_DB_NAME: file },
     async readNames(ids) {
-      const Database = require('better-sqlite3');
+      const Database = projectRequire('better-sqlite3') as new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
       const db = new Database(file, { readonly: true, fileMustExist: true });
       try {
         const rows = db.prepare(`select id, name from "${USER_TABLE}" where id in (select value from json_each(?))`).all(JSON.stringify(ids));
@@ -60,7 +73,7 @@ function sqliteDatabase(dir, name = 'proof') {
  * is none. Each PATCH commits, and on a shared disk the fsync of every commit, not the app, sets the
  * pace: the proof is about what the instances serve, not about durability.
  */
-function ramFolder() {
+export function ramFolder() {
   try {
     if (!statSync('/dev/shm').isDirectory()) return undefined;
     accessSync('/dev/shm', constants.W_OK);
@@ -70,20 +83,20 @@ function ramFolder() {
   }
 }
 
-function pgClient(database) {
-  const { Client } = require('pg');
+function pgClient(database: string): PgClient {
+  const { Client } = projectRequire('pg') as { Client: new (options: object) => PgClient };
   return new Client({ ...PG, database, connectionTimeoutMillis: 3_000 });
 }
 
 /** Whether the local PostgreSQL answers; the reason when it does not. */
-async function postgresReachable() {
+export async function postgresReachable() {
   const client = pgClient(PG.database);
   try {
     await client.connect();
     await client.query('select 1');
     return { ok: true, reason: `${PG.user}@${PG.host}:${PG.port}` };
   } catch (error) {
-    return { ok: false, reason: `PostgreSQL at ${PG.host}:${PG.port} (user ${PG.user}): ${/** @type {Error} */ (error).message}` };
+    return { ok: false, reason: `PostgreSQL at ${PG.host}:${PG.port} (user ${PG.user}): ${(error as Error).message}` };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -91,10 +104,9 @@ async function postgresReachable() {
 
 /**
  * A fresh PostgreSQL database `mrc_proof_<pid>_<n>`, dropped by drop() (or by cleanup() if the run dies).
- * @param {{ template?: string }} [options]  template: a database (of this module's) to copy, schema and rows
- * @returns {Promise<ProofDatabase>}
+ * @param [options]  template: a database (of this module's) to copy, schema and rows
  */
-async function postgresDatabase({ template } = {}) {
+export async function postgresDatabase({ template }: { template?: string } = {}): Promise<ProofDatabase> {
   const name = `mrc_proof_${process.pid}_${++counter}`;
   if (template !== undefined && !/^mrc_proof_\d+_\d+$/.test(template)) throw new Error(`Not a database of the proof: ${template}`);
   await adminQuery(`drop database if exists ${name}`);
@@ -128,7 +140,7 @@ async function postgresDatabase({ template } = {}) {
   };
 }
 
-async function adminQuery(sql) {
+async function adminQuery(sql: string): Promise<void> {
   const client = pgClient(PG.database);
   await client.connect();
   try {
@@ -137,5 +149,3 @@ async function adminQuery(sql) {
     await client.end();
   }
 }
-
-module.exports = { sqliteDatabase, postgresDatabase, postgresReachable, ramFolder, USER_TABLE };

@@ -1,25 +1,31 @@
-'use strict';
 // Isolation within one instance: many concurrent requests, each loading and modifying its own row
-// through the proof's scaffolding endpoint (POST /proof/isolation/:id, see generate.cjs). None may
+// through the proof's scaffolding endpoint (POST /proof/isolation/:id, see generate.ts). None may
 // see another request's entities in its identity map, none may be about to flush another's
 // unflushed change, and each row ends up with its own request's value.
-const { request } = require('./http.cjs');
+import { request } from './http.ts';
+import type { ProofDatabase } from './database.ts';
+import type { Endpoint } from './processes.ts';
 
-/**
- * @typedef {object} IsolationReport
- * @property {number} requests
- * @property {number} contexts          distinct EntityManager ids the requests ran on
- * @property {number} sawOthers         requests whose identity map held other requests' entities
- * @property {number} wouldFlushOthers  requests whose change sets held other requests' changes
- * @property {number} rowMismatches     rows whose final value is not their own request's
- * @property {number} errors            requests that failed
- * @property {number} violations        requests with any of the above
- * @property {string[]} examples
- */
+export interface IsolationReport {
+  requests: number;
+  /** distinct EntityManager ids the requests ran on */
+  contexts: number;
+  /** requests whose identity map held other requests' entities */
+  sawOthers: number;
+  /** requests whose change sets held other requests' changes */
+  wouldFlushOthers: number;
+  /** rows whose final value is not their own request's */
+  rowMismatches: number;
+  /** requests that failed */
+  errors: number;
+  /** requests with any of the above */
+  violations: number;
+  examples: string[];
+}
 
 /** Runs `tasks` with at most `limit` at a time. */
-async function pooled(tasks, limit) {
-  const results = new Array(tasks.length);
+export async function pooled<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, tasks.length) }, async () => {
@@ -33,10 +39,16 @@ async function pooled(tasks, limit) {
 }
 
 /**
- * @param {{ instance: import('./processes.cjs').Instance, database: import('./database.cjs').ProofDatabase, requests?: number }} options
- * @returns {Promise<IsolationReport>}
  */
-async function runIsolation({ instance, database, requests = 200 }) {
+export async function runIsolation({
+  instance,
+  database,
+  requests = 200,
+}: {
+  instance: Endpoint;
+  database: ProofDatabase;
+  requests?: number;
+}): Promise<IsolationReport> {
   const ids = await pooled(
     Array.from({ length: requests }, (_, i) => async () => {
       const created = await request(instance, 'POST', '/users', { name: `iso-${i}-before` });
@@ -49,17 +61,26 @@ async function runIsolation({ instance, database, requests = 200 }) {
   // All at once: the waits (0-40 ms) make them overlap inside the instance.
   const replies = await Promise.all(
     ids.map((id, i) =>
-      request(instance, 'POST', `/proof/isolation/${id}`, { marker: markers[i], waitMs: (i * 37) % 41 }).catch((error) => ({
+      request(instance, 'POST', `/proof/isolation/${id}`, { marker: markers[i], waitMs: (i * 37) % 41 }).catch((error: Error) => ({
         status: 0,
         body: undefined,
-        text: /** @type {Error} */ (error).message,
+        text: (error as Error).message,
       })),
     ),
   );
   const rows = await database.readNames(ids);
-  const contexts = new Set();
-  const report = { requests, contexts: 0, sawOthers: 0, wouldFlushOthers: 0, rowMismatches: 0, errors: 0, violations: 0, examples: /** @type {string[]} */ ([]) };
-  const note = (text) => report.examples.length < 8 && report.examples.push(text);
+  const contexts = new Set<number>();
+  const report: IsolationReport = {
+    requests,
+    contexts: 0,
+    sawOthers: 0,
+    wouldFlushOthers: 0,
+    rowMismatches: 0,
+    errors: 0,
+    violations: 0,
+    examples: [] as string[],
+  };
+  const note = (text: string) => report.examples.length < 8 && report.examples.push(text);
   replies.forEach((reply, i) => {
     const id = ids[i];
     let violated = false;
@@ -70,8 +91,8 @@ async function runIsolation({ instance, database, requests = 200 }) {
     } else {
       const { seen = [], changed = [], context } = reply.body;
       contexts.add(context);
-      const otherSeen = seen.filter((x) => x !== id);
-      const otherChanged = changed.filter((x) => x !== id);
+      const otherSeen = seen.filter((x: number) => x !== id);
+      const otherChanged = changed.filter((x: number) => x !== id);
       if (otherSeen.length > 0) {
         report.sawOthers++;
         violated = true;
@@ -94,11 +115,9 @@ async function runIsolation({ instance, database, requests = 200 }) {
   return report;
 }
 
-function describeIsolation(r) {
+export function describeIsolation(r: IsolationReport): string {
   return (
     `${r.requests} concurrent requests on ${r.contexts} EntityManager(s): ${r.sawOthers} saw others' entities, ` +
     `${r.wouldFlushOthers} held others' unflushed changes, ${r.rowMismatches} rows not their own request's value, ${r.errors} errors`
   );
 }
-
-module.exports = { runIsolation, describeIsolation, pooled };

@@ -1,61 +1,66 @@
-'use strict';
 // Instances of a compiled app: each one a Node process in its own process group on 127.0.0.1,
 // tracked so that nothing outlives the proof, whether it passes, fails or is interrupted.
-const { spawn } = require('node:child_process');
-const { rmSync } = require('node:fs');
-const net = require('node:net');
-const { join } = require('node:path');
-const { existsSync } = require('node:fs');
-const { request } = require('./http.cjs');
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
+import { request } from './http.ts';
 
-/** @type {Set<import('node:child_process').ChildProcess>} */
-const running = new Set();
-/** @type {Set<string>} */
-const folders = new Set();
-/** @type {Set<() => Promise<void>>} */
-const finalizers = new Set();
+const running = new Set<ChildProcess>();
+const folders = new Set<string>();
+const finalizers = new Set<() => Promise<void>>();
 
 /** A free TCP port on 127.0.0.1 (the OS picks it; it is released just before the app takes it). */
-function freePort() {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
+    const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (server.address());
+      const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });
   });
 }
 
 /** The compiled bootstrap file of an app built with its tsconfig.build.json. */
-function mainFile(dir) {
+function mainFile(dir: string): string {
   const candidates = [join(dir, 'dist', 'main.js'), join(dir, 'dist', 'src', 'main.js')];
   const found = candidates.find((f) => existsSync(f));
   if (!found) throw new Error(`No compiled main.js under ${join(dir, 'dist')}: compile the app first.`);
   return found;
 }
 
-/**
- * @typedef {object} Instance
- * @property {string} name      label used in reports ("A", "B", ...)
- * @property {number} port
- * @property {string} url       http://127.0.0.1:port
- * @property {import('node:child_process').ChildProcess} child
- * @property {() => string} output   what the process printed so far (the last 64 KB)
- */
+export interface Instance {
+  /** label used in reports ("A", "B", ...) */
+  name: string;
+  port: number;
+  /** http://127.0.0.1:port */
+  url: string;
+  child: ChildProcess;
+  /** what the process printed so far (the last 64 KB) */
+  output: () => string;
+}
 
-/**
- * Boots one instance of the compiled app and waits until it answers HTTP.
- * @param {{ dir: string, name: string, env: Record<string, string>, timeoutMs?: number, entry?: string, launcher?: string[] }} options
- *   entry: the compiled bootstrap file relative to dir, when it is not dist/main.js (a custom entry file)
- *   launcher: the command and arguments that run the main file, `node` by default (the bench's `valgrind --tool=callgrind … node …`)
- * @returns {Promise<Instance>}
- */
-async function startInstance({ dir, name, env, timeoutMs = 60_000, entry, launcher = [process.execPath] }) {
+/** An instance as the checks see it: where it answers, what to call it, what it printed (not its process). */
+export type Endpoint = Omit<Instance, 'child'>;
+
+export interface InstanceOptions {
+  dir: string;
+  name: string;
+  env: Record<string, string>;
+  timeoutMs?: number;
+  /** the compiled bootstrap file relative to dir, when it is not dist/main.js (a custom entry file) */
+  entry?: string;
+  /** the command and arguments that run the main file, `node` by default (the bench's `valgrind --tool=callgrind … node …`) */
+  launcher?: string[];
+}
+
+/** Boots one instance of the compiled app and waits until it answers HTTP. */
+export async function startInstance({ dir, name, env, timeoutMs = 60_000, entry, launcher = [process.execPath] }: InstanceOptions): Promise<Instance> {
   const port = await freePort();
   let output = '';
-  const keep = (chunk) => {
+  const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-65_536);
   };
   const [command, ...args] = [...launcher, entry ? join(dir, entry) : mainFile(dir)];
@@ -70,8 +75,7 @@ async function startInstance({ dir, name, env, timeoutMs = 60_000, entry, launch
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   child.once('exit', () => running.delete(child));
-  /** @type {Instance} */
-  const instance = { name, port, url: `http://127.0.0.1:${port}`, child, output: () => output };
+  const instance: Instance = { name, port, url: `http://127.0.0.1:${port}`, child, output: () => output };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -92,8 +96,7 @@ async function startInstance({ dir, name, env, timeoutMs = 60_000, entry, launch
 }
 
 /** SIGTERM to the instance's process group, SIGKILL after a grace period. */
-async function stopInstance(instance, graceMs = 5_000) {
-  const { child } = instance;
+export async function stopInstance({ child }: { child: ChildProcess }, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   signalGroup(child, 'SIGTERM');
@@ -102,9 +105,9 @@ async function stopInstance(instance, graceMs = 5_000) {
   clearTimeout(timer);
 }
 
-function signalGroup(child, signal) {
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
-    process.kill(-(/** @type {number} */ (child.pid)), signal);
+    process.kill(-(child.pid as number), signal);
   } catch {
     try {
       child.kill(signal);
@@ -115,25 +118,25 @@ function signalGroup(child, signal) {
 }
 
 /** Folders removed by cleanup(), whatever happens. */
-function trackFolder(dir) {
+export function trackFolder(dir: string): string {
   folders.add(dir);
   return dir;
 }
 
 /** Keeps the tracked folders (demo --keep): cleanup() no longer removes them. */
-function releaseFolders() {
+export function releaseFolders(): void {
   folders.clear();
 }
 
 /** Async work for cleanup() (dropping a PostgreSQL database...). Returns a function that unregisters it. */
-function onCleanup(finalizer) {
+export function onCleanup(finalizer: () => Promise<void>): () => boolean {
   finalizers.add(finalizer);
   return () => finalizers.delete(finalizer);
 }
 
 /** Stops every instance still running, runs the finalizers and removes the tracked folders. */
-async function cleanup() {
-  await Promise.all([...running].map((child) => stopInstance(/** @type {Instance} */ ({ child }), 2_000)));
+export async function cleanup(): Promise<void> {
+  await Promise.all([...running].map((child) => stopInstance({ child }, 2_000)));
   for (const finalizer of [...finalizers]) {
     finalizers.delete(finalizer);
     await finalizer().catch(() => undefined);
@@ -145,26 +148,21 @@ async function cleanup() {
 }
 
 /** Last resort when the process exits without cleanup(): kill the groups synchronously. */
-function killAllSync() {
+export function killAllSync(): void {
   for (const child of running) signalGroup(child, 'SIGKILL');
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 }
 
-/**
- * For command-line runs: Ctrl-C and SIGTERM stop the instances and remove the folders before exiting.
- * @param {(message: string) => void} [log]
- */
-function installSignalHandlers(log = (m) => process.stderr.write(`${m}\n`)) {
+/** For command-line runs: Ctrl-C and SIGTERM stop the instances and remove the folders before exiting. */
+export function installSignalHandlers(log: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): void {
   let stopping = false;
-  const handler = (signal) => {
+  const handler = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     log(`\n${signal}: stopping the instances and removing the temporary folders...`);
-    cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   process.on('exit', killAllSync);
 }
-
-module.exports = { freePort, startInstance, stopInstance, trackFolder, releaseFolders, onCleanup, cleanup, installSignalHandlers, killAllSync };

@@ -1,13 +1,12 @@
-'use strict';
 // Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
 // results object in, text out (test/bench.spec.ts renders a made-up one).
-const { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, roundMeans, summarize } = require('./stats.cjs');
-const { VARIANTS } = require('./variants-info.cjs');
+import { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, roundMeans, summarize } from './stats.ts';
+import { VARIANTS } from './variants-info.ts';
 
 const MB = 2 ** 20;
 
 /** Goals from the issue (ratios of medians). */
-const GOALS = {
+export const GOALS = {
   cli: { op: '<=', target: 1.1 },
   'b/a_r': { op: '>=', target: 0.97 },
   'b/d': { op: '>=', target: 1.0 },
@@ -16,7 +15,7 @@ const GOALS = {
 };
 
 /** The ratios printed for each leg (when it ran both variants): [numerator, denominator, goal?, what it shows?]. */
-const RATIOS = [
+export const RATIOS = [
   ['b', 'a_r', GOALS['b/a_r']],
   ['c', 'a_r', undefined],
   ['b', 'd', GOALS['b/d']],
@@ -34,16 +33,15 @@ const ADAPTERS = { nest12: 'Express (nest12 fixture)', fastify: 'Fastify (fastif
 const DRIVERS = { sqlite: 'SQLite file', postgresql: 'PostgreSQL' };
 
 /**
- * @param {any} results  what scripts/bench.mjs gathered
- * @returns {string}
+ * @param results  what scripts/bench.ts gathered
  */
-function renderReport(results) {
+export function renderReport(results: any): string {
   const { meta } = results;
   const out = [];
   out.push('# Benchmarks');
   out.push('');
   out.push(
-    `Written by \`${meta.command}\` (scripts/bench.mjs) on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.os}; ` +
+    `Written by \`${meta.command}\` (scripts/bench.ts) on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.os}; ` +
       `${meta.pinning}; load average (1/5/15 min) ${meta.loadBefore} when it started and ${meta.loadAfter ?? 'n/a'} when it ended (the cores are shared with other work). The run took ${formatNumber(meta.seconds, 0)} s after the build.`,
   );
   out.push('');
@@ -73,7 +71,7 @@ function renderGeneration(p1) {
   out.push(
     'Wall time of real Nest CLI 12 runs (`node --preserve-symlinks --preserve-symlinks-main node_modules/@nestjs/cli/bin/nest.js …`) in an app where ' +
       'the package is installed (node_modules/mikro-request-context links to this project), ours and `nest g service` interleaved A B A B after one discarded run of each; ' +
-      'each run\'s output is checked for the expected CREATE/UPDATE lines, and the app is checked unchanged afterwards.',
+      "each run's output is checked for the expected CREATE/UPDATE lines, and the app is checked unchanged afterwards.",
   );
   out.push('');
   const rows = [];
@@ -102,15 +100,26 @@ function renderGeneration(p1) {
     out.push(
       markdownTable(
         ['feature modules', 'init, ms', 'init, ms per module', 'repository, ms', 'repository, ms per module'],
-        scale.points.map((p) => [String(p.modules), formatSummary(p.init, 0), perModule(p.init, p.modules), formatSummary(p.repository, 0), perModule(p.repository, p.modules)]),
+        scale.points.map((p) => [
+          String(p.modules),
+          formatSummary(p.init, 0),
+          perModule(p.init, p.modules),
+          formatSummary(p.repository, 0),
+          perModule(p.repository, p.modules),
+        ]),
         ['r', 'r', 'r', 'r', 'r'],
       ),
     );
     out.push('');
-    for (const [name, g] of [['init', scale.init], ['repository', scale.repository]]) {
+    for (const [name, g] of [
+      ['init', scale.init],
+      ['repository', scale.repository],
+    ]) {
       const marginal = g.marginal.map((m) => `${m.from}→${m.to}: ${formatNumber(m.perUnit, 2)} ms`).join(', ');
       const [low, high] = scale.points.slice(-2).map((p) => p.modules);
-      out.push(`- ${name}: time ∝ modules^${formatNumber(g.exponent, 2)} from ${low} to ${high} modules (1 is linear, 2 quadratic); marginal cost per added module ${marginal}.`);
+      out.push(
+        `- ${name}: time ∝ modules^${formatNumber(g.exponent, 2)} from ${low} to ${high} modules (1 is linear, 2 quadratic); marginal cost per added module ${marginal}.`,
+      );
     }
     out.push('');
   }
@@ -141,7 +150,7 @@ function renderThroughput(p2) {
       'Any non-2xx answer fails the run. Two fresh instances of the same build differ by several percent (JIT and memory layout of each process, on top of the load of the moment): ' +
       'on the Express leg a_r and b run on two instances each, their figure for a round is the mean of their instances, and the ratio of an instance to its twin, per round, is printed as the noise floor. ' +
       'Where that floor is wider than a goal, the timed ratios cannot decide it; the instruction counts after the legs can. ' +
-      'Beside req/s, each run reads the server\'s CPU time (/proc, user + system) and divides it by the requests served: what a request costs the server, without the time it waited for a core that other work held; its ratios are turned around so that, as for req/s, above 1 means the first variant is cheaper.',
+      "Beside req/s, each run reads the server's CPU time (/proc, user + system) and divides it by the requests served: what a request costs the server, without the time it waited for a core that other work held; its ratios are turned around so that, as for req/s, above 1 means the first variant is cheaper.",
   );
   out.push('');
   out.push('Variants:');
@@ -152,7 +161,9 @@ function renderThroughput(p2) {
   for (const leg of p2.legs) {
     out.push(`### ${ADAPTERS[leg.fixture] ?? leg.fixture}, ${DRIVERS[leg.driver] ?? leg.driver}`);
     out.push('');
-    const twins = Object.entries(leg.instances ?? {}).filter(([, n]) => n > 1).map(([name]) => name);
+    const twins = Object.entries(leg.instances ?? {})
+      .filter(([, n]) => n > 1)
+      .map(([name]) => name);
     out.push(
       `${formatNumber(leg.users)} users, ${leg.connections} connections, ${leg.rounds} rounds of ${leg.duration} s after a ${leg.warmup} s warm-up per instance` +
         `${twins.length ? `; two instances each of ${twins.join(', ')}` : ''}.`,
@@ -161,7 +172,7 @@ function renderThroughput(p2) {
     const names = Object.keys(leg.samples);
     const rows = names.map((name) => {
       const s = leg.samples[name];
-      const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (stale reads; not a target)` : VARIANTS[name]?.title ?? name;
+      const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (stale reads; not a target)` : (VARIANTS[name]?.title ?? name);
       return [
         title,
         formatSummary(summarize(s.map((x) => x.rps))),
@@ -210,7 +221,7 @@ function renderThroughput(p2) {
 }
 
 /**
- * The instruction counts (instructions.cjs): per variant the median of its counted windows, with the
+ * The instruction counts (instructions.ts): per variant the median of its counted windows, with the
  * optimizing compilers' jobs left out, and their min–max; per ratio the median of the per-window
  * ratios (window i of one variant against window i of the other: the same point of each process's
  * life), the denominator's count over the numerator's (above 1: the numerator is cheaper).
@@ -232,9 +243,9 @@ function renderInstructions(instructions) {
   );
   out.push('');
   /** @type {Record<string, number[]>} instructions per request of each window, the compilers' jobs left out */
-  const perWindow = {};
+  const perWindow: Record<string, number[]> = {};
   /** @type {Record<string, number[]>} the compilers' jobs per request of each window */
-  const compiling = {};
+  const compiling: Record<string, number[]> = {};
   for (const count of instructions.counts) {
     perWindow[count.name] = count.windows.map((w) => (w.total - w.compiling) / count.requests);
     compiling[count.name] = count.windows.map((w) => w.compiling / count.requests);
@@ -242,7 +253,11 @@ function renderInstructions(instructions) {
   const names = Object.keys(VARIANTS).filter((name) => perWindow[name]);
   out.push(
     markdownTable(
-      ['variant', "instructions per request, compilers' jobs left out: median of the windows (min–max)", "compilers' jobs per request (left out): median (min–max)"],
+      [
+        'variant',
+        "instructions per request, compilers' jobs left out: median of the windows (min–max)",
+        "compilers' jobs per request (left out): median (min–max)",
+      ],
       names.map((name) => [VARIANTS[name].title, formatSummary(summarize(perWindow[name])), formatSummary(summarize(compiling[name]))]),
       ['l', 'r', 'r'],
     ),
@@ -257,9 +272,19 @@ function renderInstructions(instructions) {
       `${formatRatio(spread.median, goal)}${spread.n > 1 ? `, windows ${formatNumber(spread.min, 3)}–${formatNumber(spread.max, 3)}` : ''}`,
     ]);
   }
-  out.push(markdownTable(['ratio', "from instructions per request (the second variant's count over the first's, window by window: above 1, the first is cheaper)"], rows, ['l', 'r']));
+  out.push(
+    markdownTable(
+      ['ratio', "from instructions per request (the second variant's count over the first's, window by window: above 1, the first is cheaper)"],
+      rows,
+      ['l', 'r'],
+    ),
+  );
   out.push('');
-  if (!perWindow.a_f) out.push("- Where b's instructions over a_r go: `npm run bench -- --only=p2 --legs=nest12 --no-postgres --explain` counts a_r with an empty middleware and with a bare fork (docs/bench.md).", '');
+  if (!perWindow.a_f)
+    out.push(
+      "- Where b's instructions over a_r go: `npm run bench -- --only=p2 --legs=nest12 --no-postgres --explain` counts a_r with an empty middleware and with a bare fork (docs/bench.md).",
+      '',
+    );
   return out;
 }
 
@@ -269,14 +294,14 @@ function renderMemory(p3) {
   out.push(
     `Express, SQLite file. Each variant a fresh instance started with \`--expose-gc\`: GET /users/:id once for each of ${formatNumber(p3.warmupRows)} warm-up rows, ` +
       `then a forced GC and a reading ("before"), then ${formatNumber(p3.rows)} GETs over ${formatNumber(p3.rows)} distinct rows (each once), then a forced GC and a reading ("after"). ` +
-      'The readings come from GET /bench/memory (bench scaffolding: gc() twice, process.memoryUsage(), and the size of the global EntityManager\'s own identity map).',
+      "The readings come from GET /bench/memory (bench scaffolding: gc() twice, process.memoryUsage(), and the size of the global EntityManager's own identity map).",
   );
   out.push('');
   const rows = [];
   for (const [name, r] of Object.entries(p3.results)) {
     const heapDelta = r.after.heapUsed - r.before.heapUsed;
     const kept = r.after.globalEntities - r.before.globalEntities;
-    const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (not a target)` : VARIANTS[name]?.title ?? name;
+    const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (not a target)` : (VARIANTS[name]?.title ?? name);
     let verdict = '';
     if (name === 'b') verdict = heapDelta <= GOALS.memoryB ? ' ✓ (goal ≤ 5 MB)' : ' ✗ (goal ≤ 5 MB)';
     rows.push([
@@ -293,7 +318,17 @@ function renderMemory(p3) {
   }
   out.push(
     markdownTable(
-      ['variant', 'heap before, MB', 'heap after, MB', 'heap kept, MB', 'RSS before, MB', 'RSS after, MB', 'RSS growth, MB', 'entities in the global identity map', 'KB per kept entity'],
+      [
+        'variant',
+        'heap before, MB',
+        'heap after, MB',
+        'heap kept, MB',
+        'RSS before, MB',
+        'RSS after, MB',
+        'RSS growth, MB',
+        'entities in the global identity map',
+        'KB per kept entity',
+      ],
       rows,
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
@@ -310,5 +345,3 @@ function renderMemory(p3) {
   }
   return out;
 }
-
-module.exports = { renderReport, GOALS, RATIOS };

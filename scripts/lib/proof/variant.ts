@@ -1,38 +1,46 @@
-'use strict';
 // One proof variant (fixture × driver × style × MikroORM major): the generated app and its control,
 // each compiled once and run as several instances on a database of its own, shared by the scenario,
 // the load check, the isolation check and the one-fork check. On a fixture that already has MikroORM,
-// two more builds can join: the app before init, and the double-context app (see generate.cjs).
-const { compileApps, createSchema, generateApp, makeControl, makeDoubleContext } = require('./generate.cjs');
-const { postgresDatabase, sqliteDatabase } = require('./database.cjs');
-const { startInstance, stopInstance } = require('./processes.cjs');
-const { closeConnections } = require('./http.cjs');
+// two more builds can join: the app before init, and the double-context app (see generate.ts).
+import { compileApps, createSchema, generateApp, makeControl, makeDoubleContext } from './generate.ts';
+import { postgresDatabase, sqliteDatabase } from './database.ts';
+import { startInstance, stopInstance } from './processes.ts';
+import { closeConnections } from './http.ts';
+import type { ProofDatabase } from './database.ts';
+import type { App, AppSpec } from './generate.ts';
+import type { Instance } from './processes.ts';
 
-/**
- * @typedef {import('./generate.cjs').AppSpec & { name?: string }} VariantSpec
- */
+export type VariantSpec = AppSpec & { name?: string };
 
 /** A short label: "nest12 express/sqlite/main MikroORM 7". */
-function variantName(spec) {
+export function variantName(spec: VariantSpec): string {
   return spec.name ?? `${spec.fixture} ${spec.driver} --style ${spec.style} (MikroORM ${spec.ormMajor})`;
 }
 
 /**
  * Generates the app (with the fork probe), derives the control, and the extra builds asked for;
  * compiles them all (in parallel).
- * @param {VariantSpec} spec
- * @param {{ log?: (line: string) => void, features?: (dir: string, log: string[]) => Promise<void>, extras?: ('before-init'|'double-context')[] }} [options]
- * @returns {Promise<{ spec: VariantSpec, generated: import('./generate.cjs').App, control: import('./generate.cjs').App, extras: Partial<Record<'before-init'|'double-context', import('./generate.cjs').App>> }>}
  */
-async function buildVariant(spec, { log = () => undefined, features, extras = [] } = {}) {
+export async function buildVariant(
+  spec: VariantSpec,
+  {
+    log = () => undefined,
+    features,
+    extras = [],
+  }: { log?: (line: string) => void; features?: (dir: string, log: string[]) => Promise<void>; extras?: ('before-init' | 'double-context')[] } = {},
+): Promise<{
+  spec: VariantSpec;
+  generated: App;
+  control: App;
+  extras: Partial<Record<'before-init' | 'double-context', App>>;
+}> {
   const started = Date.now();
   const options = { forkProbe: true, ...(features ? { features } : {}) };
   const generated = await generateApp(spec, options);
   log(`generated ${generated.dir} (${generated.log.filter((l) => /^(CREATE|UPDATE)/.test(l)).length} files created or updated)`);
   const control = makeControl(generated);
   log(`control ${control.dir}: ${control.log.filter((l) => l.startsWith('CONTROL')).join('; ')}`);
-  /** @type {Partial<Record<'before-init'|'double-context', import('./generate.cjs').App>>} */
-  const more = {};
+  const more: Partial<Record<'before-init' | 'double-context', App>> = {};
   if (extras.includes('before-init')) {
     more['before-init'] = await generateApp(spec, { ...options, init: false });
     log(`before init ${more['before-init'].dir}: test/fixtures/${spec.fixture} with the features only`);
@@ -46,24 +54,21 @@ async function buildVariant(spec, { log = () => undefined, features, extras = []
   return { spec, generated, control, extras: more };
 }
 
-/**
- * @typedef {object} RunningBuild
- * @property {import('./generate.cjs').App} app
- * @property {import('./database.cjs').ProofDatabase} database
- * @property {import('./processes.cjs').Instance[]} instances
- * @property {() => Promise<void>} stop   stops the instances and drops the database
- */
+export interface RunningBuild {
+  app: App;
+  database: ProofDatabase;
+  instances: Instance[];
+  /** stops the instances and drops the database */
+  stop: () => Promise<void>;
+}
 
 /**
  * A fresh database with the app's schema, and `count` instances of the app on it (A, B, C...).
- * @param {import('./generate.cjs').App} app
- * @param {{ count?: number, sqliteDir?: string }} [options]  sqliteDir: where the SQLite file goes (default: the app's folder)
- * @returns {Promise<RunningBuild>}
+ * @param [options]  sqliteDir: where the SQLite file goes (default: the app's folder)
  */
-async function startBuild(app, { count = 2, sqliteDir = app.dir } = {}) {
+export async function startBuild(app: App, { count = 2, sqliteDir = app.dir }: { count?: number; sqliteDir?: string } = {}): Promise<RunningBuild> {
   const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(sqliteDir, app.kind);
-  /** @type {import('./processes.cjs').Instance[]} */
-  const instances = [];
+  const instances: Instance[] = [];
   const stop = async () => {
     await Promise.all(instances.map((i) => stopInstance(i)));
     closeConnections();
@@ -75,12 +80,10 @@ async function startBuild(app, { count = 2, sqliteDir = app.dir } = {}) {
     const started = await Promise.allSettled(names.map((name) => startInstance({ dir: app.dir, name, env: database.env })));
     for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } catch (error) {
     await stop();
     throw error;
   }
   return { app, database, instances, stop };
 }
-
-module.exports = { buildVariant, startBuild, variantName };

@@ -1,4 +1,3 @@
-'use strict';
 // P2 counted in instructions: what one request costs the server, as the number of machine
 // instructions its process executes, counted by valgrind's callgrind. A count barely moves with the
 // load of the machine, unlike req/s and CPU time (on shared cores they move by more than the goals),
@@ -9,15 +8,18 @@
 // its total, less what V8's optimizing compilers did in it (COMPILER_JOB), divided by its requests;
 // garbage collection stays in. docs/bench.md says what the count shows and what it leaves out.
 // Linux with valgrind only; elsewhere the figure is skipped and the report says so.
-const { execFile, execFileSync } = require('node:child_process');
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
-const { promisify } = require('node:util');
-const { runLoad } = require('./load.cjs');
-const { startVariant, stopVariant, withSeed } = require('./throughput.cjs');
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runLoad } from './load.ts';
+import { startVariant, stopVariant, withSeed } from './throughput.ts';
+import type { App } from '../proof/generate.ts';
+import type { Seed } from './throughput.ts';
+import type { VariantName } from './variants.ts';
 
 const run = promisify(execFile);
-const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', '--dump-line=no'];
+export const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', '--dump-line=no'];
 /**
  * V8 decides when to collect garbage and when to compile from timings (allocation rate, GC speed)
  * and runs both on background threads: on a busy host a count then moved by several percent between
@@ -27,7 +29,7 @@ const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-
  * TurboFan one after another); with these it settles after about 1,400, at the level a
  * long-running server reaches.
  */
-const V8_FLAGS = [
+export const V8_FLAGS = [
   '--single-threaded',
   '--predictable-gc-schedule',
   '--invocation-count-for-turbofan=300',
@@ -39,9 +41,8 @@ const UNPINNED = { enabled: false, note: 'not pinned' };
 
 /**
  * valgrind's version when valgrind and callgrind_control are installed.
- * @returns {{ ok: true, version: string } | { ok: false, reason: string }}
  */
-function callgrindAvailable() {
+export function callgrindAvailable(): { ok: true; version: string } | { ok: false; reason: string } {
   try {
     const version = execFileSync('valgrind', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     execFileSync('callgrind_control', ['--version'], { stdio: 'ignore' });
@@ -65,10 +66,9 @@ const COMPILER_JOB = /^v8::internal::(?:compiler::PipelineCompilationJob|maglev:
  * compilers' jobs (COMPILER_JOB): the inclusive costs of the calls into them from outside them.
  * Callgrind's format names a function once (`fn=(12) name`) and by its number (`fn=(12)`) after;
  * the cost line that follows a `calls=` line is the inclusive cost of that call.
- * @param {string} text  the dump file's contents
- * @returns {{ total: number, compiling: number }}
+ * @param text  the dump file's contents
  */
-function dumpCounts(text) {
+export function dumpCounts(text: string): { total: number; compiling: number } {
   const events = /^events:\s*(.+)$/m.exec(text)?.[1].trim().split(/\s+/) ?? [];
   const column = events.indexOf('Ir');
   const line = /^(?:summary|totals):\s*(.+)$/m.exec(text)?.[1].trim().split(/\s+/);
@@ -77,9 +77,8 @@ function dumpCounts(text) {
   if (!Number.isSafeInteger(total) || total <= 0) throw new Error(`A callgrind dump with an unreadable Ir total (${line[column]}).`);
   // A cost line holds the positions (`positions:`, `line` by default), then the events.
   const positions = /^positions:\s*(.+)$/m.exec(text)?.[1].trim().split(/\s+/).length ?? 1;
-  /** @type {Map<string, string>} */
-  const names = new Map();
-  const nameOf = (/** @type {string} */ reference) => {
+  const names: Map<string, string> = new Map();
+  const nameOf = (reference: string): string => {
     const [, id, name] = /^\((\d+)\)(?: (.*))?$/.exec(reference) ?? [undefined, undefined, reference];
     if (id === undefined) return name ?? '';
     if (name !== undefined) names.set(id, name);
@@ -102,22 +101,39 @@ function dumpCounts(text) {
   return { total, compiling };
 }
 
-/**
- * @typedef {object} Count
- * @property {string} name        the variant
- * @property {number} requests    requests in each counted window
- * @property {{ total: number, compiling: number }[]} windows  each window's instructions (dumpCounts)
- * @property {number} seconds     wall time of the whole instance (boot, warm-up, counted windows)
- */
+export interface Count {
+  /** the variant */
+  name: string;
+  /** requests in each counted window */
+  requests: number;
+  /** each window's instructions (dumpCounts) */
+  windows: { total: number; compiling: number }[];
+  /** wall time of the whole instance (boot, warm-up, counted windows) */
+  seconds: number;
+}
 
 /**
  * One fresh instance of a variant under callgrind: boot, `warmup` uncounted requests, then `windows`
  * counted windows of `requests` requests, each ended by a dump.
- * @param {{ name: import('./variants.cjs').VariantName, app: import('../proof/generate.cjs').App,
- *   seed: import('./throughput.cjs').Seed, warmup: number, requests: number, windows: number, connections: number }} options
- * @returns {Promise<Count>}
+ *   seed: Seed, warmup: number, requests: number, windows: number, connections: number }} options
  */
-async function countOne({ name, app, seed, warmup, requests, windows, connections }) {
+async function countOne({
+  name,
+  app,
+  seed,
+  warmup,
+  requests,
+  windows,
+  connections,
+}: {
+  name: VariantName;
+  app: App;
+  seed: Seed;
+  warmup: number;
+  requests: number;
+  windows: number;
+  connections: number;
+}): Promise<Count> {
   const started = Date.now();
   const out = join(app.dir, `callgrind-${name}.out`);
   const launcher = [...VALGRIND, `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS];
@@ -149,17 +165,32 @@ async function countOne({ name, app, seed, warmup, requests, windows, connection
 /**
  * Every variant counted, two at a time (valgrind runs a process on one core at a time; a second
  * instance keeps the other core busy without changing either count).
- * @param {{
- *   apps: Map<import('./variants.cjs').VariantName, import('../proof/generate.cjs').App>,
+ *   apps: Map<VariantName, App>,
  *   users: number, warmup: number, requests: number, windows: number, connections: number, parallel?: number, log: (line: string) => void,
  * }} options
- * @returns {Promise<Count[]>}
  */
-async function countInstructions({ apps, users, warmup, requests, windows, connections, parallel = 2, log }) {
+export async function countInstructions({
+  apps,
+  users,
+  warmup,
+  requests,
+  windows,
+  connections,
+  parallel = 2,
+  log,
+}: {
+  apps: Map<VariantName, App>;
+  users: number;
+  warmup: number;
+  requests: number;
+  windows: number;
+  connections: number;
+  parallel?: number;
+  log: (line: string) => void;
+}): Promise<Count[]> {
   const queue = [...apps];
-  /** @type {Count[]} */
-  const counts = [];
-  const per = (/** @type {number} */ n) => Math.round(n / requests).toLocaleString('en-US');
+  const counts: Count[] = [];
+  const per = (n: number): string => Math.round(n / requests).toLocaleString('en-US');
   const worker = async (seed) => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [name, app] = next;
@@ -174,5 +205,3 @@ async function countInstructions({ apps, users, warmup, requests, windows, conne
   await withSeed(queue[0][1], users, 'instructions', (seed) => Promise.all(Array.from({ length: parallel }, () => worker(seed))));
   return counts;
 }
-
-module.exports = { callgrindAvailable, countInstructions, dumpCounts, VALGRIND, V8_FLAGS };

@@ -1,35 +1,48 @@
-'use strict';
 // P3, memory: each variant as a fresh instance started with --expose-gc on a database of its own (a
 // copy of one seed), a short warm-up on rows of its own, then a forced GC and a reading (GET
 // /bench/memory, bench scaffolding), GET /users/:id once for each of `rows` distinct rows, and
 // another forced GC and reading.
-const { request } = require('../proof/http.cjs');
-const { runLoad } = require('./load.cjs');
-const { startVariant, stopVariant, withSeed } = require('./throughput.cjs');
+import { request } from '../proof/http.ts';
+import { runLoad } from './load.ts';
+import { startVariant, stopVariant, withSeed } from './throughput.ts';
+import type { App } from '../proof/generate.ts';
+import type { pinning } from './load.ts';
+import type { VariantName } from './variants.ts';
 
-/**
- * @typedef {{ heapUsed: number, rss: number, globalEntities: number }} Reading
- * @typedef {{ before: Reading, after: Reading, requests: number, seconds: number }} MemoryResult
- */
+export type Reading = { heapUsed: number; rss: number; globalEntities: number };
 
 async function reading(instance) {
   const reply = await request(instance, 'GET', '/bench/memory');
-  if (reply.status !== 200 || typeof reply.body?.heapUsed !== 'number') throw new Error(`GET /bench/memory on ${instance.url}: HTTP ${reply.status} ${reply.text}`);
-  return /** @type {Reading} */ (reply.body);
+  if (reply.status !== 200 || typeof reply.body?.heapUsed !== 'number')
+    throw new Error(`GET /bench/memory on ${instance.url}: HTTP ${reply.status} ${reply.text}`);
+  return (reply.body as Reading);
 }
 
 /**
- * @param {{
- *   apps: Map<import('./variants.cjs').VariantName, import('../proof/generate.cjs').App>,
+ *   apps: Map<VariantName, App>,
  *   rows: number, warmupRows: number, connections: number, capSeconds: number,
- *   pin: ReturnType<import('./load.cjs').pinning>, log: (line: string) => void,
+ *   pin: ReturnType<pinning>, log: (line: string) => void,
  * }} options
- * @returns {Promise<Record<string, MemoryResult>>}
  */
-async function runMemory({ apps, rows, warmupRows, connections, capSeconds, pin, log }) {
-  /** @type {Record<string, MemoryResult>} */
-  const results = {};
-  await withSeed(/** @type {any} */ ([...apps.values()][0]), warmupRows + rows, 'p3', async (seed) => {
+export async function runMemory({
+  apps,
+  rows,
+  warmupRows,
+  connections,
+  capSeconds,
+  pin,
+  log,
+}: {
+  apps: Map<VariantName, App>;
+  rows: number;
+  warmupRows: number;
+  connections: number;
+  capSeconds: number;
+  pin: ReturnType<pinning>;
+  log: (line: string) => void;
+}): Promise<Record<string, MemoryResult>> {
+  const results: Record<string, MemoryResult> = {};
+  await withSeed(/** @type {any} */ [...apps.values()][0], warmupRows + rows, 'p3', async (seed) => {
     for (const [name, app] of apps) results[name] = await measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log });
   });
   return results;
@@ -37,9 +50,8 @@ async function runMemory({ apps, rows, warmupRows, connections, capSeconds, pin,
 
 /**
  * One variant: a fresh instance with --expose-gc on a copy of the seed, read before and after the GETs.
- * @returns {Promise<MemoryResult>}
  */
-async function measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log }) {
+async function measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log }): Promise<MemoryResult> {
   const running = await startVariant(name, app, { seed, pin, nodeOptions: '--expose-gc', label: `p3-${name}` });
   try {
     const url = running.instance.url;
@@ -59,5 +71,3 @@ async function measure(name, app, { seed, rows, warmupRows, connections, capSeco
     await stopVariant(running);
   }
 }
-
-module.exports = { runMemory };

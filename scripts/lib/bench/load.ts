@@ -1,17 +1,16 @@
-'use strict';
-// Runs the load generator (load-worker.cjs) as a separate process and pins processes to CPUs:
+// Runs the load generator (load-worker.ts) as a separate process and pins processes to CPUs:
 // the server on CPU 0, the load generator on CPU 1, when taskset exists and there are two CPUs.
-const { execFileSync, spawn } = require('node:child_process');
-const { readFileSync } = require('node:fs');
-const { availableParallelism } = require('node:os');
-const { join } = require('node:path');
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { WorkerOptions } from './load-worker.ts';
 
-const WORKER = join(__dirname, 'load-worker.cjs');
+const WORKER = join(import.meta.dirname, 'load-worker.ts');
 /** Linux's USER_HZ: /proc counts CPU time in ticks of 1/100 s on every mainstream architecture. */
 const CLOCK_TICKS = 100;
 
-/** @returns {{ enabled: boolean, server?: string, client?: string, note: string }} */
-function pinning() {
+export function pinning(): { enabled: boolean; server?: string; client?: string; note: string } {
   let taskset = '';
   try {
     taskset = execFileSync('which', ['taskset'], { encoding: 'utf8' }).trim();
@@ -28,7 +27,7 @@ function pinning() {
  * CPU time a process has used so far (user + system, all threads), in µs, from /proc/<pid>/stat
  * (Linux); undefined elsewhere. Unlike req/s it leaves out the time the server waited for a CPU.
  */
-function cpuMicros(pid) {
+export function cpuMicros(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name in parentheses: state is field 3, utime 14 and stime 15.
@@ -41,33 +40,31 @@ function cpuMicros(pid) {
 }
 
 /** Pins every thread of a running server process to the server CPU. */
-function pinServer(pin, pid) {
+export function pinServer(pin, pid) {
   if (!pin.enabled) return;
-  execFileSync('taskset', ['-a', '-p', '-c', /** @type {string} */ (pin.server), String(pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', (pin.server as string), String(pid)], { stdio: 'ignore' });
 }
 
-/**
- * @typedef {object} LoadResult
- * @property {number} requests
- * @property {number} seconds
- * @property {number} rps
- * @property {number} p50   ms
- * @property {number} p99   ms
- * @property {number} non2xx
- * @property {number} errors
- * @property {number} timeouts
- */
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  /** ms */
+  p50: number;
+  /** ms */
+  p99: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
 
 /**
  * One autocannon run in its own process. Any non-2xx answer or connection error fails the run: a
  * variant that answers errors must not be reported as fast.
- * @param {ReturnType<typeof pinning>} pin
- * @param {import('./load-worker.cjs').WorkerOptions} options
- * @returns {Promise<LoadResult>}
  */
-function runLoad(pin, options) {
+export function runLoad(pin: ReturnType<typeof pinning>, options: WorkerOptions): Promise<LoadResult> {
   const node = [process.execPath, WORKER];
-  const [command, ...args] = pin.enabled ? ['taskset', '-c', /** @type {string} */ (pin.client), ...node] : node;
+  const [command, ...args] = pin.enabled ? ['taskset', '-c', (pin.client as string), ...node] : node;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -80,15 +77,16 @@ function runLoad(pin, options) {
     child.on('close', (code) => {
       clearTimeout(cap);
       if (code !== 0) return reject(new Error(`The load generator failed (${code}):\n${stderr}`));
-      /** @type {LoadResult} */
-      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+      const result: LoadResult = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
       if (result.non2xx > 0 || result.errors > 0 || result.requests === 0) {
-        return reject(new Error(`${options.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors (${result.timeouts} of them timeouts) in ${result.requests} requests.`));
+        return reject(
+          new Error(
+            `${options.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors (${result.timeouts} of them timeouts) in ${result.requests} requests.`,
+          ),
+        );
       }
       resolve(result);
     });
     child.stdin.end(JSON.stringify(options));
   });
 }
-
-module.exports = { pinning, pinServer, runLoad, cpuMicros };

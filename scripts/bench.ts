@@ -6,24 +6,21 @@
 //   npm run bench                     the full run (writes BENCHMARKS.md)
 //   npm run bench -- --quick          a short development run (writes .tmp/BENCHMARKS.quick.md)
 //   options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --no-instructions  --explain  --out=<file>  --rounds=N  --duration=<s>  --runs=N
-import { createRequire } from 'node:module';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const require = createRequire(import.meta.url);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { cleanup, installSignalHandlers } = require('./lib/proof/processes.cjs');
-const { postgresReachable } = require('./lib/proof/database.cjs');
-const { cliLatency, scaleLatency } = require('./lib/bench/generation.cjs');
-const { buildVariants, ALL, COUNT_ONLY } = require('./lib/bench/variants.cjs');
-const { runLeg } = require('./lib/bench/throughput.cjs');
-const { runMemory } = require('./lib/bench/memory.cjs');
-const { callgrindAvailable, countInstructions, VALGRIND, V8_FLAGS } = require('./lib/bench/instructions.cjs');
-const { pinning } = require('./lib/bench/load.cjs');
-const { renderReport } = require('./lib/bench/report.cjs');
-const { median } = require('./lib/bench/stats.cjs');
+import { ROOT } from './lib/paths.ts';
+import { cleanup, installSignalHandlers } from './lib/proof/processes.ts';
+import { postgresReachable } from './lib/proof/database.ts';
+import { cliLatency, scaleLatency } from './lib/bench/generation.ts';
+import { ALL, buildVariants, COUNT_ONLY } from './lib/bench/variants.ts';
+import { runLeg } from './lib/bench/throughput.ts';
+import { runMemory } from './lib/bench/memory.ts';
+import { callgrindAvailable, countInstructions, V8_FLAGS, VALGRIND } from './lib/bench/instructions.ts';
+import { pinning } from './lib/bench/load.ts';
+import { renderReport } from './lib/bench/report.ts';
+import { median } from './lib/bench/stats.ts';
+import type { VariantName } from './lib/bench/variants-info.ts';
 
 /**
  * On the Express leg, a_r and b (the 3% goal) run on two instances each: their ratio is the timed
@@ -67,7 +64,18 @@ const BUDGET_SECONDS = 560;
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const options = { quick: false, only: new Set(['p1', 'p2', 'p3']), legs: undefined, postgres: true, instructions: true, explain: false, out: undefined, rounds: undefined, duration: undefined, runs: undefined };
+  const options = {
+    quick: false,
+    only: new Set(['p1', 'p2', 'p3']),
+    legs: undefined,
+    postgres: true,
+    instructions: true,
+    explain: false,
+    out: undefined,
+    rounds: undefined,
+    duration: undefined,
+    runs: undefined,
+  };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (key === 'quick') options.quick = true;
@@ -79,15 +87,19 @@ function parseArgs(argv) {
     else if (key === 'legs' && value) options.legs = value.split(',');
     else if (['rounds', 'duration', 'runs'].includes(key) && Number(value) > 0) options[key] = Number(value);
     else if (key === 'help' || key === 'h') {
-      console.log('npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--no-instructions] [--explain] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]');
+      console.log(
+        'npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--no-instructions] [--explain] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]',
+      );
       process.exit(0);
     } else throw new UsageError(`Unknown option ${arg} (try --help).`);
   }
   for (const phase of options.only) if (!['p1', 'p2', 'p3'].includes(phase)) throw new UsageError(`--only takes p1, p2, p3, not ${phase}.`);
-  for (const leg of options.legs ?? []) if (!['nest12', 'fastify'].includes(leg)) throw new UsageError(`--legs takes nest12 (Express) and fastify, not ${leg}.`);
+  for (const leg of options.legs ?? [])
+    if (!['nest12', 'fastify'].includes(leg)) throw new UsageError(`--legs takes nest12 (Express) and fastify, not ${leg}.`);
   if (options.explain && !options.only.has('p2')) throw new UsageError('--explain adds to the counts of P2: select p2.');
   if (options.explain && !options.instructions) throw new UsageError('--explain adds to the instruction counts: drop --no-instructions.');
-  if (options.explain && (options.legs?.[0] ?? 'nest12') !== 'nest12') throw new UsageError('--explain counts the Express leg (b\'s app.use registration): put nest12 first in --legs.');
+  if (options.explain && (options.legs?.[0] ?? 'nest12') !== 'nest12')
+    throw new UsageError("--explain counts the Express leg (b's app.use registration): put nest12 first in --legs.");
   return options;
 }
 
@@ -116,7 +128,9 @@ async function main() {
     cpuModel: cpus()[0]?.model?.trim() ?? 'unknown',
     os: `${platform()} ${release()}`,
     pinning: pin.note,
-    loadBefore: loadavg().map((l) => l.toFixed(1)).join(' / '),
+    loadBefore: loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / '),
     quick: options.quick,
     seconds: 0,
     commands: [],
@@ -128,10 +142,13 @@ async function main() {
   if (options.only.has('p1')) {
     phase(`P1 generation latency: nest g, ${plan.p1.runs} interleaved runs of each`);
     const pairs = await cliLatency({ runs: plan.p1.runs, log });
-    for (const p of pairs) log(`  ${p.label}: median of the pair ratios ${median(p.pairRatios).toFixed(2)}, ratio of the medians ${p.ratio.toFixed(2)} (goal ≤ 1.10)`);
+    for (const p of pairs)
+      log(`  ${p.label}: median of the pair ratios ${median(p.pairRatios).toFixed(2)}, ratio of the medians ${p.ratio.toFixed(2)} (goal ≤ 1.10)`);
     phase(`P1 generation latency: init and repository in-process on ${plan.p1.sizes.join(', ')} feature modules`);
     const scale = await scaleLatency({ sizes: plan.p1.sizes, repetitions: plan.p1.repetitions, log });
-    log(`  growth exponent between the two largest apps: init ${scale.init.exponent.toFixed(2)}, repository ${scale.repository.exponent.toFixed(2)} (1 is linear, 2 quadratic)`);
+    log(
+      `  growth exponent between the two largest apps: init ${scale.init.exponent.toFixed(2)}, repository ${scale.repository.exponent.toFixed(2)} (1 is linear, 2 quadratic)`,
+    );
     results.p1 = { pairs, scale: { ...scale, repetitions: plan.p1.repetitions } };
     meta.commands.push(...pairs.flatMap((p) => [`\`${p.ours.command}\` and \`${p.theirs.command}\` in the ${p.app}`]));
   }
@@ -173,7 +190,9 @@ async function main() {
       const remaining = BUDGET_SECONDS - elapsed();
       const needed = secondsPerInstance * instancesOf(leg);
       if (!options.quick && remaining < needed) {
-        p2Notes.push(`${leg.title} skipped: ${remaining.toFixed(0)} s were left of the ${BUDGET_SECONDS} s budget and it needs about ${needed.toFixed(0)} s (the machine was slow: see the load average).`);
+        p2Notes.push(
+          `${leg.title} skipped: ${remaining.toFixed(0)} s were left of the ${BUDGET_SECONDS} s budget and it needs about ${needed.toFixed(0)} s (the machine was slow: see the load average).`,
+        );
         log(`  ${p2Notes[p2Notes.length - 1]}`);
         continue;
       }
@@ -190,12 +209,12 @@ async function main() {
     );
   }
   meta.seconds = elapsed();
-  meta.loadAfter = loadavg().map((l) => l.toFixed(1)).join(' / ');
-  meta.commands.unshift(
-    `\`${meta.command}\` (\`npm run build && node scripts/bench.mjs\`)`,
-  );
+  meta.loadAfter = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+  meta.commands.unshift(`\`${meta.command}\` (\`npm run build && node scripts/bench.ts\`)`);
   meta.commands.push(
-    `load: autocannon's programmatic API in its own process (scripts/lib/bench/load-worker.cjs${pin.enabled ? `, under \`taskset -c ${pin.client}\`` : ''}), ` +
+    `load: autocannon's programmatic API in its own process (scripts/lib/bench/load-worker.ts${pin.enabled ? `, under \`taskset -c ${pin.client}\`` : ''}), ` +
       `GET http://127.0.0.1:<port>/users/<id>, ${plan.p2.connections} connections, pipelining 1`,
     `server: \`node dist/main.js\` of each variant with NODE_ENV=production and its MIKRO_ORM_* variables${pin.enabled ? `, pinned with \`taskset -a -p -c ${pin.server} <pid>\`` : ''}; P3 adds NODE_OPTIONS=--expose-gc`,
   );
@@ -207,23 +226,25 @@ async function main() {
   console.log(report);
 }
 
-/**
- * @typedef {{ fixture: string, driver: 'sqlite'|'postgresql', variants: import('./lib/bench/variants.cjs').VariantName[],
- *   instances: Record<string, number>, title: string, note?: string }} Leg
- */
+interface Leg {
+  fixture: string;
+  driver: 'sqlite' | 'postgresql';
+  variants: VariantName[];
+  instances: Record<string, number>;
+  title: string;
+  note?: string;
+}
 
 /**
  * The P2 legs in order of priority: Express/SQLite (also the builds of P3 and the instruction
  * counts), Fastify/SQLite, Express/PostgreSQL when PostgreSQL answers. Only Express/SQLite with a,
  * b and e when P2 is not selected (P3 alone).
- * @returns {Promise<Leg[]>}
  */
-async function plannedLegs(plan, options, notes) {
+async function plannedLegs(plan, options, notes): Promise<Leg[]> {
   if (!options.only.has('p2')) return [{ fixture: 'nest12', driver: 'sqlite', variants: ['a', 'b', 'e'], instances: {}, title: 'P3' }];
   // For context, one leg each: b_x (b on the other AsyncLocalStorage) on Express, b_m (b through middie) on Fastify.
   const only = { b_x: 'nest12', b_m: 'fastify' };
-  /** @type {Leg[]} */
-  const legs = plan.legs.map((fixture) => ({
+  const legs: Leg[] = plan.legs.map((fixture) => ({
     fixture,
     driver: 'sqlite',
     variants: ALL.filter((v) => !(v in only) || only[v] === fixture),
@@ -259,17 +280,18 @@ async function buildLeg(leg, countOnly = []) {
 }
 
 async function timeLeg(leg, apps, plan, pin) {
-  phase(`P2 ${leg.fixture} / ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${leg.variants.length} variants × ${plan.p2.rounds} rounds of ${plan.p2.duration} s`);
+  phase(
+    `P2 ${leg.fixture} / ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${leg.variants.length} variants × ${plan.p2.rounds} rounds of ${plan.p2.duration} s`,
+  );
   const timed = new Map([...apps].filter(([name]) => leg.variants.includes(name)));
   return runLeg({ fixture: leg.fixture, driver: leg.driver, apps: timed, ...plan.p2, instances: leg.instances, pin, log });
 }
 
 /**
- * Instructions per request of the chosen variants of a leg under valgrind (instructions.cjs), or
+ * Instructions per request of the chosen variants of a leg under valgrind (instructions.ts), or
  * why they were not counted.
- * @param {Leg} leg
  */
-async function instructionCounts(leg, apps, plan, enabled) {
+async function instructionCounts(leg: Leg, apps, plan, enabled) {
   const { variants, ...counted } = plan;
   const base = { fixture: leg.fixture, driver: leg.driver, ...counted };
   if (!enabled) return { ...base, skipped: 'skipped with --no-instructions' };
@@ -285,7 +307,7 @@ try {
   await main();
 } catch (error) {
   if (error instanceof UsageError) console.error(`npm run bench: ${error.message}`);
-  else console.error(`\nbench failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
+  else console.error(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
   process.exitCode = 1;
 } finally {
   await cleanup();

@@ -9,33 +9,30 @@
 // file, code and message (not line: init inserts lines).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { listFiles } from './lib/files.ts';
+import { ROOT } from './lib/paths.ts';
 
-const { listFiles } = createRequire(import.meta.url)('./lib/files.cjs');
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = join(ROOT, 'test', 'corpus');
 const slugs = process.argv.slice(2);
 if (slugs.length === 0) {
   process.stderr.write('usage: npm run corpus:typecheck -- <slug>... (slugs from test/corpus/corpus.json)\n');
   process.exit(2);
 }
-const out = (line) => process.stdout.write(`${line}\n`);
-const npm = (cwd, args) => {
+const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+const npm = (cwd: string, args: string[]): void => {
   const result = spawnSync('npm', args, { cwd, encoding: 'utf8', shell: process.platform === 'win32' });
   if (result.status !== 0) throw new Error(`npm ${args.join(' ')} failed in ${cwd}:\n${result.stderr.slice(-2000)}`);
 };
 
 /** tsc's errors as `file TScode message` lines (no line numbers), sorted. */
-function typeErrors(dir) {
+function typeErrors(dir: string): string[] {
   const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, encoding: 'utf8' });
   return result.stdout
     .split('\n')
     .map((line) => /^(.+?)\(\d+,\d+\): error (TS\d+): (.*)$/.exec(line))
-    .filter(Boolean)
+    .filter((match) => match !== null)
     .map(([, file, code, message]) => `${file} ${code} ${message}`)
     .sort();
 }
@@ -57,7 +54,7 @@ for (const slug of slugs) {
   for (const entry of ['src', 'apps', 'libs']) rmSync(join(dir, entry), { recursive: true, force: true });
   cpSync(source, dir, { recursive: true });
   // Apps that ship `x.ts.example` ask their users to copy it to `x.ts` before building: do as they say.
-  for (const example of listFiles(dir, (name) => name === 'node_modules').filter((f) => f.endsWith('.ts.example'))) {
+  for (const example of listFiles(dir, (name: string) => name === 'node_modules').filter((f: string) => f.endsWith('.ts.example'))) {
     const target = join(dir, example.slice(0, -'.example'.length));
     if (!existsSync(target)) cpSync(join(dir, example), target);
   }
@@ -66,7 +63,7 @@ for (const slug of slugs) {
       npm(dir, ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--legacy-peer-deps']);
     } catch (error) {
       // The app's own dependencies do not install here (a version the registry does not serve): no verdict.
-      out(`| ${slug} | its dependencies do not install: ${/notarget .*|ERESOLVE.*/.exec(error.message)?.[0] ?? 'npm install failed'} | | | |`);
+      out(`| ${slug} | its dependencies do not install: ${/notarget .*|ERESOLVE.*/.exec((error as Error).message)?.[0] ?? 'npm install failed'} | | | |`);
       failed = true;
       continue;
     }

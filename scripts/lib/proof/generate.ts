@@ -1,4 +1,3 @@
-'use strict';
 // Builds the apps the proof runs: a fixture copied into a temporary folder where packages resolve
 // from the project's own node_modules (Nest 12 + MikroORM 7 under .tmp/, Nest 11 + MikroORM 6 under
 // test/orm6/.tmp/), the package's own schematics run on it through the Angular devkit exactly as a
@@ -6,87 +5,105 @@
 // a copy of that app with the request context taken out, and the double-context build a copy with
 // the library's middleware switched back on next to init's registration, both made by AST edits
 // (clearly marked).
-const { execFile } = require('node:child_process');
-const { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } = require('node:fs');
-const { dirname, join, relative } = require('node:path');
-const { trackFolder } = require('./processes.cjs');
+import { HostTree } from '@angular-devkit/schematics';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import type * as Ast from '../../../src/utils/ast.ts';
+import type * as Module from '../../../src/utils/module.ts';
+import type * as SourceStyle from '../../../src/utils/source-style.ts';
+import type * as Versions from '../../../src/utils/versions.ts';
+import type * as Workspace from '../../../src/utils/workspace.ts';
+import type * as Bootstrap from '../../../src/utils/bootstrap.ts';
+import type * as OrmOptions from '../../../src/utils/orm-options.ts';
+import { listFiles } from '../files.ts';
+import { built, FIXTURES, type OrmMajor, projectRequire, ROOT, tempBase } from '../paths.ts';
+import { runInFolder, type SchematicOptions } from '../schematics.ts';
+import { trackFolder } from './processes.ts';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const COLLECTION = join(ROOT, 'collection.json');
-const FIXTURES = join(ROOT, 'test', 'fixtures');
+export { ROOT };
 
 /** The package's compiled helpers (npm run build): the same AST code the schematics use. */
-function utils() {
-  const dist = join(ROOT, 'dist', 'utils');
-  if (!existsSync(join(dist, 'ast.js'))) throw new Error('dist/ is missing: run `npm run build` first.');
+export function utils(): {
+  ast: typeof Ast;
+  bootstrap: typeof Bootstrap;
+  ormOptions: typeof OrmOptions;
+  module: typeof Module;
+  style: typeof SourceStyle;
+  workspace: typeof Workspace;
+  versions: typeof Versions;
+} {
   return {
-    ast: require(join(dist, 'ast.js')),
-    bootstrap: require(join(dist, 'bootstrap.js')),
-    ormOptions: require(join(dist, 'orm-options.js')),
-    module: require(join(dist, 'module.js')),
-    style: require(join(dist, 'source-style.js')),
-    workspace: require(join(dist, 'workspace.js')),
-    versions: require(join(dist, 'versions.js')),
+    ast: built('utils/ast'),
+    bootstrap: built('utils/bootstrap'),
+    ormOptions: built('utils/orm-options'),
+    module: built('utils/module'),
+    style: built('utils/source-style'),
+    workspace: built('utils/workspace'),
+    versions: built('utils/versions'),
   };
 }
 
-/**
- * @typedef {object} AppSpec
- * @property {string} fixture            folder under test/fixtures (nest12, nest11, fastify...)
- * @property {6|7} ormMajor              7: resolves from the root node_modules; 6: from test/orm6
- * @property {'sqlite'|'postgresql'} driver
- * @property {'main'|'middleware'} style
- */
+export interface AppSpec {
+  /** folder under test/fixtures (nest12, nest11, fastify...) */
+  fixture: string;
+  /** 7: resolves from the root node_modules; 6: from test/orm6 */
+  ormMajor: OrmMajor;
+  driver: 'sqlite' | 'postgresql';
+  style: 'main' | 'middleware';
+}
 
 /**
  * What a build is: `generated` (init, then the features), `control` (the generated app without any
  * request context, allowGlobalContext: true), `before-init` (the fixture with only the features: an app
  * that already had MikroORM keeps the library's middleware as its one context) and `double-context`
  * (the generated app with the library's middleware switched back on next to init's registration:
- * two nested contexts per request).
- * @typedef {'generated'|'control'|'before-init'|'double-context'} AppKind
+ * two nested contexts per request). The benchmark's variants are `bench-<name>` builds.
  */
+export type AppKind = 'generated' | 'control' | 'before-init' | 'double-context' | `bench-${string}`;
 
-/**
- * @typedef {object} App
- * @property {string} dir
- * @property {AppSpec} spec
- * @property {AppKind} kind
- * @property {string} ormRoot   the source file with the app's MikroOrmModule.forRoot
- * @property {boolean} esm
- * @property {string[]} log   what the schematics reported (CREATE/UPDATE lines and their messages)
- */
+export interface App {
+  dir: string;
+  spec: AppSpec;
+  kind: AppKind;
+  /** the source file with the app's MikroOrmModule.forRoot */
+  ormRoot: string;
+  esm: boolean;
+  /** what the schematics reported (CREATE/UPDATE lines and their messages) */
+  log: string[];
+}
 
 /** The schematics the proof runs after init, in order (the seed's repository pattern, then its REST resource). */
-const FEATURE_SCHEMATICS = [
+export const FEATURE_SCHEMATICS: [string, SchematicOptions][] = [
   ['repository', { name: 'users', fields: 'name:string' }],
   ['resource', { name: 'users' }],
 ];
 
-function baseFolder(ormMajor) {
-  const base = ormMajor === 6 ? join(ROOT, 'test', 'orm6', '.tmp') : join(ROOT, '.tmp');
-  mkdirSync(base, { recursive: true });
-  return base;
-}
-
 /**
  * A fixture app with init, repository and resource applied, plus the proof's isolation endpoint.
- * @param {AppSpec} spec
- * @param {{ features?: (dir: string, log: string[]) => Promise<void>, prefix?: string, init?: boolean, forkProbe?: boolean }} [options]
+ * @param [options]
  *   features: what runs after init (default: the FEATURE_SCHEMATICS, i.e. `repository users` and `resource users`)
  *   prefix: the start of the app folder's name (default 'proof'; the benchmark's apps are 'bench-…')
  *   init: false builds the `before-init` app: the features only, on a fixture that already has MikroORM
  *   forkProbe: also add the fork probe (GET /proof/forks, see addForkProbe); it wraps EntityManager#fork,
  *     so the benchmark's apps, which time every request, leave it out
- * @returns {Promise<App>}
  */
-async function generateApp(spec, { features = runFeatureSchematics, prefix = 'proof', init = true, forkProbe = false } = {}) {
+export async function generateApp(
+  spec: AppSpec,
+  {
+    features = runFeatureSchematics,
+    prefix = 'proof',
+    init = true,
+    forkProbe = false,
+  }: { features?: (dir: string, log: string[]) => Promise<void>; prefix?: string; init?: boolean; forkProbe?: boolean } = {},
+): Promise<App> {
   const source = join(FIXTURES, spec.fixture);
   if (!existsSync(join(source, 'package.json'))) throw new Error(`No fixture app at test/fixtures/${spec.fixture}.`);
   const name = `${prefix}-${spec.fixture}-${init ? `${spec.driver}-${spec.style}` : 'before-init'}-`;
-  const dir = trackFolder(mkdtempSync(join(baseFolder(spec.ormMajor), name)));
+  const dir = trackFolder(mkdtempSync(join(tempBase(spec.ormMajor), name)));
   cpSync(source, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) });
-  const log = [];
+  const log: string[] = [];
   const { versions } = utils();
   if (spec.ormMajor === 6) {
     // A user who stays on MikroORM 6 has it in package.json already; init then generates for 6.
@@ -94,13 +111,15 @@ async function generateApp(spec, { features = runFeatureSchematics, prefix = 'pr
     pkg.dependencies = { ...pkg.dependencies, '@mikro-orm/core': versions.ORM_RELEASES[6].orm };
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   }
-  if (init) await runSchematic(dir, 'init', { driver: spec.driver, style: spec.style, skipInstall: true }, log);
+  if (init) log.push(...(await runInFolder(dir, 'init', { driver: spec.driver, style: spec.style, skipInstall: true })));
   await features(dir, log);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const ormMajor = versions.majorOf(pkg.dependencies?.['@mikro-orm/core']);
   if (ormMajor !== spec.ormMajor) {
     const what = init ? 'init set up' : `test/fixtures/${spec.fixture} has`;
-    throw new Error(`${what} MikroORM ${ormMajor ?? '(none)'} in ${dir}, not ${spec.ormMajor}: the packages under ${baseFolder(spec.ormMajor)} would not match.`);
+    throw new Error(
+      `${what} MikroORM ${ormMajor ?? '(none)'} in ${dir}, not ${spec.ormMajor}: the packages under ${tempBase(spec.ormMajor)} would not match.`,
+    );
   }
   const esm = pkg.type === 'module';
   addIsolationEndpoint(dir, esm);
@@ -108,52 +127,12 @@ async function generateApp(spec, { features = runFeatureSchematics, prefix = 'pr
   return { dir, spec, kind: init ? 'generated' : 'before-init', esm, log, ormRoot: ormRootFile(dir) };
 }
 
-async function runFeatureSchematics(dir, log) {
-  for (const [schematic, options] of FEATURE_SCHEMATICS) {
-    await runSchematic(dir, schematic, options, log);
-  }
-}
-
-/**
- * Runs one schematic of this package on a folder with the devkit's NodeWorkflow (real file system,
- * schema defaults and validation, no prompts), as `schematics mikro-request-context:<name>` would.
- * With `dryRun` (the benchmark's timings) nothing is written; the log still lists CREATE/UPDATE.
- */
-async function runSchematic(dir, schematic, options, log = [], { dryRun = false } = {}) {
-  const { NodeWorkflow } = require('@angular-devkit/schematics/tools');
-  const { logging } = require('@angular-devkit/core');
-  const workflow = new NodeWorkflow(dir, {
-    force: false,
-    dryRun,
-    resolvePaths: [dir, ROOT],
-    schemaValidation: true,
-    packageManager: 'npm',
-  });
-  workflow.reporter.subscribe((event) => {
-    const path = event.path.replace(/^\//, '');
-    if (event.kind === 'error') log.push(`ERROR ${path} (${event.description})`);
-    else log.push(`${event.kind.toUpperCase()} ${path}`);
-  });
-  const logger = new logging.Logger(`proof:${schematic}`);
-  const messages = [];
-  logger.subscribe((entry) => messages.push(`${entry.level}: ${entry.message}`));
-  try {
-    await new Promise((resolve, reject) => {
-      workflow.execute({ collection: COLLECTION, schematic, options, logger, allowPrivate: false, debug: false }).subscribe({
-        error: reject,
-        complete: resolve,
-      });
-    });
-  } catch (error) {
-    throw new Error(`Schematic ${schematic} ${JSON.stringify(options)} failed in ${dir}: ${/** @type {Error} */ (error).message}\n${messages.join('\n')}`);
-  }
-  log.push(...messages.map((m) => `  ${m}`));
-  return log;
+async function runFeatureSchematics(dir: string, log: string[]): Promise<void> {
+  for (const [schematic, options] of FEATURE_SCHEMATICS) log.push(...(await runInFolder(dir, schematic, options)));
 }
 
 /** Parses, edits through the AST (the package's own helpers) and writes back one file of an app. */
-function editFile(dir, path, edit) {
-  const { HostTree } = require('@angular-devkit/schematics');
+export function editFile(dir: string, path: string, edit: (source: ts.SourceFile, tree: HostTree) => void): void {
   const { ast } = utils();
   const full = join(dir, path);
   const tree = new HostTree();
@@ -163,18 +142,14 @@ function editFile(dir, path, edit) {
 }
 
 /** Every .ts file under the app's src (no specs). */
-function sourcePaths(dir, folder = 'src') {
-  const out = [];
-  for (const entry of readdirSync(join(dir, folder), { withFileTypes: true })) {
-    const path = `${folder}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...sourcePaths(dir, path));
-    else if (path.endsWith('.ts') && !path.endsWith('.spec.ts')) out.push(path);
-  }
-  return out;
+export function sourcePaths(dir: string): string[] {
+  return listFiles(join(dir, 'src'))
+    .filter((path) => path.endsWith('.ts') && !path.endsWith('.spec.ts'))
+    .map((path) => `src/${path}`);
 }
 
 /** The file that declares the `User` entity that `repository users` generated. */
-function userEntityPath(dir) {
+function userEntityPath(dir: string): string {
   const { ast } = utils();
   for (const path of sourcePaths(dir)) {
     const source = ast.parseText(path, readFileSync(join(dir, path), 'utf8'));
@@ -191,12 +166,12 @@ const ISOLATION_CONTROLLER = 'src/proof/proof-isolation.controller.ts';
  * requests interleave, then reports which entities its EntityManager holds and which changes its
  * flush would write. With one context per request, that is only its own user.
  */
-function addIsolationEndpoint(dir, esm) {
+function addIsolationEndpoint(dir: string, esm: boolean): void {
   const { workspace } = utils();
   const entity = userEntityPath(dir);
   const entityImport = workspace.relativeImport(ISOLATION_CONTROLLER, entity, esm ? '.js' : '');
   const controller = `// PROOF SCAFFOLDING, not generated code: the endpoint that the proof's isolation check calls
-// (scripts/lib/proof/isolation.cjs). It is added to the generated app and to the control alike.
+// (scripts/lib/proof/isolation.ts). It is added to the generated app and to the control alike.
 import { Body, Controller, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import { User } from '${entityImport}';
@@ -227,7 +202,7 @@ export class ProofIsolationController {
 }
 
 /** Lists a scaffolding controller in AppModule's `controllers`. */
-function registerController(dir, esm, path, className) {
+function registerController(dir: string, esm: boolean, path: string, className: string): void {
   const { ast, module, style, workspace } = utils();
   const appModule = 'src/app.module.ts';
   editFile(dir, appModule, (source, tree) => {
@@ -246,15 +221,15 @@ const FORK_PROBE_CONTROLLER = 'src/proof/proof-forks.controller.ts';
 
 /**
  * PROOF SCAFFOLDING (not generated code): the fork probe, GET /proof/forks, for the one-fork check
- * (forks.cjs). MikroORM keeps no link from a fork to the EntityManager it was forked from, so the
+ * (forks.ts). MikroORM keeps no link from a fork to the EntityManager it was forked from, so the
  * probe wraps EntityManager#fork once, when the app loads (before it serves anything), to record that
  * link. The endpoint then walks from the EntityManager the handler works with up to the global one:
  * with one request context per request that is exactly one step; with two nested contexts (init's
  * registration and the library's middleware both on) two; without a context none.
  */
-function addForkProbe(dir, esm) {
+function addForkProbe(dir: string, esm: boolean): void {
   const controller = `// PROOF SCAFFOLDING, not generated code: the endpoint that the proof's one-fork check calls
-// (scripts/lib/proof/forks.cjs). It is added to every build of a variant alike.
+// (scripts/lib/proof/forks.ts). It is added to every build of a variant alike.
 import { Controller, Get, Query } from '@nestjs/common';
 import { EntityManager, RequestContext } from '@mikro-orm/core';
 
@@ -302,7 +277,7 @@ export class ProofForksController {
 }
 
 /** The one source file of an app that calls MikroOrmModule.forRoot/forRootAsync. */
-function ormRootFile(dir) {
+export function ormRootFile(dir: string): string {
   const { ast, ormOptions } = utils();
   const roots = sourcePaths(dir).filter((path) => ormOptions.findOrmRootCalls(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
   if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in ${dir}, found ${roots.length}.`);
@@ -310,19 +285,18 @@ function ormRootFile(dir) {
 }
 
 /** The options literal of an app's MikroOrmModule root, and its own `registerRequestContext` property if it has one. */
-function rootOptions(source, path) {
+function rootOptions(source: ts.SourceFile, path: string): { options: ts.ObjectLiteralExpression; setting: ts.PropertyAssignment | undefined } {
   const { bootstrap, ormOptions } = utils();
-  const ts = require('typescript');
   const options = bootstrap.ormRootOptions(ormOptions.findOrmRootCalls(source)[0]);
   if (!options) throw new Error(`${path}: the forRoot options are not an object literal.`);
-  const setting = options.properties.filter((p) => ts.isPropertyAssignment(p) && p.name.getText(source) === 'registerRequestContext').pop();
+  const setting = options.properties.filter(ts.isPropertyAssignment).filter((p) => p.name.getText(source) === 'registerRequestContext').pop();
   return { options, setting };
 }
 
-const CONTROL_NOTE = 'PROOF CONTROL, not generated code';
+export const CONTROL_NOTE = 'PROOF CONTROL, not generated code';
 
 /** A copy of a build's folder for a derived build (no node_modules, build output or tsc state). */
-function copyApp(app, suffix) {
+function copyApp(app: App, suffix: string): string {
   const dir = trackFolder(mkdtempSync(`${app.dir}-${suffix}-`));
   cpSync(app.dir, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) && !path.endsWith('.tsbuildinfo') });
   return dir;
@@ -334,10 +308,8 @@ function copyApp(app, suffix) {
  * Both ways a request can get a context are gone: init's registration is removed, and the library's
  * middleware stays off (init switched it off; if the root's options do not say so themselves, the
  * control says `registerRequestContext: false`). It must serve stale data, or the proof proves nothing.
- * @param {App} app
- * @returns {App}
  */
-function makeControl(app) {
+export function makeControl(app: App): App {
   const { ast, style } = utils();
   const dir = copyApp(app, 'control');
   const removed = app.spec.style === 'main' ? removeMainRegistration(dir) : removeMiddlewareRegistration(dir);
@@ -368,7 +340,7 @@ function makeControl(app) {
   return { ...app, dir, kind: 'control', log: [...app.log, `CONTROL ${removed}`, ...changes.map((c) => `CONTROL ${root}: ${c}`)] };
 }
 
-const DOUBLE_NOTE = 'PROOF DOUBLE CONTEXT, not generated code';
+export const DOUBLE_NOTE = 'PROOF DOUBLE CONTEXT, not generated code';
 
 /**
  * The double-context build: a copy of the generated app with @mikro-orm/nestjs's middleware switched
@@ -376,17 +348,17 @@ const DOUBLE_NOTE = 'PROOF DOUBLE CONTEXT, not generated code';
  * That is what adding a registration without switching the library's off gives: two nested request
  * contexts, so the EntityManager a handler gets is a fork of a fork. It serves fresh data, but the
  * one-fork check must flag every request, or that check proves nothing.
- * @param {App} app
- * @returns {App}
  */
-function makeDoubleContext(app) {
+export function makeDoubleContext(app: App): App {
   const { ast } = utils();
   const dir = copyApp(app, 'double');
   const root = app.ormRoot;
   editFile(dir, root, (source, tree) => {
     const { setting } = rootOptions(source, root);
     if (!setting || setting.initializer.getText(source) !== 'false') {
-      throw new Error(`${root}: the generated app's MikroOrmModule options do not say registerRequestContext: false, so there is no library middleware to switch back on.`);
+      throw new Error(
+        `${root}: the generated app's MikroOrmModule options do not say registerRequestContext: false, so there is no library middleware to switch back on.`,
+      );
     }
     ast.applyInsertions(tree, root, [
       { pos: 0, text: `// ${DOUBLE_NOTE}: @mikro-orm/nestjs's middleware is back on (registerRequestContext: true) next to init's registration.\n` },
@@ -403,7 +375,7 @@ function makeDoubleContext(app) {
 }
 
 /** style main: the `app.use(... RequestContext.create ...)` statement of main.ts, with its comment. */
-function removeMainRegistration(dir) {
+export function removeMainRegistration(dir: string): string {
   const { ast } = utils();
   const main = 'src/main.ts';
   let description = '';
@@ -418,18 +390,15 @@ function removeMainRegistration(dir) {
 }
 
 /** style middleware: the `consumer.apply(MikroOrmRequestContextMiddleware).forRoutes(...)` statement in configure(). */
-function removeMiddlewareRegistration(dir) {
+function removeMiddlewareRegistration(dir: string): string {
   const { ast } = utils();
-  const ts = require('typescript');
   const appModule = 'src/app.module.ts';
   let description = '';
   editFile(dir, appModule, (source, tree) => {
     const applies = ast.findNodes(
       source,
-      (n) =>
-        ts.isCallExpression(n) &&
-        ast.calledName(n) === 'apply' &&
-        n.arguments.some((a) => ts.isIdentifier(a) && a.text === 'MikroOrmRequestContextMiddleware'),
+      (n): n is ts.CallExpression =>
+        ts.isCallExpression(n) && ast.calledName(n) === 'apply' && n.arguments.some((a) => ts.isIdentifier(a) && a.text === 'MikroOrmRequestContextMiddleware'),
     );
     if (applies.length !== 1) throw new Error(`${appModule}: expected one consumer.apply(MikroOrmRequestContextMiddleware), found ${applies.length}.`);
     const statement = enclosingStatement(applies[0]);
@@ -439,16 +408,15 @@ function removeMiddlewareRegistration(dir) {
   return description;
 }
 
-function enclosingStatement(node) {
-  const ts = require('typescript');
-  let n = node;
+function enclosingStatement(node: ts.Node): ts.ExpressionStatement {
+  let n: ts.Node | undefined = node;
   while (n && !ts.isExpressionStatement(n)) n = n.parent;
   if (!n) throw new Error('The registration is not a statement of its own.');
   return n;
 }
 
 /** Replaces the statement (and the comment lines above it) with a marked comment. */
-function removeStatement(source, tree, path, statement) {
+function removeStatement(source: ts.SourceFile, tree: HostTree, path: string, statement: ts.Statement): void {
   const { ast } = utils();
   const indent = ast.lineIndent(source, statement);
   const start = statement.getFullStart();
@@ -461,20 +429,18 @@ function removeStatement(source, tree, path, statement) {
 /**
  * Compiles several apps in parallel and fails with the first error only once every tsc has ended: a
  * tsc still writing into a folder that cleanup() is removing would leave that folder behind.
- * @param {App[]} apps
  */
-async function compileApps(apps) {
+export async function compileApps(apps: App[]) {
   const results = await Promise.allSettled(apps.map((app) => compileApp(app)));
   const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /**
  * Compiles the app with its own tsconfig.build.json and the TypeScript its workspace resolves.
- * @param {App} app
  */
-function compileApp(app) {
-  const tsc = require.resolve('typescript/bin/tsc', { paths: [app.dir] });
+export function compileApp(app: App) {
+  const tsc = projectRequire.resolve('typescript/bin/tsc', { paths: [app.dir] });
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [tsc, '-p', join(app.dir, 'tsconfig.build.json')], { cwd: app.dir, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`tsc failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
@@ -484,7 +450,7 @@ function compileApp(app) {
 }
 
 /** The compiled MikroORM config of an app (dist/ layout follows the tsconfig's rootDir). */
-function compiledConfig(dir) {
+function compiledConfig(dir: string): string {
   const found = [join(dir, 'dist', 'mikro-orm.config.js'), join(dir, 'dist', 'src', 'mikro-orm.config.js')].find((f) => existsSync(f));
   if (!found) throw new Error(`No compiled mikro-orm.config.js under ${join(dir, 'dist')}.`);
   return found;
@@ -494,13 +460,15 @@ function compiledConfig(dir) {
  * Runs a piece of ES module code with the app's own compiled config and MikroORM (6 or 7), in a
  * process started in the app's folder: `body` sees `orm` (initialised, closed after it) and may
  * write to stdout, which the promise resolves with.
- * @param {App} app
- * @param {Record<string, string>} env  the database's MIKRO_ORM_* variables
- * @param {string} body
- * @param {{ what: string, timeoutMs?: number }} options  what: for the error message ("Creating the schema")
- * @returns {Promise<string>}
+ * @param env  the database's MIKRO_ORM_* variables
+ * @param options  what: for the error message ("Creating the schema")
  */
-function runWithAppOrm(app, env, body, { what, timeoutMs = 0 }) {
+export function runWithAppOrm(
+  app: App,
+  env: Record<string, string>,
+  body: string,
+  { what, timeoutMs = 0 }: { what: string; timeoutMs?: number },
+): Promise<string> {
   const config = relative(app.dir, compiledConfig(app.dir)).split('\\').join('/');
   const script = `
     const { MikroORM } = await import('@mikro-orm/core');
@@ -527,10 +495,9 @@ function runWithAppOrm(app, env, body, { what, timeoutMs = 0 }) {
  * Creates the schema in the given database through the app's own compiled config and MikroORM (as
  * `npx mikro-orm schema:create --run` does), in a process started in the app's folder so that the
  * app's MikroORM (6 or 7) is the one that runs.
- * @param {App} app
- * @param {Record<string, string>} env  the database's MIKRO_ORM_* variables
+ * @param env  the database's MIKRO_ORM_* variables
  */
-async function createSchema(app, env) {
+export async function createSchema(app: App, env: Record<string, string>) {
   await runWithAppOrm(
     app,
     env,
@@ -539,24 +506,3 @@ async function createSchema(app, env) {
     { what: 'Creating the schema' },
   );
 }
-
-module.exports = {
-  ROOT,
-  generateApp,
-  runSchematic,
-  makeControl,
-  makeDoubleContext,
-  ormRootFile,
-  compileApp,
-  compileApps,
-  createSchema,
-  FEATURE_SCHEMATICS,
-  CONTROL_NOTE,
-  DOUBLE_NOTE,
-  // Used by the benchmark (scripts/lib/bench/variants.cjs) to derive its variants the way makeControl does.
-  utils,
-  editFile,
-  sourcePaths,
-  removeMainRegistration,
-  runWithAppOrm,
-};
