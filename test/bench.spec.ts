@@ -1,46 +1,14 @@
-import { join } from 'node:path';
 
 /**
- * The benchmark's pure helpers (scripts/lib/bench: plain CommonJS run by `npm run bench`): statistics,
+ * The benchmark's pure helpers (scripts/lib/bench, run by `npm run bench`): statistics,
  * ratios against goals, growth fits, markdown tables and the report. No timing is measured or
  * asserted here: performance figures live in BENCHMARKS.md only.
  */
 
-interface Summary {
-  median: number;
-  min: number;
-  max: number;
-  n: number;
-}
-interface Goal {
-  op: '<=' | '>=';
-  target: number;
-}
-interface Stats {
-  median(values: number[]): number;
-  range(values: number[]): { min: number; max: number };
-  summarize(values: number[]): Summary;
-  formatNumber(value: number, digits?: number): string;
-  formatSummary(summary: Summary, digits?: number): string;
-  ratio(numerator: number, denominator: number): number;
-  formatRatio(value: number, goal?: Goal): string;
-  pairedRatios(numerators: number[], denominators: number[]): number[];
-  roundMeans(samples: { round: number; value: number }[]): number[];
-  mean(values: number[]): number;
-  growth(points: { size: number; value: number }[]): { exponent: number; marginal: { from: number; to: number; perUnit: number }[] };
-  markdownTable(headers: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string;
-  alternation<T>(variants: T[], rounds: number, rand: () => number): { round: number; variant: T }[];
-}
-
-const BENCH = join(__dirname, '..', 'scripts', 'lib', 'bench');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const stats = require(join(BENCH, 'stats.cjs')) as Stats;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { renderReport } = require(join(BENCH, 'report.cjs')) as { renderReport(results: unknown): string };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { asyncContext } = require(join(BENCH, 'variants-info.cjs')) as {
-  asyncContext(version?: string): { standard: string; other: string; flag: string };
-};
+import * as stats from '../scripts/lib/bench/stats.ts';
+import { renderReport } from '../scripts/lib/bench/report.ts';
+import { asyncContext } from '../scripts/lib/bench/variants-info.ts';
+import { dumpCounts } from '../scripts/lib/bench/instructions.ts';
 
 describe('b_x: b on the AsyncLocalStorage this Node does not use by default', () => {
   it('Node 22 opts in to AsyncContextFrame, Node 24+ opts out to async_hooks', () => {
@@ -51,8 +19,6 @@ describe('b_x: b on the AsyncLocalStorage this Node does not use by default', ()
 });
 
 describe('instruction counts: a callgrind dump, and what the optimizing compilers did in it', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { dumpCounts } = require(join(BENCH, 'instructions.cjs')) as { dumpCounts(text: string): { total: number; compiling: number } };
   const JOB = 'v8::internal::OptimizedCompilationJob::ExecuteJob(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
   const TURBOFAN = 'v8::internal::compiler::PipelineCompilationJob::ExecuteJobImpl(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
   const MAGLEV = 'v8::internal::maglev::MaglevCompilationJob::ExecuteJobImpl(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';

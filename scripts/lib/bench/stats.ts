@@ -54,7 +54,7 @@ export function ratio(numerator, denominator) {
 /**
  * A ratio against its goal: "1.04 ✓ (goal ≤ 1.10)" or "1.23 ✗ (goal ≤ 1.10)".
  */
-export function formatRatio(value: number, goal: { op: '<=' | '>='; target: number } | undefined) {
+export function formatRatio(value: number, goal?: { op: '<=' | '>='; target: number }): string {
   if (!Number.isFinite(value)) return 'n/a';
   const text = value.toFixed(2);
   if (!goal) return text;
