@@ -14,6 +14,7 @@ import { callsOf, imports, moduleMetadata, objectArgument, parse, statementPosit
 type Options = Record<string, unknown>;
 const run = promisify(execFile);
 
+/** init on a tree; `logs` are its messages without their level. */
 async function init(tree: UnitTestTree, options: Options = {}): Promise<{ tree: UnitTestTree; logs: string[] }> {
   const { tree: result, messages } = await runOnTree('init', { skipInstall: true, ...options }, tree);
   return { tree: result, logs: messages };
@@ -74,7 +75,58 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     expectRegistrationAfterCreate(tree, '/src/main.ts');
     // Package imports before the relative ones.
     const specifiers = [...imports(source(tree, '/src/main.ts')).keys()];
-    expect(specifiers).toEqual(['@nestjs/core', '@mikro-orm/core', './app.module.js']);
+    expect(specifiers).toEqual(['@nestjs/core', '@mikro-orm/core', './app.module.js', './app.setup.js']);
+  });
+
+  it('calls setupApp(app) right after the registration, from the setup file it creates', () => {
+    const main = source(tree, '/src/main.ts');
+    const registration = statementPosition(callsOf(main, 'RequestContext', 'create')[0]);
+    const next = registration.statements[registration.index + 1];
+    expect(next.getText(main)).toBe('setupApp(app);');
+    expect(imports(main).get('./app.setup.js')).toEqual(['setupApp']);
+    const setup = source(tree, '/src/app.setup.ts');
+    const fn = setup.statements.find(ts.isFunctionDeclaration)!;
+    expect(fn.name!.text).toBe('setupApp');
+    const calls = (fn.body!.statements.filter(ts.isExpressionStatement) as ts.ExpressionStatement[]).map((s) => (s.expression as ts.CallExpression).expression.getText(setup));
+    expect(calls).toEqual(['app.useGlobalPipes', 'app.useGlobalFilters']);
+    const [pipe] = callsOf(setup, 'app', 'useGlobalPipes');
+    const options = objectArgument(pipe.arguments[0] as unknown as ts.CallExpression);
+    expect(Object.fromEntries(options)).toEqual({ whitelist: 'true', forbidNonWhitelisted: 'true', transform: 'true' });
+    expect(imports(setup).get('./database/mikro-orm-exception.filter.js')).toEqual(['MikroOrmExceptionFilter']);
+  });
+
+  it('creates the exception filter: MikroORM constraint violations and its validation errors (NotFoundError among them)', () => {
+    const filter = source(tree, '/src/database/mikro-orm-exception.filter.ts');
+    const cls = filter.statements.find(ts.isClassDeclaration)!;
+    const [decorator] = ts.getDecorators(cls)!;
+    const caught = (decorator.expression as ts.CallExpression).arguments.map((a) => a.getText(filter));
+    expect(caught).toEqual(['UniqueConstraintViolationException', 'ForeignKeyConstraintViolationException', 'NotNullConstraintViolationException', 'ValidationError']);
+    expect(imports(filter).get('@mikro-orm/core')).toEqual(expect.arrayContaining([...caught, 'NotFoundError', 'OptimisticLockError']));
+    expect(cls.heritageClauses![0].types[0].getText(filter)).toBe('BaseExceptionFilter');
+  });
+
+  it('wires migrations: the Migrator in the config, paths for the sources and the build, the package and the scripts', () => {
+    const config = source(tree, '/src/mikro-orm.config.ts');
+    expect(imports(config).get('@mikro-orm/migrations')).toEqual(['Migrator']);
+    const options = objectArgument(config.statements.find(ts.isExportAssignment)!.expression as ts.CallExpression);
+    expect(options.get('extensions')).toBe('[Migrator]');
+    expect(options.get('migrations')).toBe("{ path: 'dist/migrations', pathTs: 'src/migrations' }");
+    const pkg = JSON.parse(tree.readContent('/package.json'));
+    expect(pkg.dependencies['@mikro-orm/migrations']).toBe('7.2.1');
+    expect(pkg.scripts).toMatchObject({
+      'migration:create': 'mikro-orm migration:create',
+      'migration:up': 'mikro-orm migration:up',
+      'migration:check': 'mikro-orm migration:check',
+    });
+    expect(pkg.dependencies).toMatchObject({ 'class-validator': expect.any(String), 'class-transformer': expect.any(String), '@nestjs/mapped-types': '^12.0.1' });
+  });
+
+  it('reads .env in the config, which the app and the MikroORM CLI both load', () => {
+    const config = source(tree, '/src/mikro-orm.config.ts');
+    const load = config.statements.find(ts.isIfStatement)!;
+    expect(load.expression.getText(config)).toBe("existsSync('.env')");
+    expect(load.thenStatement.getText(config)).toBe("process.loadEnvFile('.env');");
+    expect(imports(config).get('node:fs')).toEqual(['existsSync']);
   });
 
   it('imports the DatabaseModule first in the root module, with the ESM .js suffix', () => {
@@ -130,7 +182,7 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     expect(tree.readContent('/.env.example')).toContain('MIKRO_ORM_DB_NAME=nest12.sqlite3');
     expect(logs).toContain('Using defaults: driver=sqlite, style=main (pass --driver/--style, or answer the prompts in a terminal).');
     expect(logs.join('\n')).toContain('nest g repository users');
-    expect(logs.join('\n')).toContain('npx mikro-orm schema:update --run');
+    expect(logs.join('\n')).toContain('After adding entities, create and apply their migration: npm run migration:create, then npm run migration:up.');
   });
 
   it('keeps package.json\'s final newline', () => {
@@ -142,6 +194,45 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     const second = await init(tree);
     expect(snapshot(second.tree)).toEqual(before);
     expect(second.logs).toContain('Nothing to change: MikroORM and its request context are already set up in this app.');
+  });
+});
+
+describe('init and validation', () => {
+  it('--no-validation: no pipe in setupApp and no validation packages, the filter still', async () => {
+    const { tree } = await init(fixtureTree('nest12'), { validation: false });
+    const setup = source(tree, '/src/app.setup.ts');
+    expect(callsOf(setup, 'app', 'useGlobalPipes')).toHaveLength(0);
+    expect(callsOf(setup, 'app', 'useGlobalFilters')).toHaveLength(1);
+    expect(imports(setup).get('@nestjs/common')).toEqual(['INestApplication']);
+    const pkg = JSON.parse(tree.readContent('/package.json'));
+    expect(pkg.dependencies['class-validator']).toBeUndefined();
+  });
+
+  it('an app whose controllers take bodies already gets no global ValidationPipe, and is told why', async () => {
+    const fixture = fixtureTree('nest12');
+    fixture.create(
+      '/src/cats.controller.ts',
+      "import { Body, Controller, Post } from '@nestjs/common';\n\nclass CreateCatDto {\n  name!: string;\n}\n\n@Controller('cats')\nexport class CatsController {\n  @Post()\n  create(@Body() dto: CreateCatDto) {\n    return dto;\n  }\n}\n",
+    );
+    const module = fixture.readContent('/src/app.module.ts');
+    fixture.overwrite('/src/app.module.ts', `import { CatsController } from './cats.controller.js';\n${module}`);
+    const { tree, logs } = await init(fixture);
+    expect(callsOf(source(tree, '/src/app.setup.ts'), 'app', 'useGlobalPipes')).toHaveLength(0);
+    expect(logs.join('\n')).toContain('src/cats.controller.ts:10 takes a request body already: setupApp gets no global ValidationPipe');
+  });
+
+  it("keeps main.ts's own ValidationPipe and adds no second one", async () => {
+    const fixture = fixtureTree('nest12');
+    const main = source(fixture, '/src/main.ts');
+    const create = main.statements.find(ts.isFunctionDeclaration)!.body!.statements[0];
+    const text = fixture.readContent('/src/main.ts');
+    fixture.overwrite(
+      '/src/main.ts',
+      `import { ValidationPipe } from '@nestjs/common';\n${text.slice(0, create.getEnd())}\n  app.useGlobalPipes(new ValidationPipe());${text.slice(create.getEnd())}`,
+    );
+    const { tree, logs } = await init(fixture);
+    expect(callsOf(source(tree, '/src/app.setup.ts'), 'app', 'useGlobalPipes')).toHaveLength(0);
+    expect(logs.join('\n')).toMatch(/src\/main\.ts:\d+ has a ValidationPipe of its own: kept, and setupApp adds none\./);
   });
 });
 

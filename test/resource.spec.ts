@@ -77,12 +77,17 @@ describe('resource users (REST) in a default Nest 12 app', () => {
     expect(throwsNotFound).toBe(true);
   });
 
-  it('writes DTOs without validation decorators when the app has no class-validator, and says so', () => {
+  it('validates the DTOs (init added class-validator): the update DTO is PartialType of the create DTO, nulls checked', () => {
     const create = classOf(source(tree, '/src/users/dto/create-user.dto.ts'), 'CreateUserDto');
-    expect(properties(create).get('name')).toEqual({ decorators: [], type: 'string', optional: false, initializer: undefined });
-    const update = classOf(source(tree, '/src/users/dto/update-user.dto.ts'), 'UpdateUserDto');
-    expect(properties(update).get('name')).toMatchObject({ optional: true, type: 'string' });
-    expect(logs.some((l) => l.includes('Request bodies are not validated: the app has no class-validator'))).toBe(true);
+    expect(properties(create).get('name')).toEqual({ decorators: ['IsString()'], type: 'string', optional: false, initializer: undefined });
+    const file = source(tree, '/src/users/dto/update-user.dto.ts');
+    const update = classOf(file, 'UpdateUserDto');
+    expect(update.heritageClauses!.map((h) => h.getText(file))).toEqual([
+      'extends PartialType(CreateUserDto, { skipNullProperties: false })',
+      'implements UpdateUserData',
+    ]);
+    expect(imports(file).get('@nestjs/mapped-types')).toEqual(['PartialType']);
+    expect(logs.some((l) => l.includes('not validated'))).toBe(false);
   });
 
   it('declares the controller and the service in the feature module', () => {
@@ -91,11 +96,14 @@ describe('resource users (REST) in a default Nest 12 app', () => {
     expect(metadata.get('providers')).toEqual(['{ provide: UsersRepository, useClass: UsersRepositoryMikroORM }', 'UsersService']);
   });
 
-  it('writes an e2e spec with supertest on in-memory SQLite and the app\'s request context registration', () => {
+  it('writes an e2e spec with supertest on in-memory SQLite, the app\'s request context registration and its setupApp', () => {
     const file = source(tree, '/test/users.e2e-spec.ts');
     expect(imports(file).get('supertest')).toEqual(['request']);
     expect(imports(file).get('../src/users/users.module.js')).toEqual(['UsersModule']);
+    expect(imports(file).get('../src/app.setup.js')).toEqual(['setupApp']);
     expect(file.text).toContain('app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next));');
+    expect(file.text).toContain('\n    setupApp(app);\n');
+    expect(file.text).not.toContain('ValidationPipe');
     expect(file.text).not.toMatch(/allowGlobalContext/);
   });
 
@@ -119,19 +127,26 @@ describe('resource users (REST) in a default Nest 12 app', () => {
 });
 
 describe('resource options', () => {
-  it('with class-validator: validation decorators on both DTOs (update all optional), ValidationPipe in the e2e spec', async () => {
-    const app = withDependencies(await initApp('nest12'), ['class-validator', 'class-transformer']);
-    const { tree, logs } = await run('resource', { name: 'users', fields: 'name:string,age:int?,role:Role(admin|guest)' }, app);
+  it('with class-validator: rules per field (an e-mail only where the name says so), IsOptional where a field may be left out', async () => {
+    const { tree } = await run('resource', { name: 'users', fields: 'name:string,email:string,age:int?,role:Role(admin|guest)' }, await initApp('nest12'));
     const create = properties(classOf(source(tree, '/src/users/dto/create-user.dto.ts'), 'CreateUserDto'));
     expect(Object.fromEntries([...create].map(([name, p]) => [name, p.decorators]))).toEqual({
       name: ['IsString()'],
+      email: ['IsEmail()'],
       age: ['IsOptional()', 'IsInt()'],
       role: ['IsEnum(Role)'],
     });
-    const update = properties(classOf(source(tree, '/src/users/dto/update-user.dto.ts'), 'UpdateUserDto'));
-    expect([...update.values()].every((p) => p.optional && p.decorators[0] === 'IsOptional()')).toBe(true);
-    expect(tree.readContent('/test/users.e2e-spec.ts')).toContain('app.useGlobalPipes(new ValidationPipe({ whitelist: true }));');
-    expect(logs.some((l) => l.includes('not validated'))).toBe(false);
+  });
+
+  it('without class-validator (init --no-validation): plain DTOs, every update field optional, a note, and the old e2e setup', async () => {
+    const { tree, logs } = await run('resource', { name: 'users' }, await initApp('nest12', { validation: false }));
+    const create = classOf(source(tree, '/src/users/dto/create-user.dto.ts'), 'CreateUserDto');
+    expect(properties(create).get('name')).toEqual({ decorators: [], type: 'string', optional: false, initializer: undefined });
+    const update = classOf(source(tree, '/src/users/dto/update-user.dto.ts'), 'UpdateUserDto');
+    expect(properties(update).get('name')).toMatchObject({ optional: true, type: 'string', decorators: [] });
+    expect(logs.some((l) => l.includes('Request bodies are not validated: the app has no class-validator'))).toBe(true);
+    // setupApp still exists (the exception filter): the e2e spec applies it.
+    expect(tree.readContent('/test/users.e2e-spec.ts')).toContain('setupApp(app);');
   });
 
   it('a Fastify app: the e2e spec creates the app on the FastifyAdapter and waits until Fastify is ready', async () => {
@@ -170,7 +185,7 @@ describe('resource options', () => {
   ])('hands %j to @nestjs/schematics\' resource', async (options, expected) => {
     // In a Node process: @nestjs/schematics 12 is ESM only, which Jest's runtime cannot load.
     const steps = [['init', { skipInstall: true }], ['resource', { name: 'users', ...options }]];
-    const { stdout } = await exec(process.execPath, [join(ROOT, 'scripts', 'lib', 'schematics.ts'), JSON.stringify({ fixture: 'nest12', steps })], {
+    const { stdout } = await exec(process.execPath, [join(__dirname, 'support/run-schematics.cjs'), JSON.stringify({ fixture: 'nest12', steps })], {
       maxBuffer: 16 * 1024 * 1024,
     });
     const { files, logs } = JSON.parse(stdout) as { files: Record<string, string>; logs: string[] };

@@ -2,6 +2,7 @@ import { Rule, SchematicContext } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { applyInsertions, importInsertion, Insertion, lineIndent, parseSource } from '../utils/ast';
 import { renderFiles } from '../utils/files';
+import { migrationCommands } from '../utils/migrations';
 import { entityRegistrationInsertions, isConfigFile } from '../utils/orm-config';
 import { detectSourceStyle } from '../utils/source-style';
 import { EntityCode, entityCode } from './entity-code';
@@ -129,7 +130,7 @@ export function registerEntity(plan: EntityPlan): Rule {
 }
 
 export function reportEntity(plan: EntityPlan, context: SchematicContext): Rule {
-  return () => {
+  return (tree) => {
     const log = context.logger;
     if (plan.defaultsUsed.length > 0) {
       const options = plan.defaultsUsed.map((d) => `--${d.split('=')[0]}`).join(', ');
@@ -138,6 +139,7 @@ export function reportEntity(plan: EntityPlan, context: SchematicContext): Rule 
     }
     if (plan.create) {
       log.info(`Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.map((f) => `, ${formatFields([f])}`).join('')}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`);
+      log.info(`Schema: ${plan.model.className}'s table is new. Next: ${migrationCommands(tree, plan.feature.project.packageJson)}.`);
     }
     for (const note of plan.notes) log.info(note);
   };

@@ -1,8 +1,9 @@
-import { chain, Rule } from '@angular-devkit/schematics';
+import { chain, Rule, Tree } from '@angular-devkit/schematics';
 import { compiledPath, compilerOption } from '../utils/app-profile';
 import { addPackages } from '../utils/dependencies';
 import { createFile, renderFiles } from '../utils/files';
 import { JSONFile } from '../utils/json';
+import { MIGRATION_SCRIPTS } from '../utils/migrations';
 import { Driver } from '../utils/versions';
 import { NestProject, projectBuild, relativeImport } from '../utils/workspace';
 import { ownPackage } from '../utils/own-package';
@@ -18,11 +19,31 @@ export function addOrmDependencies(plan: InitPlan): Rule {
   // nest-cli.json is about to name this collection: every nest command (build and start too) fails to
   // load a collection the app does not list, so the app lists it, as ng add does for its package.
   devDependencies[COLLECTION_NAME] = `^${ownPackage().version}`;
-  return addPackages(plan.project.packageJson, { dependencies: plan.orm.dependencies, devDependencies }, plan.options.skipInstall);
+  const dependencies = { ...plan.orm.dependencies, ...(plan.validation ? validationPackages(plan.profile.nestMajor) : {}) };
+  // The Migrator runs in the app too (the config names it), so it is a runtime dependency.
+  if (plan.ormRoots.length === 0) dependencies[migrationsPackage(plan.options.driver)] = plan.orm.dependencies['@mikro-orm/core'];
+  return addPackages(plan.project.packageJson, { dependencies, devDependencies }, plan.options.skipInstall);
+}
+
+/** What ValidationPipe and the DTOs' PartialType need: @nestjs/mapped-types 12 is ESM only and peers Nest 10 to 12, 2.x is CommonJS for Nest 10 and 11. */
+export function validationPackages(nestMajor: number | undefined): Record<string, string> {
+  return {
+    'class-validator': '^0.14.2',
+    'class-transformer': '^0.5.1',
+    '@nestjs/mapped-types': (nestMajor ?? 12) >= 12 ? '^12.0.1' : '^2.1.0',
+  };
+}
+
+export function migrationsPackage(driver: Driver): string {
+  return driver === 'mongodb' ? '@mikro-orm/migrations-mongodb' : '@mikro-orm/migrations';
 }
 
 /** mikro-orm.config.ts, the database module, the middleware class (style middleware) and .env.example. */
 export function createConfiguration(plan: InitPlan): Rule {
+  return (tree) => configuration(tree, plan);
+}
+
+function configuration(tree: Tree, plan: InitPlan): Rule {
   const { driver, style, force } = plan.options;
   const values = {
     driver,
@@ -34,6 +55,11 @@ export function createConfiguration(plan: InitPlan): Rule {
     appModuleClass: plan.appModuleClass,
     databaseModuleClass: plan.databaseModuleClass,
     databaseModuleFile: plan.databaseModulePath.split('/').pop()!.replace(/\.ts$/, ''),
+    migrationsPackage: migrationsPackage(driver),
+    migrations: migrationPaths(tree, plan),
+    setupFile: plan.setupPath.split('/').pop()!.replace(/\.ts$/, ''),
+    filterImport: relativeImport(plan.setupPath, plan.filterPath, plan.profile.importSuffix),
+    validation: plan.validation,
   };
   const folder = (path: string) => path.split('/').slice(0, -1).join('/');
   // An app with a MikroOrmModule root keeps its own configuration: only the middleware class may be new.
@@ -47,6 +73,12 @@ export function createConfiguration(plan: InitPlan): Rule {
         ];
   if (style === 'middleware' && plan.registrations.length === 0) {
     rules.push(renderFiles({ from: `${TEMPLATES}/middleware`, to: folder(plan.middlewarePath), values, force }));
+  }
+  if (plan.setup) {
+    rules.push(
+      renderFiles({ from: `${TEMPLATES}/setup`, to: folder(plan.setupPath), values, force }),
+      renderFiles({ from: `${TEMPLATES}/filter`, to: folder(plan.filterPath), values, force }),
+    );
   }
   return chain(rules);
 }
@@ -150,6 +182,38 @@ export function configureOrmCli(plan: InitPlan): Rule {
       );
     }
     json.modify(['mikro-orm', 'configPaths'], [`./${plan.configPath}`, ...(compiled ? [`./${compiled}`] : [])]);
+  };
+}
+
+/**
+ * Where migrations live: written as TypeScript under the source root (`pathTs`, what the CLI uses
+ * when it runs on the TypeScript config), and found compiled where the build puts that folder
+ * (`path`, what the built app uses). A bundled build (webpack, rspack) emits no migration files of
+ * its own: both point at the sources.
+ */
+function migrationPaths(tree: Tree, plan: InitPlan): { path: string; pathTs: string } {
+  const pathTs = `${plan.project.sourceRoot}/migrations`;
+  const build = projectBuild(tree, plan.project);
+  const compiled = build.bundled
+    ? undefined
+    : compiledPath(tree, build.tsconfig, `${pathTs}/migration.ts`, {
+        builder: build.builder,
+        sourceRoot: plan.project.sourceRoot,
+        typescriptMajor: plan.profile.typescriptMajor,
+      });
+  return { path: compiled ? compiled.split('/').slice(0, -1).join('/') : pathTs, pathTs };
+}
+
+/** The migration scripts in package.json; an app's own script of the same name is kept. */
+export function addMigrationScripts(plan: InitPlan): Rule {
+  return (tree, context) => {
+    if (plan.ormRoots.length > 0) return;
+    const json = new JSONFile(tree, plan.project.packageJson);
+    for (const [name, command] of Object.entries(MIGRATION_SCRIPTS)) {
+      const current = json.get(['scripts', name]);
+      if (current === undefined) json.modify(['scripts', name], command);
+      else if (current !== command) context.logger.info(`${plan.project.packageJson}: script "${name}" is the app's own (${String(current)}): kept.`);
+    }
   };
 }
 

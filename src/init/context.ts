@@ -3,6 +3,7 @@ import * as ts from 'typescript';
 import {
   applyInsertions,
   ExportedSymbol,
+  findNodes,
   importBindings,
   importInsertion,
   Insertion,
@@ -10,8 +11,9 @@ import {
   lineIndent,
   parseSource,
   propertyInsertion,
+  staticCalls,
 } from '../utils/ast';
-import { Bootstrap, fastifyAdapterSite, findBootstrap, MIKRO_ORM, REQUEST_CONTEXT } from '../utils/bootstrap';
+import { Bootstrap, fastifyAdapterSite, findBootstrap, MIKRO_ORM, REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS, SETUP_FUNCTION } from '../utils/bootstrap';
 import { findModuleClass, middlewareInsertions, moduleArrayInsertions } from '../utils/module';
 import { MiddlewareEdit } from '../utils/orm-options';
 import { detectSourceStyle, quoted, SourceStyle, terminate } from '../utils/source-style';
@@ -75,6 +77,31 @@ export function registerRequestContext(plan: InitPlan): Rule {
     applyInsertions(tree, plan.project.main, [
       { pos: endOfLine(source, statement), text: `${style.eol}${indent}${comment}${style.eol}${indent}${registration}` },
       ...(imports ? [imports] : []),
+    ]);
+  };
+}
+
+/**
+ * main.ts calls setupApp(app) (the pipes and filters the e2e specs apply too) right after the app is
+ * created, after the request context registered there: the context stays the first middleware.
+ */
+export function callSetup(plan: InitPlan): Rule {
+  return (tree) => {
+    if (!plan.setup) return;
+    const source = parseSource(tree, plan.project.main);
+    const calls = findNodes(source, (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === SETUP_FUNCTION);
+    if (calls.length > 0) return;
+    const bootstrap = findBootstrap(source) as Bootstrap;
+    if (!bootstrap.statement || !bootstrap.appVariable) return;
+    const style = detectSourceStyle(source);
+    const block = bootstrap.statement.parent as ts.Block | ts.SourceFile;
+    const following = block.statements.slice(block.statements.indexOf(bootstrap.statement) + 1);
+    const registrations = following.findIndex((s) => staticCalls(source, REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS, s).length === 0);
+    const after = registrations > 0 ? following[registrations - 1] : registrations === -1 && following.length > 0 ? following[following.length - 1] : bootstrap.statement;
+    const indent = lineIndent(source, bootstrap.statement);
+    applyInsertions(tree, plan.project.main, [
+      { pos: endOfLine(source, after), text: `${style.eol}${indent}${terminate(`${SETUP_FUNCTION}(${bootstrap.appVariable})`, style)}` },
+      importInsertion(source, style, [SETUP_FUNCTION], relativeImport(plan.project.main, plan.setupPath, plan.profile.importSuffix))!,
     ]);
   };
 }

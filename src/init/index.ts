@@ -1,7 +1,7 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { formatWithAppPrettier } from '../utils/format';
-import { addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, makeDefaultCollection } from './app-files';
-import { disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
+import { addMigrationScripts, addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, makeDefaultCollection } from './app-files';
+import { callSetup, disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
 import { configureJestForEsm } from './jest';
 import { planInit } from './plan';
 import { baseline, reportNextSteps } from './report';
@@ -22,11 +22,13 @@ export function init(options: InitOptions): Rule {
       addOrmDependencies(plan),
       createConfiguration(plan),
       registerRequestContext(plan),
+      callSetup(plan),
       importDatabaseModule(plan),
       enableDecorators(plan),
       configureJestForEsm(plan),
       makeDefaultCollection(plan),
       configureOrmCli(plan),
+      addMigrationScripts(plan),
       ignoreDatabaseFile(plan),
       reportNextSteps(plan, context, before),
       formatWithAppPrettier(options),

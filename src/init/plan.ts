@@ -1,8 +1,8 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { AppProfile, readAppProfile } from '../utils/app-profile';
-import { isNameTaken, lineOf, objectProperty, parseSource } from '../utils/ast';
-import { Bootstrap, ContextRegistration, contextRegistrations, findBootstrap, OwnOrm, ownOrms } from '../utils/bootstrap';
+import { findNodes, isNameTaken, lineOf, objectProperty, parseSource } from '../utils/ast';
+import { Bootstrap, ContextRegistration, contextRegistrations, findBootstrap, OwnOrm, ownOrms, SETUP_FILE } from '../utils/bootstrap';
 import { importResolver, reachableFiles } from '../utils/import-graph';
 import { readJson } from '../utils/json';
 import { findModuleClass } from '../utils/module';
@@ -14,7 +14,7 @@ import { InitOptions } from './schema';
 
 /** Everything init decided before touching the tree: rules only carry it out. */
 export interface InitPlan {
-  options: Required<Pick<InitOptions, 'force' | 'skipInstall'>> & { driver: Driver; style: 'main' | 'middleware' };
+  options: Required<Pick<InitOptions, 'force' | 'skipInstall' | 'validation'>> & { driver: Driver; style: 'main' | 'middleware' };
   defaultsUsed: string[];
   project: NestProject;
   profile: AppProfile;
@@ -27,6 +27,16 @@ export interface InitPlan {
   /** `DatabaseModule`, or another name when the root module already has a class of that name */
   databaseModuleClass: string;
   middlewarePath: string;
+  /**
+   * setupApp(app): the pipes and filters main.ts and the e2e specs both apply. Only in apps init sets
+   * MikroORM up in: an app with MikroORM and a context of its own keeps its main.ts as it is.
+   */
+  setup: boolean;
+  setupPath: string;
+  /** the exception filter that answers MikroORM's errors with HTTP errors */
+  filterPath: string;
+  /** the setup adds a global ValidationPipe (and init the packages it needs) */
+  validation: boolean;
   /** where the app already opens a request context itself (empty: we register ours) */
   registrations: ContextRegistration[];
   /** the MikroOrmModule.forRoot/forRootAsync call the app already has, if any (at most one: see planInit) */
@@ -105,8 +115,9 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
       );
     }
   }
+  const setup = ormRoots.length === 0 && registrations.length === 0;
   return {
-    options: { driver, style, force: raw.force === true, skipInstall: raw.skipInstall === true },
+    options: { driver, style, force: raw.force === true, skipInstall: raw.skipInstall === true, validation: raw.validation !== false },
     defaultsUsed,
     project,
     profile,
@@ -118,10 +129,38 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     databaseModulePath,
     databaseModuleClass,
     middlewarePath: `${project.sourceRoot}/${folder}/mikro-orm-request-context.middleware.ts`,
+    setupPath: `${project.sourceRoot}/${SETUP_FILE}`,
+    filterPath: `${project.sourceRoot}/${folder}/mikro-orm-exception.filter.ts`,
+    setup,
+    validation: setup && raw.validation !== false && !usesValidationPipe(main, notes) && !takesBodies(sources, notes),
     registrations,
     ormRoots,
     notes,
   };
+}
+
+/** main.ts's own global ValidationPipe is kept: the setup adds no second one (two pipes with other options would disagree). */
+function usesValidationPipe(main: ts.SourceFile, notes: string[]): boolean {
+  const pipe = findNodes(main, (n): n is ts.NewExpression => ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'ValidationPipe')[0];
+  if (pipe) notes.push(`${main.fileName}:${lineOf(main, pipe)} has a ValidationPipe of its own: kept, and setupApp adds none.`);
+  return !!pipe;
+}
+
+/**
+ * Controllers that already take bodies: their DTOs may carry no class-validator decorators, and a
+ * global ValidationPipe with whitelist would strip (forbidNonWhitelisted: refuse) every field of
+ * theirs. The pipe is then the user's to add, once those DTOs are decorated.
+ */
+function takesBodies(sources: Map<string, ts.SourceFile>, notes: string[]): boolean {
+  for (const source of sources.values()) {
+    const body = findNodes(source, (n): n is ts.Decorator => ts.isDecorator(n) && ts.isCallExpression(n.expression) && n.expression.expression.getText(source) === 'Body')[0];
+    if (!body) continue;
+    notes.push(
+      `${source.fileName}:${lineOf(source, body)} takes a request body already: setupApp gets no global ValidationPipe (whitelist would strip the fields of DTOs without class-validator decorators). Add it there once they are decorated.`,
+    );
+    return true;
+  }
+  return false;
 }
 
 /** Nest and MikroORM majors below what init supports: refused before any file changes. */

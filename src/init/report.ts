@@ -1,4 +1,5 @@
 import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { migrationCommands } from '../utils/migrations';
 import { connectionDefaults } from './app-files';
 import { InitPlan } from './plan';
 
@@ -36,6 +37,10 @@ export function reportNextSteps(plan: InitPlan, context: SchematicContext, befor
           : `  - Set the MIKRO_ORM_* connection variables listed in .env.example (never commit the password).`,
     );
     log.info('  - Generate the repository pattern: nest g repository users');
-    log.info('  - Create the schema: npx mikro-orm schema:update --run (or migrations: npx mikro-orm migration:create)');
+    log.info(
+      root
+        ? '  - Create the schema with your MikroORM setup (npx mikro-orm migration:create, then migration:up).'
+        : `  - After adding entities, create and apply their migration: ${migrationCommands(tree, plan.project.packageJson)}.`,
+    );
   };
 }

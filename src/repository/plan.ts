@@ -121,6 +121,7 @@ export function planRepository(
     entity: entityValues(model, entityFrom, names.singular.kebab, names.plural.kebab),
     pk,
     data: model.data,
+    writable: (indent: string) => writableData(model.data.map((p) => p.name), indent),
     driverPackage: feature.driverPackage,
     ormMajor: feature.ormMajor,
     sample: sample ?? { entries: [], seeds: [] },
@@ -233,4 +234,15 @@ export function testDatabase(
   options.push('registerRequestContext: false');
   const entityImports = [...byFile].map(([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`);
   return { imports: [...packages, ...entityImports], options: `{ ${options.join(', ')} }` };
+}
+
+/**
+ * The data an adapter hands to MikroORM: the declared fields copied one by one (`{ name: data.name }`),
+ * so that whatever else a request body carries (a primary key, a managed timestamp, a relation it
+ * does not name) never reaches the entity, validated or not.
+ */
+function writableData(fields: string[], indent: string): string {
+  if (fields.length === 0) return '{}';
+  const entries = fields.map((name) => `${name}: data.${name}`);
+  return entries.length <= 2 ? `{ ${entries.join(', ')} }` : `{\n${entries.map((e) => `${indent}  ${e},`).join('\n')}\n${indent}}`;
 }

@@ -1,6 +1,7 @@
 import { Tree } from '@angular-devkit/schematics';
 import { planRepository, RepositoryPlan } from '../repository/plan';
 import { compilerOption } from '../utils/app-profile';
+import { SETUP_FILE, SETUP_FUNCTION } from '../utils/bootstrap';
 import { DataProperty } from '../utils/entities';
 import { FeaturePlan } from '../utils/feature';
 import { ResourceOptions } from './schema';
@@ -29,6 +30,8 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
   const testDir = [feature.project.root === '.' ? '' : feature.project.root, 'test'].filter(Boolean).join('/');
   const e2ePath = `${testDir}/${[feature.names.directory.replace(/\//g, '-'), feature.names.plural.kebab].filter(Boolean).join('-')}.e2e-spec.ts`;
   const pk = model.pk;
+  // init's setupApp (the pipes and filters main.ts applies), which the e2e spec applies too.
+  const setupPath = `${feature.project.sourceRoot}/${SETUP_FILE}`;
   const pkPipe = pk.kind === 'int' ? 'ParseIntPipe' : pk.kind === 'uuid' ? 'ParseUUIDPipe' : undefined;
   const commonNames = ['Body', 'Controller', 'DefaultValuePipe', 'Delete', 'Get', 'HttpCode', 'Param', 'ParseIntPipe', 'Patch', 'Post', 'Query', ...(pkPipe ? [pkPipe] : [])];
   const dto = dtoParts(feature, model.data, model.className, validated, `${feature.folder}/dto/x.ts`, repository);
@@ -52,6 +55,7 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
           : `import * as request from 'supertest';`,
       db: repository.testDatabase(e2ePath),
       imports: [`import { ${repository.module.className} } from '${feature.importPath(e2ePath, repository.module.path)}';`],
+      setupImport: tree.exists(setupPath) ? `import { ${SETUP_FUNCTION} } from '${feature.importPath(e2ePath, setupPath)}';` : undefined,
     },
   };
   return { repository, values, e2ePath, e2e: feature.spec && !!repository.sample, validated };
@@ -59,7 +63,8 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
 
 /** class-validator decorators per kind of property, and the type a JSON body carries. */
 const VALIDATORS: Record<DataProperty['kind'], { decorator: (p: DataProperty) => string; names: string[] }> = {
-  string: { decorator: () => '@IsString()', names: ['IsString'] },
+  // An e-mail address only where the name says so (`email`, `contactEmail`): other strings stay free text.
+  string: { decorator: (p) => (isEmailName(p.name) ? '@IsEmail()' : '@IsString()'), names: [] },
   uuid: { decorator: () => '@IsUUID()', names: ['IsUUID'] },
   integer: { decorator: () => '@IsInt()', names: ['IsInt'] },
   float: { decorator: () => '@IsNumber()', names: ['IsNumber'] },
@@ -69,6 +74,10 @@ const VALIDATORS: Record<DataProperty['kind'], { decorator: (p: DataProperty) =>
   enum: { decorator: (p) => `@IsEnum(${p.enumName})`, names: ['IsEnum'] },
   relation: { decorator: (p) => (p.ts === 'number' ? '@IsInt()' : '@IsUUID()'), names: [] },
 };
+
+function isEmailName(name: string): boolean {
+  return name === 'email' || name.endsWith('Email');
+}
 
 function dtoParts(feature: FeaturePlan, data: DataProperty[], className: string, validated: boolean, from: string, repository: RepositoryPlan) {
   const validatorNames = new Set<string>();
@@ -83,6 +92,7 @@ function dtoParts(feature: FeaturePlan, data: DataProperty[], className: string,
     if (validated) {
       for (const name of rule.names) validatorNames.add(name);
       if (p.kind === 'relation') validatorNames.add(p.ts === 'number' ? 'IsInt' : 'IsUUID');
+      if (p.kind === 'string') validatorNames.add(isEmailName(p.name) ? 'IsEmail' : 'IsString');
       if (p.optional) validatorNames.add('IsOptional');
     }
     return {
@@ -101,10 +111,20 @@ function dtoParts(feature: FeaturePlan, data: DataProperty[], className: string,
     `import { ${kind}${className}Data } from '${dataFrom}';`,
   ];
   const createNames = [...validatorNames].filter((n) => n !== 'IsOptional' || data.some((p) => p.optional));
+  // PartialType keeps the create DTO's rules; skipNullProperties: false checks a null like any other
+  // value, so `{ "name": null }` is a 400 while a nullable field (@IsOptional) still takes null.
+  const partial = validated && feature.profile.hasDependency('@nestjs/mapped-types');
   return {
     validated,
+    partial,
     properties,
     createImports: lines('Create', createNames),
-    updateImports: lines('Update', [...validatorNames]),
+    updateImports: partial
+      ? [
+          `import { PartialType } from '@nestjs/mapped-types';`,
+          `import { Create${className}Dto } from './create-${feature.names.singular.kebab}.dto${feature.profile.importSuffix}';`,
+          `import { Update${className}Data } from '${dataFrom}';`,
+        ]
+      : lines('Update', [...validatorNames]),
   };
 }

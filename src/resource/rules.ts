@@ -31,7 +31,7 @@ export function reportResource(plan: ResourcePlan, context: SchematicContext): R
     context.logger.info(`REST: GET /${route}?limit&offset, GET /${route}/:id, POST /${route}, PATCH /${route}/:id, DELETE /${route}/:id.`);
     if (!plan.validated) {
       context.logger.info(
-        'Request bodies are not validated: the app has no class-validator. Install class-validator and class-transformer, add app.useGlobalPipes(new ValidationPipe({ whitelist: true })) in main.ts, and regenerate the DTOs with --force.',
+        'Request bodies are not validated: the app has no class-validator. Run init again (it adds class-validator, class-transformer and the ValidationPipe in setupApp), then regenerate the DTOs with --force.',
       );
     }
   };

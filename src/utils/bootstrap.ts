@@ -10,6 +10,10 @@ export const REQUEST_CONTEXT: ExportedSymbol = { name: 'RequestContext', from: i
 export const REQUEST_CONTEXT_METHODS: readonly string[] = ['create', 'createAsync', 'enter'];
 const LIBRARY_MIDDLEWARE: ExportedSymbol = { name: 'MikroOrmMiddleware', from: (m) => m === '@mikro-orm/nestjs' };
 
+/** init's setup function, which main.ts and the generated e2e specs both call, and its file under the source root. */
+export const SETUP_FUNCTION = 'setupApp';
+export const SETUP_FILE = 'app.setup.ts';
+
 /** What main.ts does with NestFactory: the HTTP app it creates, and how. */
 export interface Bootstrap {
   /** the `NestFactory.create(...)` call */
