@@ -3,12 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startInstance, stopInstance } = require('../scripts/lib/proof/processes.cjs') as {
-  startInstance(options: { dir: string; name: string; env: Record<string, string>; entry?: string }): Promise<Instance>;
-  stopInstance(instance: Instance): Promise<void>;
-};
-interface Instance { url: string; output: () => string }
+import { Instance, startInstance, stopInstance } from '../scripts/lib/proof/processes.ts';
 import { removeDir, tempDir, writeTree } from './support/app';
 import { fixtureTree, ROOT } from './support/fixtures';
 import { run } from './support/features';

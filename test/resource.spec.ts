@@ -185,7 +185,7 @@ describe('resource options', () => {
   ])('hands %j to @nestjs/schematics\' resource', async (options, expected) => {
     // In a Node process: @nestjs/schematics 12 is ESM only, which Jest's runtime cannot load.
     const steps = [['init', { skipInstall: true }], ['resource', { name: 'users', ...options }]];
-    const { stdout } = await exec(process.execPath, [join(__dirname, 'support/run-schematics.cjs'), JSON.stringify({ fixture: 'nest12', steps })], {
+    const { stdout } = await exec(process.execPath, [join(ROOT, 'scripts', 'lib', 'schematics.ts'), JSON.stringify({ fixture: 'nest12', steps })], {
       maxBuffer: 16 * 1024 * 1024,
     });
     const { files, logs } = JSON.parse(stdout) as { files: Record<string, string>; logs: string[] };
