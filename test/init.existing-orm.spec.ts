@@ -209,7 +209,14 @@ describe('init keeps the MikroORM an app already has', () => {
     const pkg = JSON.parse(tree.readContent('/package.json'));
     const mikroOrm = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(([name]) => name.startsWith('@mikro-orm/'));
     // Exactly the core's version: MikroORM's packages peer one exact core, so a range would resolve past it (ERESOLVE).
-    expect(Object.fromEntries(mikroOrm)).toEqual({ '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0', '@mikro-orm/cli': '6.5.0' });
+    // The migrations package too: the config init writes (the app had none) names the Migrator.
+    expect(Object.fromEntries(mikroOrm)).toEqual({
+      '@mikro-orm/core': '^6.5.0',
+      '@mikro-orm/nestjs': '^6.1.0',
+      '@mikro-orm/mysql': '^6.5.0',
+      '@mikro-orm/cli': '6.5.0',
+      '@mikro-orm/migrations': '6.5.0',
+    });
     expect(logs.join('\n')).toContain('driver=mysql (the app\'s)');
     expect(tree.readContent('/src/mikro-orm.config.ts')).toContain("from '@mikro-orm/mysql'");
   });
@@ -219,6 +226,7 @@ describe('init keeps the MikroORM an app already has', () => {
     const pkg = JSON.parse((await init(tree)).tree.readContent('/package.json'));
     expect(pkg.dependencies['@mikro-orm/decorators']).toBe('7.1.4');
     expect(pkg.devDependencies['@mikro-orm/cli']).toBe('7.1.4');
+    expect(pkg.dependencies['@mikro-orm/migrations']).toBe('7.1.4');
   });
 
   it('refuses another driver than the one the app has, naming both', async () => {
