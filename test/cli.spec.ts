@@ -235,7 +235,14 @@ describe('mikro-request-context (the package bin)', () => {
       }
       // main.ts: the registration, right after NestFactory.create, is what the diff adds.
       const mainDiff = printedDiff(result.stdout, 'src/main.ts');
-      expect(mainDiff).toMatch(/^ {3}const app = await NestFactory\.create\(AppModule\);\n\+ {2}\/\/ .*\n\+ {2}app\.use\(.*RequestContext\.create\(app\.get\(MikroORM\)\.em, next\)\);$/m);
+      // Added right after it, as the app's prettier lays them out: the comment, app.use(...), setupApp(app).
+      const lines = mainDiff.split('\n');
+      const create = lines.indexOf('   const app = await NestFactory.create(AppModule);');
+      expect(create).toBeGreaterThan(0);
+      const added = lines.slice(create + 1).filter((_, i, rest) => rest.slice(0, i + 1).every((l) => l.startsWith('+')));
+      expect(added[0]).toMatch(/^\+ {2}\/\/ One MikroORM request context per request/);
+      const code = added.slice(1).map((l) => l.slice(1).trim()).join(' ').replace(/\( /g, '(').replace(/,? \)/g, ')');
+      expect(code).toBe('app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next)); setupApp(app);');
       expect(mainDiff).toMatch(/^\+import \{ MikroORM, RequestContext \} from '@mikro-orm\/core';$/m);
     } finally {
       removeDir(dry);
