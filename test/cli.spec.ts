@@ -184,7 +184,13 @@ describe('mikro-request-context (the package bin)', () => {
       expect(middleware.statements.some((s) => ts.isClassDeclaration(s) && s.name?.text === 'MikroOrmRequestContextMiddleware')).toBe(true);
       const appModule = source(dir, 'src/app.module.ts');
       expect(identifiersInMethod(appModule, 'AppModule', 'configure')).toContain('MikroOrmRequestContextMiddleware');
-      expect(readFileSync(join(dir, 'src/main.ts'))).toEqual(mainBefore);
+      // Style middleware: main.ts opens no context, it only calls setupApp (the pipes and filters).
+      const main = readFileSync(join(dir, 'src/main.ts'), 'utf8');
+      expect(main).not.toContain('RequestContext');
+      expect(main.split('\n').filter((line) => !mainBefore.toString('utf8').split('\n').includes(line))).toEqual([
+        "import { setupApp } from './app.setup.js';",
+        '  setupApp(app);',
+      ]);
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       expect(Object.keys(pkg.dependencies)).toContain('@mikro-orm/postgresql');
       expect(result.stdout).toContain('driver postgresql');
