@@ -9,10 +9,10 @@
 //        that nothing uses: where b's instructions over a_r go
 // Every app also gets two bench-only edits: it listens on 127.0.0.1 only, and GET /bench/memory
 // forces a GC and reports the heap, the RSS and the size of the global EntityManager's identity map.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
-import { type App, compileApp, editFile, generateApp, makeControl, removeMainRegistration, sourcePaths, utils } from '../proof/generate.ts';
+import { type App, compileApp, editFile, generateApp, makeControl, registerController, removeMainRegistration, sourcePaths, utils } from '../proof/generate.ts';
 import { trackFolder } from '../proof/processes.ts';
 
 export const MARK = 'BENCH SCAFFOLDING, not generated code';
@@ -237,7 +237,6 @@ function listenOnLoopback(dir) {
 }
 
 function addMemoryEndpoint(dir, esm) {
-  const { ast, module, style, workspace } = utils();
   const controller = `// ${MARK}: the endpoint the benchmark's memory phase calls (scripts/lib/bench/memory.ts).
 // The app runs with --expose-gc; this forces a full collection and reports what stays alive.
 import { Controller, Get } from '@nestjs/common';
@@ -262,18 +261,5 @@ export class BenchMemoryController {
 `;
   mkdirSync(join(dir, dirname(MEMORY_CONTROLLER)), { recursive: true });
   writeFileSync(join(dir, MEMORY_CONTROLLER), controller);
-  const appModule = 'src/app.module.ts';
-  if (!existsSync(join(dir, appModule))) throw new Error(`${dir} has no ${appModule}.`);
-  editFile(dir, appModule, (source, tree) => {
-    const found = module.findModuleClass(source, 'AppModule');
-    if (!found) throw new Error(`${appModule} has no AppModule.`);
-    const from = workspace.relativeImport(appModule, MEMORY_CONTROLLER, esm ? '.js' : '');
-    ast.applyInsertions(
-      tree,
-      appModule,
-      module.moduleArrayInsertions(source, style.detectSourceStyle(source), found, 'controllers', 'BenchMemoryController', [
-        { names: ['BenchMemoryController'], from },
-      ]),
-    );
-  });
+  registerController(dir, esm, MEMORY_CONTROLLER, 'BenchMemoryController');
 }

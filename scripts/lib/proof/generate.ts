@@ -201,8 +201,8 @@ export class ProofIsolationController {
   registerController(dir, esm, ISOLATION_CONTROLLER, 'ProofIsolationController');
 }
 
-/** Lists a scaffolding controller in AppModule's `controllers`. */
-function registerController(dir: string, esm: boolean, path: string, className: string): void {
+/** Lists a scaffolding controller in AppModule's `controllers` (the proof's and the benchmark's). */
+export function registerController(dir: string, esm: boolean, path: string, className: string): void {
   const { ast, module, style, workspace } = utils();
   const appModule = 'src/app.module.ts';
   editFile(dir, appModule, (source, tree) => {
