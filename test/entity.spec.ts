@@ -89,9 +89,14 @@ describe('entity relations', () => {
     const { tree } = await run('entity', { name: 'post', fields: 'title:string,author:User,reviewer:User?,parent:Post?' }, copyTree(app));
     const file = source(tree, '/src/posts/post.entity.ts');
     const props = properties(classOf(file, 'Post'));
-    expect(props.get('author')).toMatchObject({ decorators: ['ManyToOne(() => User)'], type: 'Rel<User>', optional: false });
-    expect(props.get('reviewer')).toMatchObject({ decorators: ['ManyToOne(() => User, { nullable: true })'], type: 'Rel<User>', optional: true });
-    expect(props.get('parent')).toMatchObject({ decorators: ['ManyToOne(() => Post, { nullable: true })'] });
+    // Each relation states its delete rule: no action (deleting a still-referenced user fails) by default.
+    expect(props.get('author')).toMatchObject({ decorators: ["ManyToOne(() => User, { deleteRule: 'no action' })"], type: 'Rel<User>', optional: false });
+    expect(props.get('reviewer')).toMatchObject({
+      decorators: ["ManyToOne(() => User, { nullable: true, deleteRule: 'no action' })"],
+      type: 'Rel<User>',
+      optional: true,
+    });
+    expect(props.get('parent')).toMatchObject({ decorators: ["ManyToOne(() => Post, { nullable: true, deleteRule: 'no action' })"] });
     expect(imports(file).get('../users/user.entity.js')).toEqual(['User']);
     expect(configEntities(source(tree, '/src/mikro-orm.config.ts'))).toEqual(['User', 'Post']);
   });
@@ -101,7 +106,7 @@ describe('entity relations', () => {
     const { tree } = await run('entity', { name: 'blog', fields: 'posts:Post[]' }, copyTree(withPost));
     // Post has no ManyToOne to Blog: the schematic adds a nullable one, so that existing rows stay valid.
     const post = properties(classOf(source(tree, '/src/posts/post.entity.ts'), 'Post'));
-    expect(post.get('blog')).toMatchObject({ decorators: ['ManyToOne(() => Blog, { nullable: true })'], type: 'Rel<Blog>', optional: true });
+    expect(post.get('blog')).toMatchObject({ decorators: ["ManyToOne(() => Blog, { nullable: true, deleteRule: 'no action' })"], type: 'Rel<Blog>', optional: true });
     expect([...post.keys()]).toEqual(['id', 'title', 'author', 'blog', 'createdAt', 'updatedAt']);
     const blog = properties(classOf(source(tree, '/src/blogs/blog.entity.ts'), 'Blog'));
     expect(blog.get('posts')).toMatchObject({ decorators: ['OneToMany(() => Post, (post) => post.blog)'], initializer: 'new Collection<Post>(this)' });
@@ -110,6 +115,22 @@ describe('entity relations', () => {
     const user = properties(classOf(source(users, '/src/users/user.entity.ts'), 'User'));
     expect(user.get('posts')).toMatchObject({ decorators: ['OneToMany(() => Post, (post) => post.author)'] });
     expect(users.readContent('/src/posts/post.entity.ts')).toBe(withPost.readContent('/src/posts/post.entity.ts'));
+  });
+
+  it('--onDelete cascade and set-null: the rule on every relation of the run; set-null refused on a required relation', async () => {
+    const cascade = (await run('entity', { name: 'post', fields: 'author:User', onDelete: 'cascade' }, copyTree(app))).tree;
+    expect(properties(classOf(source(cascade, '/src/posts/post.entity.ts'), 'Post')).get('author')!.decorators).toEqual([
+      "ManyToOne(() => User, { deleteRule: 'cascade' })",
+    ]);
+    const setNull = (await run('entity', { name: 'post', fields: 'author:User?', onDelete: 'set-null' }, copyTree(app))).tree;
+    expect(properties(classOf(source(setNull, '/src/posts/post.entity.ts'), 'Post')).get('author')!.decorators).toEqual([
+      "ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })",
+    ]);
+    const before = snapshot(app);
+    await expect(run('entity', { name: 'post', fields: 'author:User,editor:User', onDelete: 'set-null' }, app)).rejects.toThrow(
+      '--onDelete set-null needs nullable relations, and author, editor are required (mark them with ?, e.g. author?:User). Nothing was changed.',
+    );
+    expect(snapshot(app)).toEqual(before);
   });
 
   it('refuses a relation to an entity the app does not have, writing nothing', async () => {
@@ -131,7 +152,7 @@ describe('entity --definition define-entity', () => {
       'id: p.integer().primary(),',
       'title: p.string().unique(),',
       'pages: p.integer().nullable(),',
-      'author: () => p.manyToOne(User),',
+      "author: () => p.manyToOne(User).deleteRule('no action'),",
       'updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),',
       'export class Book extends BookSchema.class {}',
       'BookSchema.setClass(Book);',

@@ -13,6 +13,8 @@ export interface EntityCodeInput {
   tokens?: ReadonlyMap<string, string>;
   /** oneToMany field → the ManyToOne property of the target that owns the relation */
   mappedBy: ReadonlyMap<string, string>;
+  /** what deleting a ManyToOne's target does (MikroORM's deleteRule), stated on each one */
+  deleteRule: string;
 }
 
 export interface PropertyBlock {
@@ -80,12 +82,12 @@ export function entityCode(input: EntityCodeInput): EntityCode {
         decorators.add('ManyToOne');
         core.add('type Rel');
         if (field.target !== input.className) targets.add(field.target);
-        const args = options.length > 0 ? `() => ${field.target}, { ${options.join(', ')} }` : `() => ${field.target}`;
+        const rule = `deleteRule: '${input.deleteRule}'`;
         return {
-          decorator: `@ManyToOne(${args})`,
+          decorator: `@ManyToOne(() => ${field.target}, { ${[...options, rule].join(', ')} })`,
           // Rel<> keeps the class out of the emitted design:type metadata: no import cycle at runtime.
           declaration: `${field.name}${mark}: Rel<${field.target}>;`,
-          builder: `${field.name}: () => p.manyToOne(${input.tokens?.get(field.target) ?? field.target})${chain.join('')},`,
+          builder: `${field.name}: () => p.manyToOne(${input.tokens?.get(field.target) ?? field.target})${chain.join('')}.deleteRule('${input.deleteRule}'),`,
         };
       }
       case 'oneToMany': {

@@ -23,6 +23,8 @@ export interface EntityPlan {
   fields: Field[];
   pk: 'int' | 'uuid';
   timestamps: boolean;
+  /** the delete rule written on every ManyToOne this run generates (MikroORM's deleteRule) */
+  deleteRule: DeleteRule;
   /** where the entity is registered, when the app lists its entities */
   discovery: EntityDiscovery;
   /** owning ManyToOne sides added to existing entities for `posts:Post[]` fields */
@@ -72,6 +74,7 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
         fields: [],
         pk,
         timestamps: true,
+        deleteRule: 'no action',
         discovery,
         inverseSides: [],
         entityFiles,
@@ -143,6 +146,7 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
   const model = modelFromFields(className, path, pk, fields, targetModels, definition === 'define-entity' && feature.ormMajor === 6);
   if (extras.customRepository) model.customRepository = extras.customRepository.className;
   const timestamps = options.timestamps !== false;
+  const deleteRule = chooseDeleteRule(options.onDelete, fields);
   model.properties = ['id', ...fields.map((f) => f.name), ...(timestamps ? ['createdAt', 'updatedAt'] : [])];
   return {
     feature,
@@ -152,6 +156,7 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
     fields,
     pk,
     timestamps,
+    deleteRule,
     discovery,
     inverseSides,
     entityFiles,
@@ -160,6 +165,29 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
     defaultsUsed,
     notes,
   };
+}
+
+/** MikroORM's deleteRule values, by the --onDelete spelling (a flag value has no space). */
+const DELETE_RULES = { 'no-action': 'no action', cascade: 'cascade', 'set-null': 'set null' } as const;
+export type DeleteRule = (typeof DELETE_RULES)[keyof typeof DELETE_RULES];
+
+/**
+ * Every generated relation states what a delete of its target does. `no action` by default: the
+ * database refuses to delete a row others still refer to (PostgreSQL reports it as a foreign-key
+ * violation, which MikroORM maps; `restrict` it reports under another code, which MikroORM does not).
+ */
+function chooseDeleteRule(value: string | undefined, fields: readonly Field[]): DeleteRule {
+  const key = (value ?? 'no-action') as keyof typeof DELETE_RULES;
+  if (!(key in DELETE_RULES)) {
+    throw new SchematicsException(`Invalid --onDelete "${value}": use ${Object.keys(DELETE_RULES).join(', ')}. Nothing was changed.`);
+  }
+  const required = fields.filter((f) => f.kind === 'manyToOne' && !f.nullable).map((f) => f.name);
+  if (key === 'set-null' && required.length > 0) {
+    throw new SchematicsException(
+      `--onDelete set-null needs nullable relations, and ${required.join(', ')} ${required.length > 1 ? 'are' : 'is'} required (mark ${required.length > 1 ? 'them' : 'it'} with ?, e.g. author?:User). Nothing was changed.`,
+    );
+  }
+  return DELETE_RULES[key];
 }
 
 function choose<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, option: string, defaultsUsed: string[]): T {

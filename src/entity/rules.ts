@@ -4,7 +4,7 @@ import { applyInsertions, importInsertion, Insertion, lineIndent, parseSource } 
 import { renderFiles } from '../utils/files';
 import { migrationCommands } from '../utils/migrations';
 import { entityRegistrationInsertions, isConfigFile } from '../utils/orm-config';
-import { detectSourceStyle } from '../utils/source-style';
+import { detectSourceStyle, quoted } from '../utils/source-style';
 import { EntityCode, entityCode } from './entity-code';
 import { formatFields } from './fields';
 import { EntityPlan } from './plan';
@@ -19,7 +19,7 @@ export function entityRules(plan: EntityPlan): Rule[] {
 
 function renderEntity(plan: EntityPlan): Rule {
   const { feature, model } = plan;
-  const code = entityCode({ className: model.className, fields: plan.fields, mappedBy: plan.mappedBy, tokens: plan.targetTokens });
+  const code = entityCode({ className: model.className, fields: plan.fields, mappedBy: plan.mappedBy, tokens: plan.targetTokens, deleteRule: plan.deleteRule });
   return renderFiles({
     from: `${TEMPLATES}/${plan.definition}`,
     to: feature.folder,
@@ -88,7 +88,8 @@ function addInverseSides(plan: EntityPlan): Rule {
         .find((m) => ts.isPropertyDeclaration(m) && (ts.getDecorators(m) ?? []).length > 0 && !['createdAt', 'updatedAt'].includes(m.name.getText(source)));
       const anchor = lastPersistent ?? node.members[node.members.length - 1];
       // Nullable: the rows and the code that already exist keep working without it.
-      const block = `${style.eol}${style.eol}${indent}@ManyToOne(() => ${owner}, { nullable: true })${style.eol}${indent}${side.property}?: Rel<${owner}>${semi}`;
+      const options = `{ nullable: true, deleteRule: ${quoted(plan.deleteRule, style)} }`;
+      const block = `${style.eol}${style.eol}${indent}@ManyToOne(() => ${owner}, ${options})${style.eol}${indent}${side.property}?: Rel<${owner}>${semi}`;
       const insertions: Insertion[] = [anchor ? { pos: anchor.getEnd(), text: block } : { pos: node.members.end, text: block.slice(style.eol.length) }];
       const decorators = importInsertion(source, style, ['ManyToOne'], plan.feature.decoratorsPackage);
       const rel = importInsertion(source, style, ['type Rel'], '@mikro-orm/core');
