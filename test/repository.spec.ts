@@ -270,6 +270,33 @@ describe('repository options', () => {
   });
 });
 
+describe('the driver a feature is generated for', () => {
+  it("is the config's, not the SQLite the specs add to devDependencies: EntityRepository from @mikro-orm/postgresql", async () => {
+    const app = await initApp('nest12', { driver: 'postgresql' });
+    const users = await run('repository', { name: 'users' }, app);
+    const pkg = JSON.parse(users.tree.readContent('/package.json'));
+    expect(pkg.devDependencies['@mikro-orm/sqlite']).toBe('7.2.1');
+    expect(users.logs).toContain('info The specs run on in-memory SQLite: @mikro-orm/sqlite is in devDependencies.');
+    const { tree } = await run('resource', { name: 'posts', fields: 'title:string,author:User' }, users.tree);
+    const adapter = source(tree, '/src/posts/posts.repository.mikro-orm.ts');
+    expect(imports(adapter).get('@mikro-orm/postgresql')).toEqual(['EntityRepository']);
+    expect(imports(adapter).has('@mikro-orm/sqlite')).toBe(false);
+  });
+
+  it('with two runtime drivers and a config that names neither: a clear error, nothing written', async () => {
+    const app = await initApp('nest12', { driver: 'postgresql' });
+    const pkg = JSON.parse(app.readContent('/package.json'));
+    pkg.dependencies['@mikro-orm/mysql'] = '7.2.1';
+    app.overwrite('/package.json', JSON.stringify(pkg, null, 2));
+    app.delete('/src/mikro-orm.config.ts');
+    const before = snapshot(app);
+    await expect(run('repository', { name: 'users' }, app)).rejects.toThrow(
+      /lists @mikro-orm\/postgresql and @mikro-orm\/mysql, and the MikroORM config does not say which one serves the app/,
+    );
+    expect(snapshot(app)).toEqual(before);
+  });
+});
+
 describe('repository in other apps', () => {
   it('a CommonJS Nest 11 app with MikroORM 6: no .js suffix, decorators and EntityRepository from MikroORM 6 packages', async () => {
     const { tree } = await run('repository', { name: 'users' }, await initApp('nest11', {}, 6));
@@ -312,6 +339,6 @@ describe('repository in other apps', () => {
     expect(imports(source(tree, '/src/users/users.repository.mikro-orm.ts')).get('@mikro-orm/postgresql')).toEqual(['EntityRepository']);
     expect(tree.readContent('/src/users/users.repository.mikro-orm.spec.ts')).toContain("driver: SqliteDriver, dbName: ':memory:'");
     expect(JSON.parse(tree.readContent('/package.json')).devDependencies['@mikro-orm/sqlite']).toBe('7.2.1');
-    expect(logs.some((l) => l.includes('@mikro-orm/sqlite was added to devDependencies'))).toBe(true);
+    expect(logs.some((l) => l.includes('@mikro-orm/sqlite is in devDependencies'))).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { AppProfile, readAppProfile } from '../utils/app-profile';
 import { findNodes, isNameTaken, lineOf, objectProperty, parseSource } from '../utils/ast';
+import { listedDrivers } from '../utils/drivers';
 import { Bootstrap, ContextRegistration, contextRegistrations, findBootstrap, OwnOrm, ownOrms, SETUP_FILE } from '../utils/bootstrap';
 import { importResolver, reachableFiles } from '../utils/import-graph';
 import { readJson } from '../utils/json';
@@ -54,8 +55,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
   const project = resolveProject(tree, raw);
   const profile = readAppProfile(tree, project);
   refuseUnsupportedVersions(profile, project);
-  const runtime = readJson<{ dependencies?: Record<string, string> }>(tree, project.packageJson)?.dependencies ?? {};
-  const driver = chooseDriver(raw, defaultsUsed, profile, runtime);
+  const driver = chooseDriver(raw, defaultsUsed, listedDrivers(tree, project, profile));
   const style = raw.style ?? (defaultsUsed.push('style=main'), 'main');
   if (style !== 'main' && style !== 'middleware') {
     throw new SchematicsException(`Unknown style "${style}": use --style main (app.use in main.ts) or --style middleware.`);
@@ -243,7 +243,7 @@ function appSources(tree: Tree, project: NestProject, main: ts.SourceFile): Map<
   return new Map([...reachable].map((path) => [path, parsed.get(path)!]));
 }
 
-function chooseDriver(raw: InitOptions, defaultsUsed: string[], profile: AppProfile, runtime: Record<string, string>): Driver {
+function chooseDriver(raw: InitOptions, defaultsUsed: string[], { listed, serving }: { listed: Driver[]; serving: Driver[] }): Driver {
   // --type is only ever typed on a command line (nest g has no --driver), while driver may be the
   // answer of the prompt that the devkit shows because --driver was not given: --type wins.
   const given = raw.type ?? raw.driver;
@@ -251,9 +251,6 @@ function chooseDriver(raw: InitOptions, defaultsUsed: string[], profile: AppProf
     throw new SchematicsException(`Unknown driver "${given}": choose one of ${DRIVERS.join(', ')}.`);
   }
   // An app that already has MikroORM keeps its driver: a second one would be a second database setup.
-  // A driver among the runtime dependencies serves requests; one only in devDependencies is for tests.
-  const listed = DRIVERS.filter((d) => profile.hasDependency(driverPackage(d)));
-  const serving = listed.filter((d) => driverPackage(d) in runtime);
   const existing = serving.length > 0 ? serving : listed;
   if (existing.length > 0) {
     if (given !== undefined && !existing.includes(given as Driver)) {

@@ -54,7 +54,7 @@ function importModuleIntoParent(plan: RepositoryPlan): Rule {
 /** The specs run on in-memory SQLite: an app on another database gets @mikro-orm/sqlite as a dev dependency. */
 function addTestDependencies(plan: RepositoryPlan): Rule {
   if (!plan.feature.spec || plan.feature.driver === 'sqlite' || !plan.sample) return () => undefined;
-  return addPackages(plan.feature.project.packageJson, { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } }, true);
+  return addPackages(plan.feature.project.packageJson, { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } }, plan.feature.skipInstall);
 }
 
 export function reportRepository(plan: RepositoryPlan, context: SchematicContext): Rule {
@@ -62,7 +62,9 @@ export function reportRepository(plan: RepositoryPlan, context: SchematicContext
     reportEntity({ ...plan.entity, defaultsUsed: plan.defaultsUsed, notes: plan.notes }, context)(tree, context);
     if (plan.entity.create === false) context.logger.info(`Using the existing entity ${plan.entity.model.className} (${plan.entity.model.path}).`);
     if (plan.feature.driver !== 'sqlite' && plan.feature.spec && plan.sample) {
-      context.logger.info('The specs run on in-memory SQLite: @mikro-orm/sqlite was added to devDependencies (run your package manager\'s install).');
+      context.logger.info(
+        `The specs run on in-memory SQLite: @mikro-orm/sqlite is in devDependencies${plan.feature.skipInstall ? " (--skip-install: run your package manager's install)" : ''}.`,
+      );
     }
   };
 }

@@ -8,7 +8,7 @@ import { ResourceOptions } from './schema';
 /** Transports other than REST go to @nestjs/schematics' own resource schematic. */
 export const NEST_TYPES = ['graphql-code-first', 'graphql-schema-first', 'microservice', 'ws'];
 /** Options of ours that @nestjs/schematics' resource does not know. */
-const OWN_OPTIONS = ['fields', 'pattern', 'pk', 'timestamps', 'onDelete', 'definition', 'force', 'project'];
+const OWN_OPTIONS = ['fields', 'pattern', 'pk', 'timestamps', 'onDelete', 'definition', 'force', 'project', 'skipInstall'];
 
 /**
  * `resource`: a REST resource (controller, service, DTOs, e2e spec) on top of `repository`.

@@ -1,6 +1,7 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import { AppProfile, readAppProfile } from './app-profile';
 import { FeatureNames, featureNames } from './names';
+import { appDriver, listedDrivers } from './drivers';
 import { Driver, DRIVERS, driverPackage, OrmMajor } from './versions';
 import { NestProject, ProjectOptions, relativeImport, resolveProject } from './workspace';
 
@@ -12,6 +13,7 @@ export interface FeatureOptions extends ProjectOptions {
   spec?: boolean;
   force?: boolean;
   skipImport?: boolean;
+  skipInstall?: boolean;
 }
 
 /** Where a feature (`users`, `admin/user-profiles`) lives in an app, and what the app runs on. */
@@ -28,6 +30,8 @@ export interface FeaturePlan {
   /** where the legacy decorators come from: `@mikro-orm/decorators/legacy` (v7) or `@mikro-orm/core` (v6) */
   decoratorsPackage: string;
   force: boolean;
+  /** packages added to package.json are not installed */
+  skipInstall: boolean;
   spec: boolean;
   skipImport: boolean;
   /** the import specifier from one file of the tree to another, with the app's suffix */
@@ -43,11 +47,19 @@ export function planFeature(tree: Tree, options: FeatureOptions): FeaturePlan {
   const project = resolveProject(tree, options);
   const profile = readAppProfile(tree, project);
   const ormMajor = profile.ormMajor;
-  const driver = DRIVERS.find((d) => profile.hasDependency(driverPackage(d)));
-  if (!ormMajor || !driver) {
+  const { listed } = listedDrivers(tree, project, profile);
+  if (!ormMajor || listed.length === 0) {
     const missing = ormMajor ? `a MikroORM driver package (${DRIVERS.map(driverPackage).join(', ')})` : '@mikro-orm/core 6 or 7';
     throw new SchematicsException(
       `${project.packageJson} lists no ${missing}: set MikroORM up first with \`nest g -c mikro-request-context init\`.`,
+    );
+  }
+  // The driver the app's config uses: the SQLite the specs add to devDependencies is not the app's.
+  const driver = appDriver(tree, project, profile);
+  if (!driver) {
+    throw new SchematicsException(
+      `${project.packageJson} lists ${listed.map(driverPackage).join(' and ')}, and the MikroORM config does not say which one serves the app: ` +
+        `import defineConfig from the app's driver package in mikro-orm.config.ts, or keep one driver in "dependencies". Nothing was changed.`,
     );
   }
   const base = [project.sourceRoot, featurePath(options.path, project.sourceRoot), names.directory].filter(Boolean).join('/');
@@ -64,6 +76,7 @@ export function planFeature(tree: Tree, options: FeatureOptions): FeaturePlan {
     force: options.force === true,
     spec: options.spec !== false,
     skipImport: options.skipImport === true,
+    skipInstall: options.skipInstall === true,
     importPath: (from, to) => relativeImport(from, to, profile.importSuffix),
   };
 }
