@@ -82,6 +82,11 @@ describe.each(['nest11', 'nest12'])('the schematics on %s with its own prettier'
     await bin(app, ['init']);
     await bin(app, ['g', 'context']);
     expect(sources(app)).toEqual(before);
+    // resource after repository: the repository files prettier laid out are the same code, not the user's.
+    const resource = await bin(app, ['g', 'resource', 'users']);
+    expect(resource).not.toContain('exists with other content');
+    expect(sources(app).get('src/users/users.repository.mikro-orm.ts')).toBe(before.get('src/users/users.repository.mikro-orm.ts'));
+    expect(await prettierCheck(app)).toMatchObject({ code: 0 });
   });
 });
 
