@@ -21,6 +21,8 @@ interface Variant {
   fixture: string;
   driver: 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'libsql';
   validation?: boolean;
+  /** MikroORM 6 (a Nest 11 app, run against the test/orm6 workspace); 7 otherwise */
+  orm?: 6 | 7;
 }
 
 const SERVERS = {
@@ -36,15 +38,22 @@ const FEATURES: [string, Record<string, unknown>][] = [
   ['resource', { name: 'posts' }],
 ];
 
-async function generate({ fixture, driver, validation }: Variant): Promise<UnitTestTree> {
-  let { tree } = await run('init', { skipInstall: true, driver, ...(validation === false ? { validation: false } : {}) }, fixtureTree(fixture));
+async function generate({ fixture, driver, validation, orm }: Variant): Promise<UnitTestTree> {
+  const app = fixtureTree(fixture);
+  if (orm === 6) {
+    // An app that depends on MikroORM 6 already: init keeps that major.
+    const pkg = JSON.parse(app.readContent('/package.json')) as { dependencies: Record<string, string> };
+    pkg.dependencies['@mikro-orm/core'] = '6.6.16';
+    app.overwrite('/package.json', JSON.stringify(pkg, null, 2));
+  }
+  let { tree } = await run('init', { skipInstall: true, driver, ...(validation === false ? { validation: false } : {}) }, app);
   for (const [schematic, options] of FEATURES) tree = (await run(schematic, options, tree)).tree;
   return tree;
 }
 
-/** A command of the app's package.json scripts (the MikroORM CLI), run in the app folder as `npm run` would. */
-async function mikroOrm(dir: string, args: string[]): Promise<string> {
-  const cli = join(ROOT, 'node_modules', '@mikro-orm', 'cli', 'cli.js');
+/** A command of the app's package.json scripts (the MikroORM CLI of the app's major), run in the app folder as `npm run` would. */
+async function mikroOrm(dir: string, args: string[], orm: 6 | 7 = 7): Promise<string> {
+  const cli = join(ROOT, ...(orm === 6 ? ['test', 'orm6'] : []), 'node_modules', '@mikro-orm', 'cli', 'cli.js');
   try {
     const { stdout, stderr } = await exec(process.execPath, [cli, ...args], { cwd: dir, env: { ...withoutOrmSettings(), NO_COLOR: '1' } });
     return stdout + stderr;
@@ -95,8 +104,10 @@ describe.each<[string, Variant]>([
   ['MariaDB through the mariadb driver', { fixture: 'nest12', driver: 'mariadb' }],
   ['libSQL, a local file', { fixture: 'nest12', driver: 'libsql' }],
   ['SQLite without validation (--no-validation)', { fixture: 'nest12', driver: 'sqlite', validation: false }],
+  ['MikroORM 6 (Nest 11, CommonJS), SQLite', { fixture: 'nest11', driver: 'sqlite', orm: 6 }],
+  ['MikroORM 6 (Nest 11, CommonJS), PostgreSQL', { fixture: 'nest11', driver: 'postgresql', orm: 6 }],
 ])('the generated API on %s', (_label, variant) => {
-  const dbName = `mrc_api_${variant.driver}_${process.pid}`;
+  const dbName = `mrc_api_${variant.driver}_${variant.orm ?? 7}_${process.pid}`;
   let dir: string;
   let app: Instance;
   let migrations: string[];
@@ -113,15 +124,15 @@ describe.each<[string, Variant]>([
 
   beforeAll(async () => {
     const tree = await generate(variant);
-    dir = tempDir(`api-${variant.driver}`);
+    dir = tempDir(`api-${variant.driver}`, variant.orm ?? 7);
     writeTree(tree, dir);
     const server = variant.driver in SERVERS ? SERVERS[variant.driver as keyof typeof SERVERS] : {};
     const file = variant.driver === 'sqlite' || variant.driver === 'libsql';
     const settings = { ...server, MIKRO_ORM_DB_NAME: file ? `${dbName}.db` : dbName };
     writeFileSync(join(dir, '.env'), Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join(''));
-    if (!file) await mikroOrm(dir, ['database:create']);
-    await mikroOrm(dir, ['migration:create']);
-    await mikroOrm(dir, ['migration:up']);
+    if (!file) await mikroOrm(dir, ['database:create'], variant.orm);
+    await mikroOrm(dir, ['migration:create'], variant.orm);
+    await mikroOrm(dir, ['migration:up'], variant.orm);
     migrations = readdirSync(join(dir, 'src', 'migrations'));
     await build(dir);
     app = await startInstance({ dir, name: `api-${variant.driver}`, entry: 'dist/main.js', env: {} });
