@@ -137,7 +137,7 @@ async function demo(): Promise<number> {
     t = Date.now();
     const run = await proof.startBuild(app, { count: args.load ? 3 : 2 });
     try {
-      out(`  database ${spec.driver === 'sqlite' ? rel(run.database.label) : run.database.label}`);
+      out(`  database ${spec.driver === 'sqlite' ? rel(run.database.label) : run.database.label}, its schema from ${run.schema}`);
       out(`  ${run.instances.map((i) => `instance ${i.name} on ${i.url}`).join(', ')} (${seconds(t)})`);
       const [a, b] = run.instances;
       results[kind] = await proof.runScenario({ a, b, database: run.database });

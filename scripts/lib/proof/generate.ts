@@ -7,6 +7,7 @@
 // (clearly marked).
 import { HostTree } from '@angular-devkit/schematics';
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -76,8 +77,10 @@ export interface App {
 
 /** The schematics the proof runs after init, in order (the seed's repository pattern, then its REST resource). */
 export const FEATURE_SCHEMATICS: [string, SchematicOptions][] = [
-  ['repository', { name: 'users', fields: 'name:string' }],
-  ['resource', { name: 'users' }],
+  // skipInstall: the apps resolve their packages from the project's node_modules (an install would
+  // fetch the SQLite the specs of a PostgreSQL app add).
+  ['repository', { name: 'users', fields: 'name:string', skipInstall: true }],
+  ['resource', { name: 'users', skipInstall: true }],
 ];
 
 /**
@@ -492,17 +495,41 @@ export function runWithAppOrm(
 }
 
 /**
- * Creates the schema in the given database through the app's own compiled config and MikroORM (as
- * `npx mikro-orm schema:create --run` does), in a process started in the app's folder so that the
- * app's MikroORM (6 or 7) is the one that runs.
+ * Gives a fresh database the app's schema as a user's deploy does: from the app's own migrations,
+ * through the MikroORM CLI of the app's major on its TypeScript config (`npm run migration:create`
+ * the first time, when src/migrations has none yet, then `npm run migration:up`). An app whose own
+ * config registers no Migrator (the existing-MikroORM fixture: init keeps its config) gets the
+ * schema from the entities instead, through its compiled config (`schema:create`).
  * @param env  the database's MIKRO_ORM_* variables
  */
-export async function createSchema(app: App, env: Record<string, string>) {
-  await runWithAppOrm(
-    app,
-    env,
-    `const generator = orm.schema;
+export async function createSchema(app: App, env: Record<string, string>): Promise<SchemaSource> {
+  const pkg = JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  if (!pkg.dependencies?.['@mikro-orm/migrations']) {
+    await runWithAppOrm(
+      app,
+      env,
+      `const generator = orm.schema;
     await (typeof generator.create === 'function' ? generator.create() : generator.createSchema());`,
-    { what: 'Creating the schema' },
-  );
+      { what: 'Creating the schema' },
+    );
+    return 'the entities';
+  }
+  const migrations = join(app.dir, 'src', 'migrations');
+  if (!existsSync(migrations) || listFiles(migrations).length === 0) await appCli(app, env, ['migration:create']);
+  await appCli(app, env, ['migration:up']);
+  return 'its migrations';
+}
+
+/** Where a proof database's schema came from. */
+export type SchemaSource = 'its migrations' | 'the entities';
+
+/** The MikroORM CLI the app resolves (its major's), run in the app's folder with the database's variables. */
+function appCli(app: App, env: Record<string, string>, args: string[]): Promise<string> {
+  const cli = join(dirname(createRequire(join(app.dir, 'package.json')).resolve('@mikro-orm/cli/package.json')), 'cli.js');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cli, ...args], { cwd: app.dir, env: { ...process.env, ...env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`mikro-orm ${args.join(' ')} failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }

@@ -2,7 +2,7 @@
 // each compiled once and run as several instances on a database of its own, shared by the scenario,
 // the load check, the isolation check and the one-fork check. On a fixture that already has MikroORM,
 // two more builds can join: the app before init, and the double-context app (see generate.ts).
-import { compileApps, createSchema, generateApp, makeControl, makeDoubleContext } from './generate.ts';
+import { compileApps, createSchema, generateApp, makeControl, makeDoubleContext, type SchemaSource } from './generate.ts';
 import { postgresDatabase, sqliteDatabase } from './database.ts';
 import { startInstance, stopInstance } from './processes.ts';
 import { closeConnections } from './http.ts';
@@ -58,6 +58,8 @@ export interface RunningBuild {
   app: App;
   database: ProofDatabase;
   instances: Instance[];
+  /** where the database's schema came from */
+  schema: SchemaSource;
   /** stops the instances and drops the database */
   stop: () => Promise<void>;
 }
@@ -69,13 +71,14 @@ export interface RunningBuild {
 export async function startBuild(app: App, { count = 2, sqliteDir = app.dir }: { count?: number; sqliteDir?: string } = {}): Promise<RunningBuild> {
   const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(sqliteDir, app.kind);
   const instances: Instance[] = [];
+  let schema: SchemaSource = 'the entities';
   const stop = async () => {
     await Promise.all(instances.map((i) => stopInstance(i)));
     closeConnections();
     await database.drop();
   };
   try {
-    await createSchema(app, database.env);
+    schema = await createSchema(app, database.env);
     const names = 'ABCDEFGH'.slice(0, count).split('');
     const started = await Promise.allSettled(names.map((name) => startInstance({ dir: app.dir, name, env: database.env })));
     for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
@@ -85,5 +88,5 @@ export async function startBuild(app: App, { count = 2, sqliteDir = app.dir }: {
     await stop();
     throw error;
   }
-  return { app, database, instances, stop };
+  return { app, database, instances, schema, stop };
 }
