@@ -8,11 +8,11 @@
 import { logging } from '@angular-devkit/core';
 import { HostTree } from '@angular-devkit/schematics';
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing/index.js';
-import { NodeWorkflow } from '@angular-devkit/schematics/tools/index.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listFiles } from './files.ts';
-import { COLLECTION, FIXTURES, ROOT } from './paths.ts';
+import type * as Workflow from '../../src/cli/workflow.ts';
+import { built, COLLECTION, FIXTURES } from './paths.ts';
 
 export type SchematicOptions = Record<string, unknown>;
 
@@ -51,7 +51,9 @@ export function folderTree(root: string): UnitTestTree {
  * written and the lines still say what would be.
  */
 export async function runInFolder(dir: string, name: string, options: SchematicOptions, { dryRun = false }: { dryRun?: boolean } = {}): Promise<string[]> {
-  const workflow = new NodeWorkflow(dir, { force: false, dryRun, resolvePaths: [dir, ROOT], schemaValidation: true, packageManager: 'npm' });
+  // The bin's own workflow (built): the same defaults, validation and app folder as a user's run.
+  const { appWorkflow, executeSchematic } = built<typeof Workflow>('cli/workflow');
+  const workflow = appWorkflow(dir, { dryRun });
   const log: string[] = [];
   workflow.reporter.subscribe((event) => {
     const path = event.path.replace(/^\//, '');
@@ -61,11 +63,7 @@ export async function runInFolder(dir: string, name: string, options: SchematicO
   const messages: string[] = [];
   logger.subscribe((entry) => messages.push(`${entry.level}: ${entry.message}`));
   try {
-    await new Promise<void>((resolve, reject) => {
-      workflow
-        .execute({ collection: COLLECTION, schematic: name, options, logger, allowPrivate: false, debug: false })
-        .subscribe({ error: reject, complete: resolve });
-    });
+    await executeSchematic(workflow, name, options, logger);
   } catch (error) {
     throw new Error(`Schematic ${name} ${JSON.stringify(options)} failed in ${dir}: ${(error as Error).message}\n${messages.join('\n')}`);
   }

@@ -1,4 +1,4 @@
-import { logging, schema } from '@angular-devkit/core';
+import { logging } from '@angular-devkit/core';
 import { DryRunEvent, TaskExecutor, UnsuccessfulWorkflowExecution } from '@angular-devkit/schematics';
 import { FileSystemCollection, FileSystemSchematic, NodeWorkflow } from '@angular-devkit/schematics/tools';
 import { BuiltinTaskExecutor } from '@angular-devkit/schematics/tasks/node';
@@ -10,11 +10,8 @@ import { detectPackageManager, findAppRoot, PackageManager, projectOfFolder } fr
 import { BIN, globalHelp, schematicHelp, SchematicSummary } from './help';
 import { describeEvent, Paint, painter, useColour } from './output';
 import { promptProvider } from './prompts';
-import { APP_ROOT_OPTION } from '../utils/format';
+import { appWorkflow, COLLECTION_PATH, executeSchematic } from './workflow';
 import { ownPackage } from '../utils/own-package';
-
-/** The package's own collection: its schematics are discovered from it at run time. */
-export const COLLECTION_PATH = join(__dirname, '..', '..', 'collection.json');
 
 export interface CliIO {
   cwd: string;
@@ -46,15 +43,7 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
     const root = findAppRoot(io.cwd);
     const workflowRoot = root ?? io.cwd;
     const packageManager = detectPackageManager(workflowRoot);
-    const workflow = new NodeWorkflow(workflowRoot, {
-      dryRun: globals.dryRun,
-      force: false,
-      packageManager,
-      resolvePaths: [workflowRoot, __dirname],
-      schemaValidation: true,
-      // The tree is rooted at the app, not at the current folder: the formatter reads the app from disk there.
-      optionTransforms: [(_schematic, options: Record<string, unknown> | null) => ({ ...options, [APP_ROOT_OPTION]: workflowRoot })],
-    });
+    const workflow = appWorkflow(workflowRoot, { dryRun: globals.dryRun, packageManager });
     const collection = workflow.engine.createCollection(COLLECTION_PATH);
 
     if (command.kind === 'help') {
@@ -127,7 +116,6 @@ async function execute(workflow: NodeWorkflow, run: Execution): Promise<number> 
       changes = [];
     }
   });
-  workflow.registry.addPostTransform(schema.transforms.addUndefinedDefaults);
   workflow.registry.useXDeprecatedProvider((message) => logger.warn(message));
   if (globals.interactive && io.stdin.isTTY) {
     workflow.registry.usePromptProvider(promptProvider(root, logger));
@@ -135,11 +123,7 @@ async function execute(workflow: NodeWorkflow, run: Execution): Promise<number> 
   registerInstall(workflow, run);
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      workflow
-        .execute({ collection: COLLECTION_PATH, schematic: run.name, options: run.options, allowPrivate: true, debug: false, logger })
-        .subscribe({ error: reject, complete: resolve });
-    });
+    await executeSchematic(workflow, run.name, run.options, logger);
   } catch (error) {
     if (!written) throw error;
     // The files are on disk: only a task after them (the install) failed.
