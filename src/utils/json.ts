@@ -23,12 +23,13 @@ export function readJson<T = Record<string, unknown>>(tree: Tree, path: string):
  * inserted property and unfolded a neighbouring one-line array in users' tsconfigs.
  */
 export class JSONFile {
+  private readonly tree: Tree;
+  readonly path: string;
   private text: string;
 
-  constructor(
-    private readonly tree: Tree,
-    readonly path: string,
-  ) {
+  constructor(tree: Tree, path: string) {
+    this.tree = tree;
+    this.path = path;
     this.text = tree.readText(path);
   }
 
@@ -123,11 +124,10 @@ function sameValue(a: unknown, b: unknown): boolean {
 class Layout {
   readonly eol: string;
   readonly unit: string;
+  private readonly text: string;
 
-  constructor(
-    private readonly text: string,
-    root: Node | undefined,
-  ) {
+  constructor(text: string, root: Node | undefined) {
+    this.text = text;
     this.eol = text.includes('\r\n') ? '\r\n' : '\n';
     this.unit = (root && this.indentUnit(root)) ?? '  ';
   }
