@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -146,7 +146,6 @@ describe('formatWithAppPrettier', () => {
     const root = makeApp({ files: { 'src/main.ts': original } });
     const updated = withRegistration(original);
     const { files } = await formatRule(root, { 'src/main.ts': updated });
-    const out = files['src/main.ts'];
     expectOnlyRegistrationFormatted(files['src/main.ts'], updated, REGISTRATION);
   });
 

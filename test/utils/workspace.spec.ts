@@ -85,7 +85,10 @@ describe('resolveProject in a monorepo whose projects have scoped names', () => 
 });
 
 describe('projectBuild: how nest build builds a project (@nestjs/cli 12 getValueOrDefault semantics)', () => {
-  const withCli = (edit: (cli: Record<string, any>) => void) => {
+  /** The part of nest-cli.json these tests edit. */
+  type CompilerOptions = { webpack?: boolean; builder?: string | { type: string; options?: object }; tsConfigPath?: string };
+  type NestCli = { compilerOptions: CompilerOptions; projects: Record<string, { compilerOptions: CompilerOptions }> };
+  const withCli = (edit: (cli: NestCli) => void) => {
     const tree = fixtureTree('monorepo-scoped');
     const cli = JSON.parse(tree.readContent('/nest-cli.json'));
     edit(cli);
