@@ -36,7 +36,7 @@ export interface ForkReport {
 /**
  * The verdict on the probe's replies (a pure function, so that it can be shown to fail on hand-made replies).
  */
-export function checkForks(replies: { status: number; body: any; text?: string }[]): ForkReport {
+export function checkForks(replies: { status: number; body: unknown; text?: string }[]): ForkReport {
   const report: ForkReport = {
     requests: replies.length,
     errors: 0,
@@ -51,7 +51,7 @@ export function checkForks(replies: { status: number; body: any; text?: string }
   const note = (text: string) => report.examples.length < 8 && report.examples.push(text);
   const users = new Map<number, number>();
   for (const reply of replies) {
-    const body = reply.body;
+    const body = reply.body as ForkReply | undefined;
     if (reply.status >= 200 && reply.status < 300 && body && Array.isArray(body.chain)) users.set(body.handler, (users.get(body.handler) ?? 0) + 1);
   }
   replies.forEach((reply, i) => {
