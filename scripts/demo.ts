@@ -75,7 +75,7 @@ const step = (title: string): boolean => out(`\n[${++phase}/${PHASES}] ${title}`
 
 proof.installSignalHandlers();
 const started = Date.now();
-let exitCode = 1;
+let exitCode: number;
 try {
   exitCode = await demo();
 } catch (error) {

@@ -71,7 +71,7 @@ export interface RunningBuild {
 export async function startBuild(app: App, { count = 2, sqliteDir = app.dir }: { count?: number; sqliteDir?: string } = {}): Promise<RunningBuild> {
   const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(sqliteDir, app.kind);
   const instances: Instance[] = [];
-  let schema: SchemaSource = 'the entities';
+  let schema: SchemaSource;
   const stop = async () => {
     await Promise.all(instances.map((i) => stopInstance(i)));
     closeConnections();
