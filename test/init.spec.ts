@@ -121,6 +121,10 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     expect(pkg.dependencies).toMatchObject({ 'class-validator': expect.any(String), 'class-transformer': expect.any(String), '@nestjs/mapped-types': '^12.0.1' });
   });
 
+  it("keeps the migrations the MikroORM CLI writes out of the app's prettier (.prettierignore), as generated code", () => {
+    expect(tree.readContent('/.prettierignore').split('\n')).toEqual(['# written by the MikroORM CLI (npm run migration:create)', 'src/migrations', '']);
+  });
+
   it('reads .env in the config, which the app and the MikroORM CLI both load', () => {
     const config = source(tree, '/src/mikro-orm.config.ts');
     const load = config.statements.find(ts.isIfStatement)!;
@@ -198,6 +202,15 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
 });
 
 describe('init and validation', () => {
+  it('adds no .prettierignore to an app without prettier', async () => {
+    const fixture = fixtureTree('nest12');
+    const pkg = JSON.parse(fixture.readContent('/package.json')) as { devDependencies: Record<string, string> };
+    delete pkg.devDependencies.prettier;
+    fixture.overwrite('/package.json', JSON.stringify(pkg, null, 2));
+    const { tree } = await init(fixture);
+    expect(tree.exists('/.prettierignore')).toBe(false);
+  });
+
   it('--no-validation: no pipe in setupApp and no validation packages, the filter still', async () => {
     const { tree } = await init(fixtureTree('nest12'), { validation: false });
     const setup = source(tree, '/src/app.setup.ts');

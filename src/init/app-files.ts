@@ -222,14 +222,31 @@ export function ignoreDatabaseFile(plan: InitPlan): Rule {
   return (tree) => {
     const connection = connectionDefaults(plan.options.driver, plan.project);
     if (connection.kind !== 'file' || plan.ormRoots.length > 0) return;
-    const path = '.gitignore';
-    const current = tree.exists(path) ? tree.readText(path) : '';
-    const lines = current.split(/\r?\n/).map((l) => l.trim());
-    if (lines.includes(connection.dbName) || lines.includes(`/${connection.dbName}`)) return;
-    const eol = current.includes('\r\n') ? '\r\n' : '\n';
-    const entry = `${current && !current.endsWith('\n') ? eol : ''}${current ? eol : ''}# MikroORM ${plan.options.driver} database${eol}${connection.dbName}${eol}`;
-    if (tree.exists(path)) tree.overwrite(path, current + entry);
-    else tree.create(path, entry.replace(/^\r?\n/, ''));
+    addIgnoreEntry(tree, '.gitignore', connection.dbName, `MikroORM ${plan.options.driver} database`);
   };
+}
+
+/**
+ * The migrations the MikroORM CLI writes are generated code in its own layout: the app's prettier
+ * (and the lint's prettier rule, which honours .prettierignore) leaves them as written, as it does a
+ * lock file. Only in apps that have prettier.
+ */
+export function ignoreGeneratedMigrations(plan: InitPlan): Rule {
+  return (tree) => {
+    if (plan.ormRoots.length > 0 || !plan.profile.hasDependency('prettier')) return;
+    const migrations = `${plan.project.sourceRoot}/migrations`;
+    addIgnoreEntry(tree, '.prettierignore', migrations, 'written by the MikroORM CLI (npm run migration:create)');
+  };
+}
+
+/** Appends `entry` under a `# comment` line to an ignore file (created if missing), unless a line already says it; keeps the file's line endings. */
+function addIgnoreEntry(tree: Tree, path: string, entry: string, comment: string): void {
+  const current = tree.exists(path) ? tree.readText(path) : '';
+  const lines = current.split(/\r?\n/).map((l) => l.trim().replace(/\/$/, ''));
+  if (lines.includes(entry) || lines.includes(`/${entry}`)) return;
+  const eol = current.includes('\r\n') ? '\r\n' : '\n';
+  const block = `${current && !current.endsWith('\n') ? eol : ''}${current ? eol : ''}# ${comment}${eol}${entry}${eol}`;
+  if (tree.exists(path)) tree.overwrite(path, current + block);
+  else tree.create(path, block.replace(/^\r?\n/, ''));
 }
 

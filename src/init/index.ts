@@ -1,6 +1,6 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { formatWithAppPrettier } from '../utils/format';
-import { addMigrationScripts, addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, makeDefaultCollection } from './app-files';
+import { addMigrationScripts, addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, ignoreGeneratedMigrations, makeDefaultCollection } from './app-files';
 import { callSetup, disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
 import { configureJestForEsm } from './jest';
 import { planInit } from './plan';
@@ -30,6 +30,7 @@ export function init(options: InitOptions): Rule {
       configureOrmCli(plan),
       addMigrationScripts(plan),
       ignoreDatabaseFile(plan),
+      ignoreGeneratedMigrations(plan),
       reportNextSteps(plan, context, before),
       formatWithAppPrettier(options),
     ]);
