@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { fixtureTree, ROOT, runner } from './support/fixtures';
 import { removeDir, tempDir, writeTree } from './support/app';
 
@@ -20,7 +20,7 @@ async function nest(cli: string, cwd: string, args: string[], nodeFlags: string[
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' },
     maxBuffer: 16 * 1024 * 1024,
   });
-  return `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
+  return stripVTControlCharacters(`${stdout}${stderr}`);
 }
 
 function files(dir: string): Map<string, string> {
