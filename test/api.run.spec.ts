@@ -59,7 +59,7 @@ async function mikroOrm(dir: string, args: string[], orm: 6 | 7 = 7): Promise<st
     return stdout + stderr;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`mikro-orm ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`mikro-orm ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: error });
   }
 }
 
@@ -78,14 +78,14 @@ async function build(dir: string): Promise<void> {
 /** Drops a server database the run created (the CLI creates it; dropping it is the test's cleanup, not a user's step). */
 async function dropDatabase(driver: Variant['driver'], name: string): Promise<void> {
   if (driver === 'postgresql') {
+    // pg ships no types (no @types/pg here): required with the shape this cleanup uses, and only on the PostgreSQL leg.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client } = require('pg') as { Client: new (options: object) => { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> } };
     const client = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
     await client.connect();
     await client.query(`drop database if exists ${name} with (force)`).finally(() => client.end());
   } else if (driver === 'mysql' || driver === 'mariadb') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
+    const mysql = await import('mysql2/promise');
     const connection = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
     await connection.query(`drop database if exists ${name}`).finally(() => connection.end());
   }

@@ -310,7 +310,7 @@ describe('generated apps type-check and their generated specs pass', () => {
       return stdout + stderr;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string };
-      throw new Error(`${args.join(' ')} failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      throw new Error(`${args.join(' ')} failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: error });
     }
   }
 

@@ -65,7 +65,9 @@ export async function runInFolder(dir: string, name: string, options: SchematicO
   try {
     await executeSchematic(workflow, name, options, logger);
   } catch (error) {
-    throw new Error(`Schematic ${name} ${JSON.stringify(options)} failed in ${dir}: ${(error as Error).message}\n${messages.join('\n')}`);
+    throw new Error(`Schematic ${name} ${JSON.stringify(options)} failed in ${dir}: ${(error as Error).message}\n${messages.join('\n')}`, {
+      cause: error,
+    });
   }
   return [...log, ...messages.map((m) => `  ${m}`)];
 }

@@ -34,6 +34,6 @@ export async function typecheck(dir: string, tsconfig = 'tsconfig.json'): Promis
     await run(process.execPath, [tsc, '--noEmit', '-p', join(dir, tsconfig)], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`tsc --noEmit failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`tsc --noEmit failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: error });
   }
 }
