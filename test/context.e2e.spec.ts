@@ -2,7 +2,7 @@ import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import * as ts from 'typescript';
 import { arrayPropertyInsertion, importInsertion, parseText } from '../src/utils/ast';
 import { detectSourceStyle } from '../src/utils/source-style';
@@ -42,7 +42,7 @@ async function compile(): Promise<void> {
     await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, maxBuffer: 16 << 20 });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`tsc failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`tsc failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: error });
   }
 }
 
@@ -124,7 +124,7 @@ async function nestCli(args: string[]): Promise<string> {
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' },
     maxBuffer: 16 << 20,
   });
-  return `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
+  return stripVTControlCharacters(`${stdout}${stderr}`);
 }
 
 beforeAll(async () => {
