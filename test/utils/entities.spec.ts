@@ -123,6 +123,7 @@ describe('entityCode', () => {
     className: 'Post',
     fields: parseFields('title:string:unique,body:text?,views:int:index,status:Status(draft|live),author:User,tags:Tag[],parent:Post?'),
     mappedBy: new Map([['tags', 'post']]),
+    deleteRule: 'no action',
   });
 
   it('writes one decorator and declaration per field, with explicit MikroORM types', () => {
