@@ -132,9 +132,9 @@ describe('entityCode', () => {
       "@Property({ type: 'text', nullable: true }) body?: string;",
       "@Property({ type: 'integer', index: true }) views!: number;",
       '@Enum({ items: () => Status }) status!: Status;',
-      '@ManyToOne(() => User) author!: Rel<User>;',
+      "@ManyToOne(() => User, { deleteRule: 'no action' }) author!: Rel<User>;",
       '@OneToMany(() => Tag, (tag) => tag.post) tags = new Collection<Tag>(this);',
-      '@ManyToOne(() => Post, { nullable: true }) parent?: Rel<Post>;',
+      "@ManyToOne(() => Post, { nullable: true, deleteRule: 'no action' }) parent?: Rel<Post>;",
     ]);
   });
 
@@ -144,9 +144,9 @@ describe('entityCode', () => {
       'body: p.text().nullable(),',
       'views: p.integer().index(),',
       'status: p.enum(() => Status),',
-      'author: () => p.manyToOne(User),',
+      "author: () => p.manyToOne(User).deleteRule('no action'),",
       "tags: () => p.oneToMany(Tag).mappedBy('post'),",
-      'parent: () => p.manyToOne(Post).nullable(),',
+      "parent: () => p.manyToOne(Post).nullable().deleteRule('no action'),",
     ]);
   });
 
