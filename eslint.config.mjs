@@ -28,6 +28,10 @@ export default defineConfig(
     ],
   },
   {
+    // A disable comment that no longer silences anything fails the lint instead of lingering.
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     languageOptions: {
