@@ -100,6 +100,7 @@ describe.each<[string, Variant]>([
   ['SQLite, Express', { fixture: 'nest12', driver: 'sqlite' }],
   ['PostgreSQL, Express', { fixture: 'nest12', driver: 'postgresql' }],
   ['SQLite, Fastify', { fixture: 'fastify', driver: 'sqlite' }],
+  ['PostgreSQL, Fastify', { fixture: 'fastify', driver: 'postgresql' }],
   ['MariaDB through the mysql driver', { fixture: 'nest12', driver: 'mysql' }],
   ['MariaDB through the mariadb driver', { fixture: 'nest12', driver: 'mariadb' }],
   ['libSQL, a local file', { fixture: 'nest12', driver: 'libsql' }],
@@ -107,7 +108,7 @@ describe.each<[string, Variant]>([
   ['MikroORM 6 (Nest 11, CommonJS), SQLite', { fixture: 'nest11', driver: 'sqlite', orm: 6 }],
   ['MikroORM 6 (Nest 11, CommonJS), PostgreSQL', { fixture: 'nest11', driver: 'postgresql', orm: 6 }],
 ])('the generated API on %s', (_label, variant) => {
-  const dbName = `mrc_api_${variant.driver}_${variant.orm ?? 7}_${process.pid}`;
+  const dbName = `mrc_api_${variant.driver}_${variant.fixture.replace(/\W/g, '_')}_${variant.orm ?? 7}_${process.pid}`;
   let dir: string;
   let app: Instance;
   let migrations: string[];
