@@ -57,7 +57,10 @@ describe.each(Object.entries(CLIS))('%s', (name, cli) => {
         [
           'CREATE .env.example',
           'CREATE .gitignore',
+          'CREATE .prettierignore',
+          'CREATE src/app.setup.ts',
           'CREATE src/database/database.module.ts',
+          'CREATE src/database/mikro-orm-exception.filter.ts',
           'CREATE src/mikro-orm.config.ts',
           'UPDATE nest-cli.json',
           'UPDATE package.json',
