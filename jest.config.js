@@ -18,8 +18,7 @@ module.exports = {
       'ts-jest',
       {
         tsconfig: 'tsconfig.json',
-        // The benchmark's modules are not typed yet (scripts/tsconfig.json leaves them out as well).
-        diagnostics: { ignoreCodes: [151002, 5097, 1343], exclude: ['**/scripts/lib/bench/**'] },
+        diagnostics: { ignoreCodes: [151002, 5097, 1343] },
         astTransformers: { before: ['<rootDir>/test/support/import-meta.cjs'] },
       },
     ],

@@ -13,23 +13,42 @@ import { ROOT } from './lib/paths.ts';
 import { cleanup, installSignalHandlers } from './lib/proof/processes.ts';
 import { postgresReachable } from './lib/proof/database.ts';
 import { cliLatency, scaleLatency } from './lib/bench/generation.ts';
-import { ALL, buildVariants, COUNT_ONLY } from './lib/bench/variants.ts';
+import { ALL, appOf, buildVariants, COUNT_ONLY } from './lib/bench/variants.ts';
 import { runLeg } from './lib/bench/throughput.ts';
 import { runMemory } from './lib/bench/memory.ts';
 import { callgrindAvailable, countInstructions, V8_FLAGS, VALGRIND } from './lib/bench/instructions.ts';
 import { pinning } from './lib/bench/load.ts';
 import { renderReport } from './lib/bench/report.ts';
 import { median } from './lib/bench/stats.ts';
+import type { App, AppSpec } from './lib/proof/generate.ts';
+import type { CountSettings, Instructions } from './lib/bench/instructions.ts';
+import type { Pinning } from './lib/bench/load.ts';
+import type { MemorySettings } from './lib/bench/memory.ts';
+import type { BenchMeta, BenchResults } from './lib/bench/report.ts';
+import type { LegResult, LegSettings } from './lib/bench/throughput.ts';
 import type { VariantName } from './lib/bench/variants-info.ts';
 
 /**
  * On the Express leg, a_r and b (the 3% goal) run on two instances each: their ratio is the timed
  * figures' noise floor. The instruction counts, which a busy host does not move, decide the goals.
  */
-const TWINS = { a_r: 2, b: 2 };
+const TWINS: Partial<Record<VariantName, number>> = { a_r: 2, b: 2 };
+
+/** What one run does: P1's runs and sizes, how P2 is timed and counted, P3's rows, the legs in order. */
+interface Plan {
+  p1: { runs: number; sizes: number[]; repetitions: number };
+  p2: Required<LegSettings>;
+  /** the variants of the PostgreSQL leg */
+  p2pg: { variants: VariantName[] };
+  p3: MemorySettings;
+  /** the variants counted, and how */
+  instructions: CountSettings & { variants: VariantName[] };
+  /** the fixtures of the SQLite legs */
+  legs: string[];
+}
 
 /** Everything the run does, bounded: counts, sizes and seconds. */
-const PLANS = {
+const PLANS: { full: Plan; quick: Plan } = {
   full: {
     p1: { runs: 5, sizes: [50, 100, 200, 400, 800], repetitions: 5 },
     // Measured: an instance's req/s climbs steeply for its first seconds of load (JIT), so each one
@@ -63,8 +82,24 @@ const BUDGET_SECONDS = 560;
 /** A mistake in the command line: said in one line, without a stack. */
 class UsageError extends Error {}
 
-function parseArgs(argv) {
-  const options = {
+/** The command line. */
+interface Options {
+  quick: boolean;
+  /** the phases: p1, p2, p3 */
+  only: Set<string>;
+  legs?: string[];
+  postgres: boolean;
+  instructions: boolean;
+  explain: boolean;
+  /** the report's file, relative to the project */
+  out?: string;
+  rounds?: number;
+  duration?: number;
+  runs?: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = {
     quick: false,
     only: new Set(['p1', 'p2', 'p3']),
     legs: undefined,
@@ -85,7 +120,7 @@ function parseArgs(argv) {
     else if (key === 'only' && value) options.only = new Set(value.split(','));
     else if (key === 'out' && value) options.out = value;
     else if (key === 'legs' && value) options.legs = value.split(',');
-    else if (['rounds', 'duration', 'runs'].includes(key) && Number(value) > 0) options[key] = Number(value);
+    else if ((key === 'rounds' || key === 'duration' || key === 'runs') && Number(value) > 0) options[key] = Number(value);
     else if (key === 'help' || key === 'h') {
       console.log(
         'npm run bench [-- --quick] [--only=p1,p2,p3] [--legs=nest12,fastify] [--no-postgres] [--no-instructions] [--explain] [--out=<file>] [--rounds=N] [--duration=<s>] [--runs=N]',
@@ -105,10 +140,10 @@ function parseArgs(argv) {
 
 const started = Date.now();
 const elapsed = () => (Date.now() - started) / 1000;
-const log = (line) => console.log(line);
-const phase = (title) => console.log(`\n[${elapsed().toFixed(0).padStart(3)} s] ${title}`);
+const log = (line: string): void => console.log(line);
+const phase = (title: string): void => console.log(`\n[${elapsed().toFixed(0).padStart(3)} s] ${title}`);
 
-async function main() {
+async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const plan = structuredClone(options.quick ? PLANS.quick : PLANS.full);
   if (options.rounds) plan.p2.rounds = options.rounds;
@@ -120,7 +155,7 @@ async function main() {
   installSignalHandlers(log);
   const pin = pinning();
   const argv = process.argv.slice(2);
-  const meta = {
+  const meta: BenchMeta = {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     node: process.version,
@@ -135,15 +170,24 @@ async function main() {
     seconds: 0,
     commands: [],
   };
-  log(`mikro-request-context benchmark: Node ${meta.node}, ${meta.cpus} CPUs, ${pin.note}, load ${meta.loadBefore}${options.quick ? ', QUICK run' : ''}`);
+  log(
+    `mikro-request-context benchmark: Node ${meta.node}, ${meta.cpus} CPUs, ${pin.note}, load ${meta.loadBefore}${options.quick ? ', QUICK run' : ''}`,
+  );
 
-  const results = { meta, p1: { skipped: 'not selected (--only)' }, p2: { skipped: 'not selected (--only)' }, p3: { skipped: 'not selected (--only)' } };
+  const results: BenchResults = {
+    meta,
+    p1: { skipped: 'not selected (--only)' },
+    p2: { skipped: 'not selected (--only)' },
+    p3: { skipped: 'not selected (--only)' },
+  };
 
   if (options.only.has('p1')) {
     phase(`P1 generation latency: nest g, ${plan.p1.runs} interleaved runs of each`);
     const pairs = await cliLatency({ runs: plan.p1.runs, log });
     for (const p of pairs)
-      log(`  ${p.label}: median of the pair ratios ${median(p.pairRatios).toFixed(2)}, ratio of the medians ${p.ratio.toFixed(2)} (goal ≤ 1.10)`);
+      log(
+        `  ${p.label}: median of the pair ratios ${median(p.pairRatios).toFixed(2)}, ratio of the medians ${p.ratio.toFixed(2)} (goal ≤ 1.10)`,
+      );
     phase(`P1 generation latency: init and repository in-process on ${plan.p1.sizes.join(', ')} feature modules`);
     const scale = await scaleLatency({ sizes: plan.p1.sizes, repetitions: plan.p1.repetitions, log });
     log(
@@ -153,9 +197,9 @@ async function main() {
     meta.commands.push(...pairs.flatMap((p) => [`\`${p.ours.command}\` and \`${p.theirs.command}\` in the ${p.app}`]));
   }
 
-  const p2Legs = [];
-  const p2Notes = [];
-  let instructions;
+  const p2Legs: LegResult[] = [];
+  const p2Notes: string[] = [];
+  let instructions: Instructions | undefined;
   if (options.only.has('p2') || options.only.has('p3')) {
     const timed = options.only.has('p2');
     const [first, ...later] = await plannedLegs(plan, options, p2Notes);
@@ -175,13 +219,18 @@ async function main() {
     const counting = timed ? instructionCounts(first, firstApps, plan.instructions, options.instructions) : undefined;
     // Its failure is thrown where it is awaited, not as an unhandled rejection meanwhile.
     counting?.catch(() => undefined);
-    if (options.only.has('p3') && first.fixture !== 'nest12') results.p3 = { skipped: 'P3 runs on the Express leg (nest12), which --legs left out' };
+    if (options.only.has('p3') && first.fixture !== 'nest12')
+      results.p3 = { skipped: 'P3 runs on the Express leg (nest12), which --legs left out' };
     else if (options.only.has('p3')) {
       phase(`P3 memory: a, b, e after ${plan.p3.rows} GETs over ${plan.p3.rows} distinct rows`);
-      const memoryApps = new Map(['a', 'b', 'e'].map((name) => [name, firstApps.get(name)]));
-      results.p3 = { rows: plan.p3.rows, warmupRows: plan.p3.warmupRows, results: await runMemory({ apps: memoryApps, ...plan.p3, pin, log }) };
+      const memoryApps = new Map((['a', 'b', 'e'] as const).map((name) => [name, appOf(firstApps, name)]));
+      results.p3 = {
+        rows: plan.p3.rows,
+        warmupRows: plan.p3.warmupRows,
+        results: await runMemory({ apps: memoryApps, ...plan.p3, pin, log }),
+      };
     }
-    const built = [];
+    const built: { leg: Leg; apps: Map<VariantName, App> }[] = [];
     for (const leg of timed ? later : []) built.push({ leg, apps: await buildLeg(leg) });
     if (counting) instructions = await counting;
     // 3. The later legs, timed one after the other while they fit in the budget, at the time per
@@ -202,7 +251,7 @@ async function main() {
   }
   if (options.only.has('p2')) results.p2 = { legs: p2Legs, notes: p2Notes, instructions };
 
-  if (instructions?.counts) {
+  if (instructions && 'counts' in instructions) {
     meta.commands.push(
       `instructions: \`${[...VALGRIND, '--callgrind-out-file=<file>', 'node', ...V8_FLAGS, 'dist/main.js'].join(' ')}\`, ` +
         `\`callgrind_control --instr=on <pid>\` after the uncounted requests, \`callgrind_control --dump <pid>\` after each counted window (the load generator as above with ${plan.instructions.connections} connections, not pinned)`,
@@ -228,9 +277,9 @@ async function main() {
 
 interface Leg {
   fixture: string;
-  driver: 'sqlite' | 'postgresql';
+  driver: AppSpec['driver'];
   variants: VariantName[];
-  instances: Record<string, number>;
+  instances: Partial<Record<VariantName, number>>;
   title: string;
   note?: string;
 }
@@ -240,10 +289,10 @@ interface Leg {
  * counts), Fastify/SQLite, Express/PostgreSQL when PostgreSQL answers. Only Express/SQLite with a,
  * b and e when P2 is not selected (P3 alone).
  */
-async function plannedLegs(plan, options, notes): Promise<Leg[]> {
+async function plannedLegs(plan: Plan, options: Options, notes: string[]): Promise<Leg[]> {
   if (!options.only.has('p2')) return [{ fixture: 'nest12', driver: 'sqlite', variants: ['a', 'b', 'e'], instances: {}, title: 'P3' }];
   // For context, one leg each: b_x (b on the other AsyncLocalStorage) on Express, b_m (b through middie) on Fastify.
-  const only = { b_x: 'nest12', b_m: 'fastify' };
+  const only: Partial<Record<VariantName, string>> = { b_x: 'nest12', b_m: 'fastify' };
   const legs: Leg[] = plan.legs.map((fixture) => ({
     fixture,
     driver: 'sqlite',
@@ -268,18 +317,18 @@ async function plannedLegs(plan, options, notes): Promise<Leg[]> {
 }
 
 /** How many instances a leg starts. */
-function instancesOf(leg) {
+function instancesOf(leg: Leg): number {
   return leg.variants.reduce((n, v) => n + (leg.instances[v] ?? 1), 0);
 }
 
 /** A leg's apps, and those of the variants that are only counted on it (`countOnly`). */
-async function buildLeg(leg, countOnly = []) {
+async function buildLeg(leg: Leg, countOnly: VariantName[] = []): Promise<Map<VariantName, App>> {
   const variants = [...leg.variants, ...countOnly];
   phase(`Building ${variants.join(', ')} on ${leg.fixture} with ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`);
   return buildVariants({ fixture: leg.fixture, driver: leg.driver, variants, log });
 }
 
-async function timeLeg(leg, apps, plan, pin) {
+async function timeLeg(leg: Leg, apps: Map<VariantName, App>, plan: Plan, pin: Pinning): Promise<LegResult> {
   phase(
     `P2 ${leg.fixture} / ${leg.driver === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${leg.variants.length} variants × ${plan.p2.rounds} rounds of ${plan.p2.duration} s`,
   );
@@ -291,13 +340,18 @@ async function timeLeg(leg, apps, plan, pin) {
  * Instructions per request of the chosen variants of a leg under valgrind (instructions.ts), or
  * why they were not counted.
  */
-async function instructionCounts(leg: Leg, apps, plan, enabled) {
+async function instructionCounts(
+  leg: Leg,
+  apps: Map<VariantName, App>,
+  plan: Plan['instructions'],
+  enabled: boolean,
+): Promise<Instructions> {
   const { variants, ...counted } = plan;
   const base = { fixture: leg.fixture, driver: leg.driver, ...counted };
   if (!enabled) return { ...base, skipped: 'skipped with --no-instructions' };
   const tool = callgrindAvailable();
   if (!tool.ok) return { ...base, skipped: tool.reason };
-  const chosen = new Map(variants.filter((name) => apps.has(name)).map((name) => [name, apps.get(name)]));
+  const chosen = new Map(variants.filter((name) => apps.has(name)).map((name) => [name, appOf(apps, name)]));
   phase(`P2 counted: instructions per request of ${[...chosen.keys()].join(', ')} under valgrind (two at a time, beside P3)`);
   const counts = await countInstructions({ apps: chosen, ...counted, log });
   return { ...base, valgrind: tool.version, nodeFlags: V8_FLAGS.join(' '), counts };

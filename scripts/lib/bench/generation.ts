@@ -7,10 +7,10 @@ import { cpSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync }
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { COLLECTION, ROOT, tempFolder as newTempFolder } from '../paths.ts';
-import { runInFolder } from '../schematics.ts';
+import { runInFolder, type SchematicOptions } from '../schematics.ts';
 import { trackFolder } from '../proof/processes.ts';
 import { listFiles } from '../files.ts';
-import { growth, median, summarize, pairedRatios, ratio } from './stats.ts';
+import { growth, median, summarize, pairedRatios, ratio, type Growth, type Summary } from './stats.ts';
 
 const NEST_CLI = join(ROOT, 'node_modules', '@nestjs', 'cli');
 /** Node keeps the links as they are, as in an app where the package is installed (see test/nest-cli.spec.ts). */
@@ -22,7 +22,7 @@ function tempFolder(prefix: string): string {
 }
 
 /** A copy of a fixture app under .tmp/ with the package and the Nest CLI linked into its node_modules. */
-export function installedApp(fixture, prefix) {
+export function installedApp(fixture: string, prefix: string): string {
   const dir = tempFolder(prefix);
   cpSync(join(ROOT, 'test', 'fixtures', fixture), dir, { recursive: true, filter: (p) => !/[\\/](node_modules|dist)$/.test(p) });
   const modules = join(dir, 'node_modules');
@@ -33,7 +33,7 @@ export function installedApp(fixture, prefix) {
 }
 
 /** Every file of a folder (no node_modules) with its size and mtime, to prove that a dry run wrote nothing. */
-export function fingerprint(dir) {
+export function fingerprint(dir: string): string {
   return listFiles(dir, (name) => name === 'node_modules')
     .map((path) => {
       const s = statSync(join(dir, path));
@@ -49,7 +49,7 @@ export function fingerprint(dir) {
  * dry-run notice must be there, or the run's time would measure a failure.
  * @returns wall time in ms
  */
-function timedNest(dir, args, expected): Promise<number> {
+function timedNest(dir: string, args: string[], expected: string[]): Promise<number> {
   const cli = join(dir, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -59,6 +59,8 @@ function timedNest(dir, args, expected): Promise<number> {
       { cwd: dir, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' }, maxBuffer: 16 << 20, timeout: 60_000 },
       (error, stdout, stderr) => {
         const elapsed = performance.now() - started;
+        // Colour codes (ESC [ … m) that a CLI prints despite NO_COLOR.
+        // eslint-disable-next-line no-control-regex
         const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
         const missing = [...expected, 'Dry run enabled. No files written to disk.'].filter((line) => !output.includes(line));
         if (error || missing.length > 0) {
@@ -109,8 +111,8 @@ async function comparePair({
   const before = fingerprint(dir);
   await timedNest(dir, ours.args, ours.expected);
   await timedNest(dir, theirs.args, theirs.expected);
-  const a = [];
-  const b = [];
+  const a: number[] = [];
+  const b: number[] = [];
   for (let i = 0; i < runs; i++) {
     a.push(await timedNest(dir, ours.args, ours.expected));
     b.push(await timedNest(dir, theirs.args, theirs.expected));
@@ -136,7 +138,7 @@ export async function cliLatency({ runs, log }: { runs: number; log: (line: stri
   const initialized = installedApp('nest12', 'bench-cli-init');
   // The app after `nest g -c mikro-request-context init`: our collection is its default one.
   await runInFolder(initialized, 'init', { skipInstall: true });
-  const pairs = [];
+  const pairs: CliPair[] = [];
   pairs.push(
     await comparePair({
       label: 'repository vs service',
@@ -175,11 +177,11 @@ export async function cliLatency({ runs, log }: { runs: number; log: (line: stri
  * The files of a Nest 12 app with `count` feature modules (a controller and a service each, as
  * `nest g resource` lays them out), all imported into AppModule.
  */
-export function largeApp(count): Map<string, string> {
+export function largeApp(count: number): Map<string, string> {
   const root = join(ROOT, 'test', 'fixtures', 'nest12');
   const files = new Map(listFiles(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
-  const imports = [];
-  const names = [];
+  const imports: string[] = [];
+  const names: string[] = [];
   for (let i = 1; i <= count; i++) {
     const kebab = `feature-${i}`;
     const pascal = `Feature${i}`;
@@ -210,12 +212,12 @@ export function largeApp(count): Map<string, string> {
 }
 
 /** Whether collection.json lists the schematic (the bench reports what is missing instead of failing). */
-export function hasSchematic(name) {
+export function hasSchematic(name: string): boolean {
   return Object.hasOwn(JSON.parse(readFileSync(COLLECTION, 'utf8')).schematics ?? {}, name);
 }
 
 /** Writes the files of an app into a new folder under .tmp/. */
-function writeApp(files, prefix) {
+function writeApp(files: Map<string, string>, prefix: string): string {
   const dir = tempFolder(prefix);
   for (const [path, content] of files) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -231,6 +233,13 @@ export interface ScalePoint {
   repository: number[];
 }
 
+/** P1's growth with the size of the app: per size the summary of each schematic's runs, and how they grow. */
+export interface ScaleResult {
+  points: { modules: number; init: Summary; repository: Summary }[];
+  init: Growth;
+  repository: Growth;
+}
+
 /**
  * In-process time of `init --dry-run` and of `repository bench-users --dry-run` (on the app after
  * init) through the devkit's NodeWorkflow on a real folder, the host `nest g` uses, on apps of each
@@ -238,7 +247,15 @@ export interface ScalePoint {
  * repository runs after) is not timed. (The devkit's in-memory host of SchematicTestRunner lists a
  * directory by scanning every path it holds, which is quadratic on its own; a real folder is not.)
  */
-export async function scaleLatency({ sizes, repetitions, log }: { sizes: number[]; repetitions: number; log: (line: string) => void }) {
+export async function scaleLatency({
+  sizes,
+  repetitions,
+  log,
+}: {
+  sizes: number[];
+  repetitions: number;
+  log: (line: string) => void;
+}): Promise<ScaleResult> {
   const withRepository = hasSchematic('repository');
   if (!withRepository) log('  (the collection has no repository schematic yet: init only)');
   const apps: Map<number, { fresh: string; initialized: string }> = new Map();
@@ -249,11 +266,13 @@ export async function scaleLatency({ sizes, repetitions, log }: { sizes: number[
     await runInFolder(initialized, 'init', { skipInstall: true });
     apps.set(size, { fresh, initialized });
   }
-  const fingerprints = [...apps.values()].flatMap(({ fresh, initialized }) => [fresh, initialized]).map((dir) => [dir, fingerprint(dir)]);
+  const fingerprints = [...apps.values()]
+    .flatMap(({ fresh, initialized }) => [fresh, initialized])
+    .map((dir) => [dir, fingerprint(dir)] as const);
   const points: Map<number, ScalePoint> = new Map(sizes.map((size) => [size, { modules: size, init: [], repository: [] }]));
 
-  const timed = async (dir, schematic, options, expected) => {
-    const out = [];
+  const timed = async (dir: string, schematic: string, options: SchematicOptions, expected: string[]): Promise<number> => {
+    const out: string[] = [];
     const started = performance.now();
     out.push(...(await runInFolder(dir, schematic, options, { dryRun: true })));
     const elapsed = performance.now() - started;
@@ -261,8 +280,10 @@ export async function scaleLatency({ sizes, repetitions, log }: { sizes: number[
     if (missing.length > 0) throw new Error(`${schematic} --dry-run in ${dir} did not report ${missing.join(', ')}:\n${out.join('\n')}`);
     return elapsed;
   };
-  const once = async (size) => {
-    const { fresh, initialized } = /** @type {{ fresh: string, initialized: string }} */ apps.get(size);
+  const once = async (size: number): Promise<{ init: number; repository: number }> => {
+    const app = apps.get(size);
+    if (!app) throw new Error(`No app of ${size} feature modules.`);
+    const { fresh, initialized } = app;
     const init = await timed(fresh, 'init', { skipInstall: true }, ['CREATE src/mikro-orm.config.ts', 'UPDATE src/app.module.ts']);
     if (!withRepository) return { init, repository: NaN };
     const repository = await timed(initialized, 'repository', { name: 'bench-users' }, [
@@ -283,11 +304,13 @@ export async function scaleLatency({ sizes, repetitions, log }: { sizes: number[
     }
     log(
       `  large apps, repetition ${r + 1}/${repetitions}: ` +
-        sizes.map((s) => `${s} modules init ${points.get(s)?.init[r].toFixed(0)} ms, repository ${points.get(s)?.repository[r].toFixed(0)} ms`).join('; '),
+        sizes
+          .map((s) => `${s} modules init ${points.get(s)?.init[r].toFixed(0)} ms, repository ${points.get(s)?.repository[r].toFixed(0)} ms`)
+          .join('; '),
     );
   }
   for (const [dir, before] of fingerprints) if (fingerprint(dir) !== before) throw new Error(`A --dry-run changed files in ${dir}.`);
-  const list = sizes.map((s) => (points.get as ScalePoint)(s));
+  const list = [...points.values()];
   return {
     points: list.map((p) => ({ modules: p.modules, init: summarize(p.init), repository: summarize(p.repository) })),
     init: growth(list.map((p) => ({ size: p.modules, value: median(p.init) }))),

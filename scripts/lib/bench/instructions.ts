@@ -14,9 +14,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runLoad } from './load.ts';
 import { startVariant, stopVariant, withSeed } from './throughput.ts';
+import { appOf } from './variants.ts';
 import type { App } from '../proof/generate.ts';
+import type { Pinning } from './load.ts';
 import type { Seed } from './throughput.ts';
-import type { VariantName } from './variants.ts';
+import type { VariantName } from './variants-info.ts';
 
 const run = promisify(execFile);
 export const VALGRIND = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', '--dump-line=no'];
@@ -37,7 +39,7 @@ export const V8_FLAGS = [
   '--minimum-invocations-after-ic-update=50',
 ];
 /** The load generator is not pinned here: a count does not depend on which CPU anything ran. */
-const UNPINNED = { enabled: false, note: 'not pinned' };
+const UNPINNED: Pinning = { enabled: false, note: 'not pinned' };
 
 /**
  * valgrind's version when valgrind and callgrind_control are installed.
@@ -112,10 +114,26 @@ export interface Count {
   seconds: number;
 }
 
+/** How the instructions are counted (bench.ts's plan). */
+export interface CountSettings {
+  /** the users seeded, whose ids the requests go through in turn */
+  users: number;
+  /** requests served before counting starts */
+  warmup: number;
+  /** requests per counted window */
+  requests: number;
+  windows: number;
+  connections: number;
+}
+
+/** The counts of a leg's variants as the report reads them, or why there are none. */
+export type Instructions = { fixture: string; driver: string } & (
+  { skipped: string } | (CountSettings & { valgrind: string; nodeFlags: string; counts: Count[] })
+);
+
 /**
  * One fresh instance of a variant under callgrind: boot, `warmup` uncounted requests, then `windows`
  * counted windows of `requests` requests, each ended by a dump.
- *   seed: Seed, warmup: number, requests: number, windows: number, connections: number }} options
  */
 async function countOne({
   name,
@@ -125,14 +143,10 @@ async function countOne({
   requests,
   windows,
   connections,
-}: {
+}: Omit<CountSettings, 'users'> & {
   name: VariantName;
   app: App;
   seed: Seed;
-  warmup: number;
-  requests: number;
-  windows: number;
-  connections: number;
 }): Promise<Count> {
   const started = Date.now();
   const out = join(app.dir, `callgrind-${name}.out`);
@@ -144,11 +158,19 @@ async function countOne({
     // Switching the count on makes valgrind translate all code again, and a compilation under the
     // count runs some fifty times slower than natively: one request can wait for a minute or more on
     // a busy machine. They get five minutes, not the timed runs' 10 s (a window is bounded by ten).
-    const load = (amount) =>
-      runLoad(UNPINNED, { url: running.instance.url, ids: running.ids, order: 'sequential', connections, amount, duration: 600, timeout: 300 });
+    const load = (amount: number) =>
+      runLoad(UNPINNED, {
+        url: running.instance.url,
+        ids: running.ids,
+        order: 'sequential',
+        connections,
+        amount,
+        duration: 600,
+        timeout: 300,
+      });
     await load(warmup);
     await run('callgrind_control', ['--instr=on', pid]);
-    const counted = [];
+    const counted: Count['windows'] = [];
     for (let window = 1; window <= windows; window++) {
       const served = await load(requests);
       if (served.requests !== requests) throw new Error(`${name}: ${served.requests} requests answered instead of ${requests}.`);
@@ -165,9 +187,6 @@ async function countOne({
 /**
  * Every variant counted, two at a time (valgrind runs a process on one core at a time; a second
  * instance keeps the other core busy without changing either count).
- *   apps: Map<VariantName, App>,
- *   users: number, warmup: number, requests: number, windows: number, connections: number, parallel?: number, log: (line: string) => void,
- * }} options
  */
 export async function countInstructions({
   apps,
@@ -178,20 +197,15 @@ export async function countInstructions({
   connections,
   parallel = 2,
   log,
-}: {
+}: CountSettings & {
   apps: Map<VariantName, App>;
-  users: number;
-  warmup: number;
-  requests: number;
-  windows: number;
-  connections: number;
   parallel?: number;
   log: (line: string) => void;
 }): Promise<Count[]> {
   const queue = [...apps];
   const counts: Count[] = [];
   const per = (n: number): string => Math.round(n / requests).toLocaleString('en-US');
-  const worker = async (seed) => {
+  const worker = async (seed: Seed): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [name, app] = next;
       const count = await countOne({ name, app, seed, warmup, requests, windows, connections });
@@ -202,6 +216,8 @@ export async function countInstructions({
       );
     }
   };
-  await withSeed(queue[0][1], users, 'instructions', (seed) => Promise.all(Array.from({ length: parallel }, () => worker(seed))));
+  await withSeed(appOf(apps, [...apps.keys()][0]), users, 'instructions', (seed) =>
+    Promise.all(Array.from({ length: parallel }, () => worker(seed))),
+  );
   return counts;
 }

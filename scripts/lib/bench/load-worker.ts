@@ -2,8 +2,39 @@
 // taskset is there): autocannon's programmatic API against one instance on 127.0.0.1, GET
 // /users/:id with the ids drawn from a list, in random order (a seeded PRNG) or each once in order.
 // Prints one JSON line with the figures. Usage: node load-worker.ts < options.json
-import autocannon from 'autocannon';
+import { projectRequire } from '../paths.ts';
 import { random } from '../proof/load.ts';
+
+/** What autocannon's setupRequest receives and returns: the request it is about to send. */
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+/** The part of autocannon's programmatic API the worker uses (autocannon ships no types). */
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  pipelining: number;
+  duration?: number;
+  amount?: number;
+  /** seconds */
+  timeout: number;
+  requests: { method: string; setupRequest: (request: AutocannonRequest) => AutocannonRequest }[];
+}) => Promise<{
+  start: Date;
+  finish: Date;
+  requests: { total: number };
+  /** ms */
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}>;
+
+const autocannon = projectRequire('autocannon') as Autocannon;
 
 export interface WorkerOptions {
   /** http://127.0.0.1:port */
@@ -21,7 +52,7 @@ export interface WorkerOptions {
   timeout?: number;
 }
 
-async function main() {
+async function main(): Promise<void> {
   const options: WorkerOptions = JSON.parse(await readStdin());
   const { url, ids, order, connections } = options;
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`The bench loads 127.0.0.1 only, not ${url}.`);
@@ -51,18 +82,18 @@ async function main() {
   );
 }
 
-async function readStdin() {
-  const chunks = [];
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function randomIds(ids, seed) {
+function randomIds(ids: number[], seed: number): () => number {
   const rand = random(seed);
   return () => ids[Math.floor(rand() * ids.length)];
 }
 
-function sequentialIds(ids) {
+function sequentialIds(ids: number[]): () => number {
   let i = 0;
   return () => ids[i++ % ids.length];
 }

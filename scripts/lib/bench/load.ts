@@ -10,7 +10,13 @@ const WORKER = join(import.meta.dirname, 'load-worker.ts');
 /** Linux's USER_HZ: /proc counts CPU time in ticks of 1/100 s on every mainstream architecture. */
 const CLOCK_TICKS = 100;
 
-export function pinning(): { enabled: boolean; server?: string; client?: string; note: string } {
+/**
+ * Where the server and the load generator run: on CPUs of their own (taskset), or wherever the OS
+ * puts them; `note` says which, for the report.
+ */
+export type Pinning = { enabled: true; server: string; client: string; note: string } | { enabled: false; note: string };
+
+export function pinning(): Pinning {
   let taskset = '';
   try {
     taskset = execFileSync('which', ['taskset'], { encoding: 'utf8' }).trim();
@@ -27,7 +33,7 @@ export function pinning(): { enabled: boolean; server?: string; client?: string;
  * CPU time a process has used so far (user + system, all threads), in µs, from /proc/<pid>/stat
  * (Linux); undefined elsewhere. Unlike req/s it leaves out the time the server waited for a CPU.
  */
-export function cpuMicros(pid) {
+export function cpuMicros(pid: number | undefined): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name in parentheses: state is field 3, utime 14 and stime 15.
@@ -40,9 +46,9 @@ export function cpuMicros(pid) {
 }
 
 /** Pins every thread of a running server process to the server CPU. */
-export function pinServer(pin, pid) {
+export function pinServer(pin: Pinning, pid: number | undefined): void {
   if (!pin.enabled) return;
-  execFileSync('taskset', ['-a', '-p', '-c', (pin.server as string), String(pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', pin.server, String(pid)], { stdio: 'ignore' });
 }
 
 export interface LoadResult {
@@ -62,15 +68,15 @@ export interface LoadResult {
  * One autocannon run in its own process. Any non-2xx answer or connection error fails the run: a
  * variant that answers errors must not be reported as fast.
  */
-export function runLoad(pin: ReturnType<typeof pinning>, options: WorkerOptions): Promise<LoadResult> {
+export function runLoad(pin: Pinning, options: WorkerOptions): Promise<LoadResult> {
   const node = [process.execPath, WORKER];
-  const [command, ...args] = pin.enabled ? ['taskset', '-c', (pin.client as string), ...node] : node;
+  const [command, ...args] = pin.enabled ? ['taskset', '-c', pin.client, ...node] : node;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
     // A hard cap whatever autocannon does: its own bound plus a margin.
     const cap = setTimeout(() => child.kill('SIGKILL'), ((options.duration ?? 0) + 30) * 1000);
     child.on('error', reject);

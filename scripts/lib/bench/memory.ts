@@ -5,24 +5,44 @@
 import { request } from '../proof/http.ts';
 import { runLoad } from './load.ts';
 import { startVariant, stopVariant, withSeed } from './throughput.ts';
+import { appOf } from './variants.ts';
 import type { App } from '../proof/generate.ts';
-import type { pinning } from './load.ts';
-import type { VariantName } from './variants.ts';
+import type { Endpoint } from '../proof/processes.ts';
+import type { Pinning } from './load.ts';
+import type { Seed } from './throughput.ts';
+import type { VariantName } from './variants-info.ts';
 
+/** What GET /bench/memory answers (bench scaffolding, see variants.ts). */
 export type Reading = { heapUsed: number; rss: number; globalEntities: number };
 
-async function reading(instance) {
+/** One variant's readings before and after its GETs, and how many it served in how long. */
+export interface MemoryResult {
+  before: Reading;
+  after: Reading;
+  requests: number;
+  seconds: number;
+}
+
+/** How P3 runs (bench.ts's plan). */
+export interface MemorySettings {
+  /** the distinct rows read once each between the readings */
+  rows: number;
+  /** the rows of the warm-up, read before the first reading */
+  warmupRows: number;
+  connections: number;
+  /** seconds the GETs of one variant may take */
+  capSeconds: number;
+}
+
+async function reading(instance: Endpoint): Promise<Reading> {
   const reply = await request(instance, 'GET', '/bench/memory');
   if (reply.status !== 200 || typeof reply.body?.heapUsed !== 'number')
     throw new Error(`GET /bench/memory on ${instance.url}: HTTP ${reply.status} ${reply.text}`);
-  return (reply.body as Reading);
+  return reply.body as Reading;
 }
 
 /**
- *   apps: Map<VariantName, App>,
- *   rows: number, warmupRows: number, connections: number, capSeconds: number,
- *   pin: ReturnType<pinning>, log: (line: string) => void,
- * }} options
+ * Every variant of `apps`, one after the other, each on a copy of one seed.
  */
 export async function runMemory({
   apps,
@@ -32,17 +52,13 @@ export async function runMemory({
   capSeconds,
   pin,
   log,
-}: {
+}: MemorySettings & {
   apps: Map<VariantName, App>;
-  rows: number;
-  warmupRows: number;
-  connections: number;
-  capSeconds: number;
-  pin: ReturnType<pinning>;
+  pin: Pinning;
   log: (line: string) => void;
 }): Promise<Record<string, MemoryResult>> {
   const results: Record<string, MemoryResult> = {};
-  await withSeed(/** @type {any} */ [...apps.values()][0], warmupRows + rows, 'p3', async (seed) => {
+  await withSeed(appOf(apps, [...apps.keys()][0]), warmupRows + rows, 'p3', async (seed) => {
     for (const [name, app] of apps) results[name] = await measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log });
   });
   return results;
@@ -51,7 +67,11 @@ export async function runMemory({
 /**
  * One variant: a fresh instance with --expose-gc on a copy of the seed, read before and after the GETs.
  */
-async function measure(name, app, { seed, rows, warmupRows, connections, capSeconds, pin, log }): Promise<MemoryResult> {
+async function measure(
+  name: VariantName,
+  app: App,
+  { seed, rows, warmupRows, connections, capSeconds, pin, log }: MemorySettings & { seed: Seed; pin: Pinning; log: (line: string) => void },
+): Promise<MemoryResult> {
   const running = await startVariant(name, app, { seed, pin, nodeOptions: '--expose-gc', label: `p3-${name}` });
   try {
     const url = running.instance.url;

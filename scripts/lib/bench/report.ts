@@ -1,9 +1,52 @@
 // Renders the benchmark's results as the markdown of BENCHMARKS.md (also printed). Pure: the
 // results object in, text out (test/bench.spec.ts renders a made-up one).
 import { formatNumber, formatRatio, formatSummary, markdownTable, median, pairedRatios, ratio, roundMeans, summarize } from './stats.ts';
-import { VARIANTS } from './variants-info.ts';
+import type { Goal, Summary } from './stats.ts';
+import { VARIANT_NAMES, VARIANTS, variantInfo, type VariantName } from './variants-info.ts';
+import type { CliPair, ScaleResult } from './generation.ts';
+import type { Instructions } from './instructions.ts';
+import type { MemoryResult } from './memory.ts';
+import type { LegResult, Sample } from './throughput.ts';
 
 const MB = 2 ** 20;
+
+/** What the run was: where, when, how, and the commands it ran (for the report's first and last sections). */
+export interface BenchMeta {
+  /** the command line, as `npm run bench -- …` */
+  command: string;
+  /** ISO 8601, to the second */
+  date: string;
+  node: string;
+  cpus: number;
+  cpuModel: string;
+  os: string;
+  /** how the server and the load generator were placed on the CPUs */
+  pinning: string;
+  /** the load average (1 / 5 / 15 min) when the run started, and when it ended */
+  loadBefore: string;
+  loadAfter?: string;
+  quick: boolean;
+  /** the run's wall time */
+  seconds: number;
+  /** the commands behind the figures, as markdown list items */
+  commands: string[];
+}
+
+/** A phase that did not run, and why. */
+export interface Skipped {
+  skipped: string;
+}
+
+/** Everything scripts/bench.ts gathered, which renderReport turns into BENCHMARKS.md. */
+export interface BenchResults {
+  meta: BenchMeta;
+  /** generation latency: the CLI pairs, and the growth with the size of the app */
+  p1: Skipped | { pairs: CliPair[]; scale: ScaleResult & { repetitions: number } };
+  /** what the request context costs per request: the timed legs, the notes on legs left out, the instruction counts */
+  p2: Skipped | { legs: LegResult[]; notes: string[]; instructions?: Instructions };
+  /** memory: per variant its readings */
+  p3: Skipped | { rows: number; warmupRows: number; results: Record<string, MemoryResult> };
+}
 
 /** Goals from the issue (ratios of medians). */
 export const GOALS = {
@@ -12,10 +55,10 @@ export const GOALS = {
   'b/d': { op: '>=', target: 1.0 },
   'b/e': { op: '>=', target: 1.2 },
   memoryB: 5 * MB,
-};
+} satisfies Record<string, Goal | number>;
 
 /** The ratios printed for each leg (when it ran both variants): [numerator, denominator, goal?, what it shows?]. */
-export const RATIOS = [
+export const RATIOS: [numerator: VariantName, denominator: VariantName, goal?: Goal, shows?: string][] = [
   ['b', 'a_r', GOALS['b/a_r']],
   ['c', 'a_r', undefined],
   ['b', 'd', GOALS['b/d']],
@@ -29,15 +72,18 @@ export const RATIOS = [
   ['b', 'a_f', undefined, 'b against the bare fork: the request running in the fork'],
 ];
 
-const ADAPTERS = { nest12: 'Express (nest12 fixture)', fastify: 'Fastify (fastify fixture)' };
-const DRIVERS = { sqlite: 'SQLite file', postgresql: 'PostgreSQL' };
+const ADAPTERS: Partial<Record<string, string>> = { nest12: 'Express (nest12 fixture)', fastify: 'Fastify (fastify fixture)' };
+const DRIVERS: Partial<Record<string, string>> = { sqlite: 'SQLite file', postgresql: 'PostgreSQL' };
+
+/** The CPU figure of a run, and its req/s: what a variant's figure per round is taken of. */
+type Metric = 'rps' | 'cpuUs';
 
 /**
  * @param results  what scripts/bench.ts gathered
  */
-export function renderReport(results: any): string {
+export function renderReport(results: BenchResults): string {
   const { meta } = results;
-  const out = [];
+  const out: string[] = [];
   out.push('# Benchmarks');
   out.push('');
   out.push(
@@ -65,16 +111,16 @@ export function renderReport(results: any): string {
   return out.join('\n');
 }
 
-function renderGeneration(p1) {
+function renderGeneration(p1: BenchResults['p1']): string[] {
   const out = ['## P1 generation latency', ''];
-  if (!p1 || p1.skipped) return [...out, `Not measured: ${p1?.skipped ?? 'not run'}.`, ''];
+  if ('skipped' in p1) return [...out, `Not measured: ${p1.skipped}.`, ''];
   out.push(
     'Wall time of real Nest CLI 12 runs (`node --preserve-symlinks --preserve-symlinks-main node_modules/@nestjs/cli/bin/nest.js …`) in an app where ' +
       'the package is installed (node_modules/mikro-request-context links to this project), ours and `nest g service` interleaved A B A B after one discarded run of each; ' +
       "each run's output is checked for the expected CREATE/UPDATE lines, and the app is checked unchanged afterwards.",
   );
   out.push('');
-  const rows = [];
+  const rows: string[][] = [];
   for (const pair of p1.pairs) {
     rows.push([`\`${pair.ours.command}\``, pair.app, String(pair.ours.times.length), formatSummary(summarize(pair.ours.times))]);
     rows.push([`\`${pair.theirs.command}\``, pair.app, String(pair.theirs.times.length), formatSummary(summarize(pair.theirs.times))]);
@@ -96,7 +142,7 @@ function renderGeneration(p1) {
         `(The devkit's in-memory host behind SchematicTestRunner lists a directory by scanning every path it holds, which is quadratic by itself: it is not used here.)`,
     );
     out.push('');
-    const perModule = (s, n) => formatNumber(s.median / n, 2);
+    const perModule = (s: Summary, n: number): string => formatNumber(s.median / n, 2);
     out.push(
       markdownTable(
         ['feature modules', 'init, ms', 'init, ms per module', 'repository, ms', 'repository, ms per module'],
@@ -114,7 +160,7 @@ function renderGeneration(p1) {
     for (const [name, g] of [
       ['init', scale.init],
       ['repository', scale.repository],
-    ]) {
+    ] as const) {
       const marginal = g.marginal.map((m) => `${m.from}→${m.to}: ${formatNumber(m.perUnit, 2)} ms`).join(', ');
       const [low, high] = scale.points.slice(-2).map((p) => p.modules);
       out.push(
@@ -127,23 +173,26 @@ function renderGeneration(p1) {
 }
 
 /** A variant's figure (req/s or CPU µs per request) per round: the mean of its instances. */
-function perRound(samples, metric) {
+function perRound(samples: Sample[], metric: Metric): number[] {
   return roundMeans(samples.map((x) => ({ round: x.round, value: x[metric] })));
 }
 
 /** For every variant run on two or more instances, each round's ratio of its second instance's figure to its first's. */
-function twinRatios(samplesByVariant, metric) {
-  const out = [];
+function twinRatios(samplesByVariant: Record<string, Sample[]>, metric: Metric): number[] {
+  const out: number[] = [];
   for (const samples of Object.values(samplesByVariant)) {
     const first = new Map(samples.filter((x) => x.instance === 0).map((x) => [x.round, x[metric]]));
-    for (const x of samples) if (x.instance === 1 && first.has(x.round)) out.push(ratio(x[metric], first.get(x.round)));
+    for (const x of samples) {
+      const twin = first.get(x.round);
+      if (x.instance === 1 && twin !== undefined) out.push(ratio(x[metric], twin));
+    }
   }
   return out.filter(Number.isFinite);
 }
 
-function renderThroughput(p2) {
+function renderThroughput(p2: BenchResults['p2']): string[] {
   const out = ['## P2 what the request context costs', ''];
-  if (!p2 || p2.skipped) return [...out, `Not measured: ${p2?.skipped ?? 'not run'}.`, ''];
+  if ('skipped' in p2) return [...out, `Not measured: ${p2.skipped}.`, ''];
   out.push(
     'The generated app (`init`, `repository users`, `resource users`) serving GET /users/:id with random ids over the seeded users, loaded by autocannon in a separate process; ' +
       `each variant on one or more fresh instances, each on a database of its own, one discarded warm-up run per instance, then rounds in alternation (a new shuffled order every round, ${p2.legs[0]?.settleMs ?? 0} ms between runs, every run of a round gets the same ids). ` +
@@ -155,7 +204,7 @@ function renderThroughput(p2) {
   out.push('');
   out.push('Variants:');
   out.push('');
-  const counted = new Set((p2.instructions?.counts ?? []).map((count) => count.name));
+  const counted = new Set((p2.instructions && 'counts' in p2.instructions ? p2.instructions.counts : []).map((count) => count.name));
   for (const v of Object.values(VARIANTS)) if (!v.countOnly || counted.has(v.name)) out.push(`- **${v.title}**: ${v.detail}`);
   out.push('');
   for (const leg of p2.legs) {
@@ -172,7 +221,8 @@ function renderThroughput(p2) {
     const names = Object.keys(leg.samples);
     const rows = names.map((name) => {
       const s = leg.samples[name];
-      const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (stale reads; not a target)` : (VARIANTS[name]?.title ?? name);
+      const info = variantInfo(name);
+      const title = info?.stale ? `${info.title} (stale reads; not a target)` : (info?.title ?? name);
       return [
         title,
         formatSummary(summarize(s.map((x) => x.rps))),
@@ -183,8 +233,9 @@ function renderThroughput(p2) {
     });
     out.push(markdownTable(['variant', 'req/s', 'server CPU, µs per request', 'p50, ms', 'p99, ms'], rows, ['l', 'r', 'r', 'r', 'r']));
     out.push('');
-    const ratioRows = [];
-    const range = (summary, goal) => `${formatRatio(summary.median, goal)}, rounds ${formatNumber(summary.min, 2)}–${formatNumber(summary.max, 2)}`;
+    const ratioRows: string[][] = [];
+    const range = (summary: Summary, goal?: Goal): string =>
+      `${formatRatio(summary.median, goal)}, rounds ${formatNumber(summary.min, 2)}–${formatNumber(summary.max, 2)}`;
     for (const [num, den, goal, shows] of RATIOS) {
       if (!leg.samples[num] || !leg.samples[den]) continue;
       // Paired by round (runs made close in time), so that a drift of the machine's load cancels out;
@@ -193,7 +244,12 @@ function renderThroughput(p2) {
       const rps = summarize(pairedRatios(perRound(leg.samples[num], 'rps'), perRound(leg.samples[den], 'rps')));
       const cpu = summarize(pairedRatios(perRound(leg.samples[den], 'cpuUs'), perRound(leg.samples[num], 'cpuUs')));
       const medians = ratio(median(leg.samples[num].map((x) => x.rps)), median(leg.samples[den].map((x) => x.rps)));
-      ratioRows.push([`${num}/${den}${shows ? ` (${shows})` : ''}`, range(rps, goal), formatRatio(medians), cpu.n > 0 ? range(cpu, goal) : 'n/a']);
+      ratioRows.push([
+        `${num}/${den}${shows ? ` (${shows})` : ''}`,
+        range(rps, goal),
+        formatRatio(medians),
+        cpu.n > 0 ? range(cpu, goal) : 'n/a',
+      ]);
     }
     const floorRps = summarize(twinRatios(leg.samples, 'rps'));
     if (floorRps.n > 0) {
@@ -207,7 +263,12 @@ function renderThroughput(p2) {
     }
     out.push(
       markdownTable(
-        ['ratio', 'req/s: median of the per-round ratios', 'req/s: ratio of the medians', 'from server CPU per request: median of the per-round ratios'],
+        [
+          'ratio',
+          'req/s: median of the per-round ratios',
+          'req/s: ratio of the medians',
+          'from server CPU per request: median of the per-round ratios',
+        ],
         ratioRows,
         ['l', 'r', 'r', 'r'],
       ),
@@ -226,10 +287,10 @@ function renderThroughput(p2) {
  * ratios (window i of one variant against window i of the other: the same point of each process's
  * life), the denominator's count over the numerator's (above 1: the numerator is cheaper).
  */
-function renderInstructions(instructions) {
+function renderInstructions(instructions: Instructions | undefined): string[] {
   if (!instructions) return [];
   const title = `### Instructions per request: ${ADAPTERS[instructions.fixture] ?? instructions.fixture}, ${DRIVERS[instructions.driver] ?? instructions.driver}`;
-  if (instructions.skipped) return [title, '', `Not counted: ${instructions.skipped}.`, ''];
+  if ('skipped' in instructions) return [title, '', `Not counted: ${instructions.skipped}.`, ''];
   const { requests, windows, warmup } = instructions;
   const out = [title, ''];
   out.push(
@@ -242,15 +303,14 @@ function renderInstructions(instructions) {
       'A count leaves out what instructions do not show (cache misses, time waiting for the database).',
   );
   out.push('');
-  /** @type {Record<string, number[]>} instructions per request of each window, the compilers' jobs left out */
-  const perWindow: Record<string, number[]> = {};
-  /** @type {Record<string, number[]>} the compilers' jobs per request of each window */
-  const compiling: Record<string, number[]> = {};
+  // Instructions per request of each window, the compilers' jobs left out; and the compilers' jobs per request of each window.
+  const perWindow: Partial<Record<string, number[]>> = {};
+  const compiling: Partial<Record<string, number[]>> = {};
   for (const count of instructions.counts) {
     perWindow[count.name] = count.windows.map((w) => (w.total - w.compiling) / count.requests);
     compiling[count.name] = count.windows.map((w) => w.compiling / count.requests);
   }
-  const names = Object.keys(VARIANTS).filter((name) => perWindow[name]);
+  const names = VARIANT_NAMES.filter((name) => perWindow[name]);
   out.push(
     markdownTable(
       [
@@ -258,15 +318,21 @@ function renderInstructions(instructions) {
         "instructions per request, compilers' jobs left out: median of the windows (min–max)",
         "compilers' jobs per request (left out): median (min–max)",
       ],
-      names.map((name) => [VARIANTS[name].title, formatSummary(summarize(perWindow[name])), formatSummary(summarize(compiling[name]))]),
+      names.map((name) => [
+        VARIANTS[name].title,
+        formatSummary(summarize(perWindow[name] ?? [])),
+        formatSummary(summarize(compiling[name] ?? [])),
+      ]),
       ['l', 'r', 'r'],
     ),
   );
   out.push('');
-  const rows = [];
+  const rows: string[][] = [];
   for (const [num, den, goal, shows] of RATIOS) {
-    if (!perWindow[num] || !perWindow[den]) continue;
-    const spread = summarize(pairedRatios(perWindow[den], perWindow[num]));
+    const numerator = perWindow[num];
+    const denominator = perWindow[den];
+    if (!numerator || !denominator) continue;
+    const spread = summarize(pairedRatios(denominator, numerator));
     rows.push([
       `${num}/${den}${shows ? ` (${shows})` : ''}`,
       `${formatRatio(spread.median, goal)}${spread.n > 1 ? `, windows ${formatNumber(spread.min, 3)}–${formatNumber(spread.max, 3)}` : ''}`,
@@ -274,7 +340,10 @@ function renderInstructions(instructions) {
   }
   out.push(
     markdownTable(
-      ['ratio', "from instructions per request (the second variant's count over the first's, window by window: above 1, the first is cheaper)"],
+      [
+        'ratio',
+        "from instructions per request (the second variant's count over the first's, window by window: above 1, the first is cheaper)",
+      ],
       rows,
       ['l', 'r'],
     ),
@@ -288,20 +357,21 @@ function renderInstructions(instructions) {
   return out;
 }
 
-function renderMemory(p3) {
+function renderMemory(p3: BenchResults['p3']): string[] {
   const out = ['## P3 memory', ''];
-  if (!p3 || p3.skipped) return [...out, `Not measured: ${p3?.skipped ?? 'not run'}.`, ''];
+  if ('skipped' in p3) return [...out, `Not measured: ${p3.skipped}.`, ''];
   out.push(
     `Express, SQLite file. Each variant a fresh instance started with \`--expose-gc\`: GET /users/:id once for each of ${formatNumber(p3.warmupRows)} warm-up rows, ` +
       `then a forced GC and a reading ("before"), then ${formatNumber(p3.rows)} GETs over ${formatNumber(p3.rows)} distinct rows (each once), then a forced GC and a reading ("after"). ` +
       "The readings come from GET /bench/memory (bench scaffolding: gc() twice, process.memoryUsage(), and the size of the global EntityManager's own identity map).",
   );
   out.push('');
-  const rows = [];
+  const rows: string[][] = [];
   for (const [name, r] of Object.entries(p3.results)) {
     const heapDelta = r.after.heapUsed - r.before.heapUsed;
     const kept = r.after.globalEntities - r.before.globalEntities;
-    const title = VARIANTS[name]?.stale ? `${VARIANTS[name].title} (not a target)` : (VARIANTS[name]?.title ?? name);
+    const info = variantInfo(name);
+    const title = info?.stale ? `${info.title} (not a target)` : (info?.title ?? name);
     let verdict = '';
     if (name === 'b') verdict = heapDelta <= GOALS.memoryB ? ' ✓ (goal ≤ 5 MB)' : ' ✗ (goal ≤ 5 MB)';
     rows.push([

@@ -22,7 +22,8 @@ export async function seedUsers(app: App, env: Record<string, string>, count: nu
     }
     process.stdout.write(JSON.stringify(ids));
   `;
-  const ids = JSON.parse(await runWithAppOrm(app, env, body, { what: `Seeding ${count} users`, timeoutMs: 120_000 }));
-  if (ids.length !== count || ids.some((id) => typeof id !== 'number')) throw new Error(`Seeding returned ${ids.length} ids for ${count} users.`);
+  const ids: unknown[] = JSON.parse(await runWithAppOrm(app, env, body, { what: `Seeding ${count} users`, timeoutMs: 120_000 }));
+  if (ids.length !== count || !ids.every((id): id is number => typeof id === 'number'))
+    throw new Error(`Seeding returned ${ids.length} ids for ${count} users.`);
   return ids;
 }

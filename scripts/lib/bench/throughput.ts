@@ -11,12 +11,13 @@ import { seedUsers } from './seed.ts';
 import { cpuMicros, pinServer, runLoad } from './load.ts';
 import { alternation, roundMeans } from './stats.ts';
 import { random } from '../proof/load.ts';
-import { VARIANTS } from './variants-info.ts';
+import { appOf } from './variants.ts';
+import { VARIANT_NAMES, VARIANTS } from './variants-info.ts';
 import type { ProofDatabase } from '../proof/database.ts';
-import type { App } from '../proof/generate.ts';
+import type { App, AppSpec } from '../proof/generate.ts';
 import type { Instance } from '../proof/processes.ts';
-import type { pinning } from './load.ts';
-import type { VariantName } from './variants.ts';
+import type { Pinning } from './load.ts';
+import type { VariantName } from './variants-info.ts';
 
 export interface Running {
   name: VariantName;
@@ -44,7 +45,7 @@ async function seedOnce(app: App, users: number, label: string): Promise<Seed> {
 }
 
 /** `work` with a seed (seedOnce) that is dropped afterwards, whatever happens. */
-export async function withSeed(app, users, label, work) {
+export async function withSeed<T>(app: App, users: number, label: string, work: (seed: Seed) => Promise<T>): Promise<T> {
   const seed = await seedOnce(app, users, label);
   try {
     return await work(seed);
@@ -54,7 +55,7 @@ export async function withSeed(app, users, label, work) {
 }
 
 /** A database of the instance's own: a copy of the seed. */
-async function copyOfSeed(app, seed, label) {
+async function copyOfSeed(app: App, seed: Seed, label: string): Promise<ProofDatabase> {
   if (app.spec.driver === 'postgresql') return postgresDatabase({ template: seed.database.env.MIKRO_ORM_DB_NAME });
   const database = sqliteDatabase(app.dir, `bench-${label}`);
   copyFileSync(seed.database.env.MIKRO_ORM_DB_NAME, database.env.MIKRO_ORM_DB_NAME);
@@ -76,15 +77,16 @@ export async function startVariant(
     label,
     launcher,
     timeoutMs,
-  }: { seed: Seed; pin: ReturnType<pinning>; nodeOptions?: string; label: string; launcher?: string[]; timeoutMs?: number },
+  }: { seed: Seed; pin: Pinning; nodeOptions?: string; label: string; launcher?: string[]; timeoutMs?: number },
 ): Promise<Running> {
-  if (!existsSync(app.dir)) throw new Error(`The app of variant ${name} (${app.dir}) was removed while the bench ran: did another process clean .tmp/?`);
+  if (!existsSync(app.dir))
+    throw new Error(`The app of variant ${name} (${app.dir}) was removed while the bench ran: did another process clean .tmp/?`);
   const database = await copyOfSeed(app, seed, label);
   const { ids } = seed;
   try {
     const env = { ...database.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
     const instance = await startInstance({ dir: app.dir, name, env, launcher, timeoutMs });
-    pinServer(pin, (instance.child as number).pid);
+    pinServer(pin, instance.child.pid);
     return { name, instance, ids, database };
   } catch (error) {
     await database.drop();
@@ -92,7 +94,7 @@ export async function startVariant(
   }
 }
 
-export async function stopVariant(running) {
+export async function stopVariant(running: Running): Promise<void> {
   await stopInstance(running.instance);
   closeConnections();
   await running.database.drop();
@@ -110,13 +112,33 @@ export interface Sample {
   requests: number;
 }
 
+/** How a leg is timed (bench.ts's plan). */
+export interface LegSettings {
+  rounds: number;
+  /** seconds per run */
+  duration: number;
+  /** seconds of the discarded run of each instance */
+  warmup: number;
+  /** the users seeded, whose ids the runs draw from */
+  users: number;
+  connections: number;
+  /** ms between runs (500 by default) */
+  settleMs?: number;
+  /** instances per variant (1 by default) */
+  instances?: Partial<Record<VariantName, number>>;
+}
+
+/** A timed leg: its settings, and per variant (by name) the samples of its runs. */
+export interface LegResult extends Omit<LegSettings, 'instances'> {
+  fixture: string;
+  driver: string;
+  /** instances per variant */
+  instances: Record<string, number>;
+  samples: Record<string, Sample[]>;
+}
+
 /**
- *   fixture: string, driver: 'sqlite'|'postgresql',
- *   apps: Map<VariantName, App>,
- *   rounds: number, duration: number, warmup: number, users: number, connections: number, settleMs?: number,
- *   instances?: Partial<Record<VariantName, number>>,
- *   pin: ReturnType<pinning>, log: (line: string) => void,
- * }} options
+ * Every variant of one leg (`apps`), timed in alternating rounds on its instances.
  */
 export async function runLeg({
   fixture,
@@ -131,38 +153,22 @@ export async function runLeg({
   instances = {},
   pin,
   log,
-}: {
+}: LegSettings & {
   fixture: string;
-  driver: 'sqlite' | 'postgresql';
+  driver: AppSpec['driver'];
   apps: Map<VariantName, App>;
-  rounds: number;
-  duration: number;
-  warmup: number;
-  users: number;
-  connections: number;
-  settleMs?: number;
-  instances?: Partial<Record<VariantName, number>>;
-  pin: ReturnType<pinning>;
+  pin: Pinning;
   log: (line: string) => void;
-}): Promise<{
-  fixture: string;
-  driver: string;
-  rounds: number;
-  duration: number;
-  warmup: number;
-  users: number;
-  connections: number;
-  settleMs: number;
-  instances: Record<string, number>;
-  samples: Record<string, Sample[]>;
-}> {
+}): Promise<LegResult> {
   // In the order of the variants' definition (a, a_r, b, …), whatever order they were built in.
-  const names = Object.keys(VARIANTS).filter((n) => apps.has(n as any));
-  const counts = Object.fromEntries(names.map((n) => [n, instances[n as VariantName] ?? 1]));
+  const names = VARIANT_NAMES.filter((n) => apps.has(n));
+  const counts: Record<string, number> = Object.fromEntries(names.map((n) => [n, instances[n] ?? 1]));
   // One entry per instance: a variant measured on two instances runs twice per round.
-  const slots = names.flatMap((name) => Array.from({ length: counts[name] }, (_, instance) => ({ name, instance, key: `${name}#${instance}` })));
+  const slots = names.flatMap((name) =>
+    Array.from({ length: counts[name] }, (_, instance) => ({ name, instance, key: `${name}#${instance}` })),
+  );
   const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
-  await withSeed((apps.get as any)((names as any)[0]), users, `p2-${fixture}-${driver}`, async (seed) => {
+  await withSeed(appOf(apps, names[0]), users, `p2-${fixture}-${driver}`, async (seed) => {
     const running: Map<string, Running> = new Map();
     try {
       // Two at a time (booting is CPU work; two cores).
@@ -172,7 +178,7 @@ export async function runLeg({
           const { name, instance, key } = slot;
           // A database file of each instance's own (b_x shares b's folder), and the variant's Node options.
           const label = `p2-${name}-${instance}`;
-          running.set(key, await startVariant(name, (apps.get as any)(name), { seed, pin, label, nodeOptions: VARIANTS[name].nodeOptions }));
+          running.set(key, await startVariant(name, appOf(apps, name), { seed, pin, label, nodeOptions: VARIANTS[name].nodeOptions }));
         }
       };
       await Promise.all([starter(), starter()]);
@@ -185,19 +191,28 @@ export async function runLeg({
       }
       const schedule = alternation(slots, rounds, random(4242));
       for (const [index, { round, variant: slot }] of schedule.entries()) {
-        const r = (running.get as Running)(slot.key);
+        const r = running.get(slot.key);
+        if (!r) throw new Error(`${slot.key} is not running.`);
         // A moment for the previous run's server (on the same CPU) to finish its own after-load work.
         await new Promise((resolve) => setTimeout(resolve, settleMs));
-        const pid = (r.instance as number).child.pid;
+        const pid = r.instance.child.pid;
         const cpuBefore = cpuMicros(pid);
         const result = await runLoad(pin, { url: r.instance.url, ids: r.ids, order: 'random', connections, duration, seed: 1000 + round });
         const cpuAfter = cpuMicros(pid);
         // The server's CPU time per request over the run (what it spent, not how long it waited for a core).
         const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? NaN : (cpuAfter - cpuBefore) / result.requests;
-        samples[slot.name].push({ round, instance: slot.instance, rps: result.rps, cpuUs, p50: result.p50, p99: result.p99, requests: result.requests });
+        samples[slot.name].push({
+          round,
+          instance: slot.instance,
+          rps: result.rps,
+          cpuUs,
+          p50: result.p50,
+          p99: result.p99,
+          requests: result.requests,
+        });
         // One progress line per round, once its last run is done: each variant's mean over its instances.
         if (schedule[index + 1]?.round !== round) {
-          const mean = (name) => roundMeans(samples[name].map((x) => ({ round: x.round, value: x.rps })))[round];
+          const mean = (name: VariantName): number => roundMeans(samples[name].map((x) => ({ round: x.round, value: x.rps })))[round];
           log(`  round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(mean(n))}`).join(', ')} req/s`);
         }
       }

@@ -9,22 +9,34 @@
 //        that nothing uses: where b's instructions over a_r go
 // Every app also gets two bench-only edits: it listens on 127.0.0.1 only, and GET /bench/memory
 // forces a GC and reports the heap, the RSS and the size of the global EntityManager's identity map.
+import type { HostTree } from '@angular-devkit/schematics';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
-import { type App, compileApp, editFile, generateApp, makeControl, registerController, removeMainRegistration, sourcePaths, utils } from '../proof/generate.ts';
+import {
+  type App,
+  type AppSpec,
+  compileApp,
+  editFile,
+  generateApp,
+  makeControl,
+  registerController,
+  removeMainRegistration,
+  sourcePaths,
+  utils,
+} from '../proof/generate.ts';
 import { trackFolder } from '../proof/processes.ts';
+import { VARIANT_NAMES, type VariantName, VARIANTS } from './variants-info.ts';
 
 export const MARK = 'BENCH SCAFFOLDING, not generated code';
 
-import { type VariantName, VARIANTS } from './variants-info.ts';
-
-export type VariantName = VariantName;
-
 /** The variants a P2 leg times (the count-only ones left out). */
-export const ALL = (Object.keys as VariantName[])(VARIANTS).filter((name) => !VARIANTS[name].countOnly);
+export const ALL: VariantName[] = VARIANT_NAMES.filter((name) => !VARIANTS[name].countOnly);
 /** The variants only counted, with --explain. */
-export const COUNT_ONLY = (Object.keys as VariantName[])(VARIANTS).filter((name) => VARIANTS[name].countOnly);
+export const COUNT_ONLY: VariantName[] = VARIANT_NAMES.filter((name) => VARIANTS[name].countOnly);
+
+/** An edit of an app's `MikroOrmModule.forRoot(...)` options object (withOrmOptions). */
+type OptionsEdit = (source: ts.SourceFile, tree: HostTree, path: string, options: ts.ObjectLiteralExpression) => void;
 
 /**
  * Generates, derives and compiles the requested variants for one fixture and driver.
@@ -36,40 +48,39 @@ export async function buildVariants({
   log,
 }: {
   fixture: string;
-  driver: 'sqlite' | 'postgresql';
+  driver: AppSpec['driver'];
   variants: VariantName[];
   log: (line: string) => void;
 }): Promise<Map<VariantName, App>> {
   const apps: Map<VariantName, App> = new Map();
-  const spec = (style) => ({ fixture, ormMajor: 7 as 7, driver, style });
-  const needsB = variants.some((v) => v !== 'c');
-  if (needsB) {
-    const b = await generateApp(spec('main'), { prefix: 'bench' });
-    addBenchScaffolding(b);
-    apps.set('b', b);
-  }
-  if (variants.includes('c')) {
-    const c = await generateApp(spec('middleware'), { prefix: 'bench' });
-    addBenchScaffolding(c);
-    apps.set('c', c);
-  }
-  const b = apps.get('b');
-  if (['a', 'a_r', 'a_m', 'a_f'].some((v) => variants.includes(v))) {
-    const a = makeControl(b as App);
+  const generated = async (style: AppSpec['style']): Promise<App> => {
+    const app = await generateApp({ fixture, ormMajor: 7, driver, style }, { prefix: 'bench' });
+    addBenchScaffolding(app);
+    return app;
+  };
+  const wants = (names: VariantName[]): boolean => names.some((v) => variants.includes(v));
+  // Every variant but c is b or a copy of it.
+  const b = variants.some((v) => v !== 'c') ? await generated('main') : undefined;
+  if (b) apps.set('b', b);
+  if (variants.includes('c')) apps.set('c', await generated('middleware'));
+  if (b && wants(['a', 'a_r', 'a_m', 'a_f'])) {
+    const a = makeControl(b);
     apps.set('a', a);
     // a_m and a_f are a_r with one middleware more.
-    if (['a_r', 'a_m', 'a_f'].some((v) => variants.includes(v))) {
+    if (wants(['a_r', 'a_m', 'a_f'])) {
       const aR = forceRefresh(copyApp(a, 'a_r'));
       apps.set('a_r', aR);
       if (variants.includes('a_m')) apps.set('a_m', emptyMiddleware(copyApp(aR, 'a_m')));
       if (variants.includes('a_f')) apps.set('a_f', bareFork(copyApp(aR, 'a_f')));
     }
   }
-  // b_x is b's own build, started with other Node options (see startVariant).
-  if (variants.includes('b_x')) apps.set('b_x', b as any);
-  if (variants.includes('b_m')) apps.set('b_m', throughMiddie(copyApp(b as any, 'b_m')));
-  if (variants.includes('d')) apps.set('d', libraryMiddleware(copyApp(b as any, 'd')));
-  if (variants.includes('e')) apps.set('e', requestScope(copyApp(b as any, 'e')));
+  if (b) {
+    // b_x is b's own build, started with other Node options (see startVariant).
+    if (variants.includes('b_x')) apps.set('b_x', b);
+    if (variants.includes('b_m')) apps.set('b_m', throughMiddie(copyApp(b, 'b_m')));
+    if (variants.includes('d')) apps.set('d', libraryMiddleware(copyApp(b, 'd')));
+    if (variants.includes('e')) apps.set('e', requestScope(copyApp(b, 'e')));
+  }
   for (const name of [...apps.keys()]) if (!variants.includes(name)) apps.delete(name);
 
   // tsc type-checks every edit; two at a time on two cores.
@@ -78,22 +89,36 @@ export async function buildVariants({
     for (let app = queue.shift(); app; app = queue.shift()) await compileApp(app);
   };
   await Promise.all([worker(), worker()]);
-  log(`  built ${[...apps.keys()].join(', ')} for ${fixture}/${driver} (generated by init + repository users + resource users, compiled with tsc)`);
+  log(
+    `  built ${[...apps.keys()].join(', ')} for ${fixture}/${driver} (generated by init + repository users + resource users, compiled with tsc)`,
+  );
   return apps;
 }
 
+/** The app built for a variant (buildVariants); an error naming the variant when there is none. */
+export function appOf(apps: ReadonlyMap<VariantName, App>, name: VariantName | undefined): App {
+  const app = name === undefined ? undefined : apps.get(name);
+  if (!app) throw new Error(`No app was built for variant ${name ?? '(none)'}.`);
+  return app;
+}
+
 /** A copy of an app (sources only) in a folder of its own, with a note saying what the copy is. */
-function copyApp(app, name) {
+function copyApp(app: App, name: VariantName): App {
   const dir = trackFolder(mkdtempSync(`${app.dir}-bench-${name}-`));
   cpSync(app.dir, dir, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) && !path.endsWith('.tsbuildinfo') });
-  writeFileSync(join(dir, 'BENCH-VARIANT.md'), `# ${MARK}\n\nBenchmark variant ${VARIANTS[name].title}: ${VARIANTS[name].detail}. Never ship this.\n`);
-  return { ...app, dir, kind: /** @type {any} */ `bench-${name}` };
+  writeFileSync(
+    join(dir, 'BENCH-VARIANT.md'),
+    `# ${MARK}\n\nBenchmark variant ${VARIANTS[name].title}: ${VARIANTS[name].detail}. Never ship this.\n`,
+  );
+  return { ...app, dir, kind: `bench-${name}` };
 }
 
 /** The `MikroOrmModule.forRoot(...)` options object of an app, and the file it is in. */
-function withOrmOptions(dir, edit) {
+function withOrmOptions(dir: string, edit: OptionsEdit): void {
   const { ast, bootstrap, ormOptions } = utils();
-  const roots = sourcePaths(dir).filter((path) => ormOptions.findOrmRootCalls(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
+  const roots = sourcePaths(dir).filter(
+    (path) => ormOptions.findOrmRootCalls(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0,
+  );
   if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in ${dir}, found ${roots.length}.`);
   editFile(dir, roots[0], (source, tree) => {
     const options = bootstrap.ormRootOptions(ormOptions.findOrmRootCalls(source)[0]);
@@ -103,7 +128,7 @@ function withOrmOptions(dir, edit) {
 }
 
 /** d: the library's own middleware registers the context (registerRequestContext: false → true). */
-function libraryMiddleware(app) {
+function libraryMiddleware(app: App): App {
   removeMainRegistration(app.dir);
   const { ast } = utils();
   withOrmOptions(app.dir, (source, tree, path, options) => {
@@ -119,21 +144,24 @@ function libraryMiddleware(app) {
 }
 
 /** b_m: the registration as `app.use(...)` right after create (on Fastify, run by middie) instead of b's hook. */
-function throughMiddie(app) {
+function throughMiddie(app: App): App {
   removeMainRegistration(app.dir);
-  return useAfterCreate(app, 'b_m', 'the context through app.use (middie on Fastify)', (a) => `RequestContext.create(${a}.get(MikroORM).em, next)`, [
-    'MikroORM',
-    'RequestContext',
-  ]);
+  return useAfterCreate(
+    app,
+    'b_m',
+    'the context through app.use (middie on Fastify)',
+    (a) => `RequestContext.create(${a}.get(MikroORM).em, next)`,
+    ['MikroORM', 'RequestContext'],
+  );
 }
 
 /** a_m: a_r with an empty middleware: what one `app.use` layer costs a request. */
-function emptyMiddleware(app) {
+function emptyMiddleware(app: App): App {
   return useAfterCreate(app, 'a_m', 'a middleware that does nothing', () => 'next()', []);
 }
 
 /** a_f: a_r with a middleware that forks the EntityManager and drops the fork: what `em.fork()` alone costs. */
-function bareFork(app) {
+function bareFork(app: App): App {
   return useAfterCreate(
     app,
     'a_f',
@@ -148,28 +176,33 @@ function bareFork(app) {
  * as the variant's scaffolding.
  * @param imports  what the body needs from @mikro-orm/core (importInsertion adds the missing ones, none when empty)
  */
-function useAfterCreate(app, name, what, body: (appVariable: string) => string, imports: string[]) {
+function useAfterCreate(app: App, name: VariantName, what: string, body: (appVariable: string) => string, imports: string[]): App {
   const { ast, bootstrap, style } = utils();
   editFile(app.dir, 'src/main.ts', (source, tree) => {
     const found = bootstrap.findBootstrap(source);
-    if (!found.statement || !found.appVariable) throw new Error(`${app.dir}/src/main.ts: no \`const app = await NestFactory.create(...)\` statement.`);
+    // A BootstrapProblem (no create call) has a kind; a Bootstrap says where the app is.
+    if ('kind' in found || !found.statement || !found.appVariable)
+      throw new Error(`${app.dir}/src/main.ts: no \`const app = await NestFactory.create(...)\` statement.`);
     const s = style.detectSourceStyle(source);
     const indent = ast.lineIndent(source, found.statement);
-    const use = style.terminate(`${found.appVariable}.use((_req: unknown, _res: unknown, next: () => void) => ${body(found.appVariable)})`, s);
+    const use = style.terminate(
+      `${found.appVariable}.use((_req: unknown, _res: unknown, next: () => void) => ${body(found.appVariable)})`,
+      s,
+    );
     ast.applyInsertions(
       tree,
       'src/main.ts',
       [
         { pos: found.statement.getEnd(), text: `${s.eol}${indent}// ${MARK} (variant ${name}): ${what}.${s.eol}${indent}${use}` },
         ast.importInsertion(source, s, imports, '@mikro-orm/core'),
-      ].filter(Boolean),
+      ].filter((insertion) => insertion !== undefined),
     );
   });
   return app;
 }
 
 /** e: a request-scoped EntityManager and no context (`scope: Scope.REQUEST`, see @mikro-orm/nestjs's createEntityManagerProvider). */
-function requestScope(app) {
+function requestScope(app: App): App {
   removeMainRegistration(app.dir);
   const { ast, style } = utils();
   withOrmOptions(app.dir, (source, tree, path, options) => {
@@ -181,19 +214,23 @@ function requestScope(app) {
         { pos: 0, text: `// ${MARK} (variant e): a request-scoped EntityManager, forked for every request, and no request context.\n` },
         ast.importInsertion(source, s, ['Scope'], '@nestjs/common'),
         ast.propertyInsertion(source, s, options, 'scope: Scope.REQUEST'),
-      ].filter(Boolean),
+      ].filter((insertion) => insertion !== undefined),
     );
   });
   return app;
 }
 
 /** a_r: every `findOne(where)` of the generated MikroORM adapter reads the database (`{ refresh: true }`). */
-function forceRefresh(app) {
+function forceRefresh(app: App): App {
   const { ast } = utils();
   const adapters = sourcePaths(app.dir).filter((path) => path.endsWith('.repository.mikro-orm.ts'));
-  if (adapters.length !== 1) throw new Error(`Expected one generated *.repository.mikro-orm.ts adapter in ${app.dir}, found ${adapters.length}.`);
+  if (adapters.length !== 1)
+    throw new Error(`Expected one generated *.repository.mikro-orm.ts adapter in ${app.dir}, found ${adapters.length}.`);
   editFile(app.dir, adapters[0], (source, tree) => {
-    const calls = ast.findNodes(source, (n) => ts.isCallExpression(n) && ast.calledName(n) === 'findOne' && n.arguments.length === 1);
+    const calls = ast.findNodes(
+      source,
+      (n): n is ts.CallExpression => ts.isCallExpression(n) && ast.calledName(n) === 'findOne' && n.arguments.length === 1,
+    );
     if (calls.length === 0) throw new Error(`${adapters[0]}: no findOne(where) call to force to the database.`);
     ast.applyInsertions(tree, adapters[0], [
       { pos: 0, text: `// ${MARK} (variant a_r): every findOne reads the database (refresh: true), as a request context would.\n` },
@@ -208,16 +245,16 @@ const MEMORY_CONTROLLER = 'src/bench/bench-memory.controller.ts';
 /**
  * Bench-only edits of a generated app: listen on 127.0.0.1 only, and GET /bench/memory.
  */
-function addBenchScaffolding(app: App) {
+function addBenchScaffolding(app: App): void {
   listenOnLoopback(app.dir);
   addMemoryEndpoint(app.dir, app.esm);
 }
 
 /** `app.listen(port)` → `app.listen(port, '127.0.0.1')`; a host given as a string literal is replaced. */
-function listenOnLoopback(dir) {
+function listenOnLoopback(dir: string): void {
   const { ast, style } = utils();
   editFile(dir, 'src/main.ts', (source, tree) => {
-    const listens = ast.findNodes(source, (n) => ts.isCallExpression(n) && ast.calledName(n) === 'listen');
+    const listens = ast.findNodes(source, (n): n is ts.CallExpression => ts.isCallExpression(n) && ast.calledName(n) === 'listen');
     if (listens.length !== 1) throw new Error(`${dir}/src/main.ts: expected one listen(...) call, found ${listens.length}.`);
     const [port, host] = listens[0].arguments;
     const loopback = style.quoted('127.0.0.1', style.detectSourceStyle(source));
@@ -227,7 +264,7 @@ function listenOnLoopback(dir) {
       recorder.remove(host.getStart(source), host.getWidth(source));
       recorder.insertLeft(host.getStart(source), loopback);
     } else throw new Error(`${dir}/src/main.ts: listen's host is not a string literal.`);
-    let statement = listens[0].parent;
+    let statement: ts.Node | undefined = listens[0].parent;
     while (statement && !ts.isExpressionStatement(statement)) statement = statement.parent;
     if (!statement) throw new Error(`${dir}/src/main.ts: listen(...) is not a statement of its own.`);
     const indent = ast.lineIndent(source, statement);
@@ -236,7 +273,7 @@ function listenOnLoopback(dir) {
   });
 }
 
-function addMemoryEndpoint(dir, esm) {
+function addMemoryEndpoint(dir: string, esm: boolean): void {
   const controller = `// ${MARK}: the endpoint the benchmark's memory phase calls (scripts/lib/bench/memory.ts).
 // The app runs with --expose-gc; this forces a full collection and reports what stays alive.
 import { Controller, Get } from '@nestjs/common';
