@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURE_SOURCES, type FixtureSource } from './lib/matrix/fixtures.ts';
+import { FASTIFY_FILES, FIXTURE_SOURCES, type FixtureSource } from './lib/matrix/fixtures.ts';
 import { FIXTURES } from './lib/paths.ts';
 
 const LEFT_OUT = new Set(['node_modules', 'package-lock.json', 'README.md', 'AGENTS.md', '.git']);
@@ -30,9 +30,15 @@ function refresh(source: FixtureSource): void {
     // `nest g app` turns the app into a monorepo (and installs what its builder needs).
     for (const project of source.apps ?? []) run(app, 'npx', ['-y', cli, 'g', 'app', project]);
     const target = join(FIXTURES, source.folder);
+    if (source.fastify) {
+      run(app, 'npm', ['pkg', 'delete', 'dependencies.@nestjs/platform-express', 'devDependencies.@types/express']);
+      run(app, 'npm', ['pkg', 'set', 'dependencies.@nestjs/platform-fastify=^12.0.1']);
+      for (const file of FASTIFY_FILES) cpSync(join(target, file), join(app, file));
+    }
     rmSync(target, { recursive: true, force: true });
     cpSync(app, target, { recursive: true, filter: (path) => !LEFT_OUT.has(path.slice(path.lastIndexOf('/') + 1)) });
-    process.stdout.write(`test/fixtures/${source.folder}: nest new with ${cli}${source.apps?.length ? ` + nest g app ${source.apps.join(' ')}` : ''}\n`);
+    const after = [...(source.apps ?? []).map((project) => `nest g app ${project}`), ...(source.fastify ? ['the Fastify switch'] : [])];
+    process.stdout.write(`test/fixtures/${source.folder}: nest new with ${cli}${after.map((what) => ` + ${what}`).join('')}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
