@@ -52,6 +52,17 @@ describe('the steps a user of each shape types', () => {
     expect(lines('nest11-orm7', 'sqlite')[0]).toEqual(['init', ['nest g -c mikro-request-context init']]);
   });
 
+  it('CLI 10: nest g has no --type, so init with a driver goes through the bin and the rest through nest g', () => {
+    expect(lines('nest10-orm6', 'postgresql').map(([, commands]) => commands[0].split(' ').slice(0, 3).join(' '))).toEqual([
+      'bin init --driver',
+      'bin g entity',
+      'nest g repository',
+      'nest g resource',
+      'nest g context',
+    ]);
+    expect(lines('nest10-orm6', 'sqlite')[0]).toEqual(['init', ['nest g -c mikro-request-context init']]);
+  });
+
   it('through the bin: --driver, and every schematic under g', () => {
     const steps = lines('fastify', 'postgresql');
     expect(steps[0]).toEqual(['init', ['bin init --driver postgresql']]);
