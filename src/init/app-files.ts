@@ -7,6 +7,7 @@ import { MIGRATION_SCRIPTS } from '../utils/migrations';
 import { Driver } from '../utils/versions';
 import { NestProject, projectBuild, relativeImport } from '../utils/workspace';
 import { ownPackage } from '../utils/own-package';
+import { healthPackages } from './health';
 import { InitPlan } from './plan';
 
 export const COLLECTION_NAME = 'mikro-request-context';
@@ -19,7 +20,11 @@ export function addOrmDependencies(plan: InitPlan): Rule {
   // nest-cli.json is about to name this collection: every nest command (build and start too) fails to
   // load a collection the app does not list, so the app lists it, as ng add does for its package.
   devDependencies[COLLECTION_NAME] = `^${ownPackage().version}`;
-  const dependencies = { ...plan.orm.dependencies, ...(plan.validation ? validationPackages(plan.profile.nestMajor) : {}) };
+  const dependencies = {
+    ...plan.orm.dependencies,
+    ...(plan.validation ? validationPackages(plan.profile.nestMajor) : {}),
+    ...(plan.health ? healthPackages(plan.profile.nestMajor) : {}),
+  };
   // The Migrator runs in the app too (the config names it), so it is a runtime dependency.
   if (plan.ormRoots.length === 0) dependencies[migrationsPackage(plan.options.driver)] = plan.orm.dependencies['@mikro-orm/core'];
   return addPackages(plan.project.packageJson, { dependencies, devDependencies }, plan.options.skipInstall);

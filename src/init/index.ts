@@ -2,6 +2,7 @@ import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics'
 import { formatWithAppPrettier } from '../utils/format';
 import { addMigrationScripts, addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, ignoreGeneratedMigrations, makeDefaultCollection } from './app-files';
 import { callSetup, disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
+import { createHealthModule } from './health';
 import { configureJestForEsm } from './jest';
 import { planInit } from './plan';
 import { baseline, reportNextSteps } from './report';
@@ -24,6 +25,7 @@ export function init(options: InitOptions): Rule {
       registerRequestContext(plan),
       callSetup(plan),
       importDatabaseModule(plan),
+      createHealthModule(plan),
       enableDecorators(plan),
       configureJestForEsm(plan),
       makeDefaultCollection(plan),

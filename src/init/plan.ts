@@ -11,6 +11,7 @@ import { configFile } from '../utils/orm-config';
 import { analyseOrmRoot, findOrmMiddlewareCalls, findOrmRootCalls, OrmRoot } from '../utils/orm-options';
 import { Driver, driverPackage, DRIVERS, majorOf, OrmPackages, ormPackages } from '../utils/versions';
 import { importedSourceFiles, NestProject, resolveProject } from '../utils/workspace';
+import { HealthPlan, planHealth } from './health';
 import { InitOptions } from './schema';
 
 /** Everything init decided before touching the tree: rules only carry it out. */
@@ -38,6 +39,8 @@ export interface InitPlan {
   filterPath: string;
   /** the setup adds a global ValidationPipe (and init the packages it needs) */
   validation: boolean;
+  /** the /health module init writes (`--health`), unless the app has one */
+  health?: HealthPlan;
   /** where the app already opens a request context itself (empty: we register ours) */
   registrations: ContextRegistration[];
   /** the MikroOrmModule.forRoot/forRootAsync call the app already has, if any (at most one: see planInit) */
@@ -116,6 +119,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     }
   }
   const setup = ormRoots.length === 0 && registrations.length === 0;
+  const health = planHealth(raw, profile, project, sources, appModulePath, appModuleSource, appModule, defaultsUsed, notes);
   return {
     options: { driver, style, force: raw.force === true, skipInstall: raw.skipInstall === true, validation: raw.validation !== false },
     defaultsUsed,
@@ -133,6 +137,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     filterPath: `${project.sourceRoot}/${folder}/mikro-orm-exception.filter.ts`,
     setup,
     validation: setup && raw.validation !== false && !usesValidationPipe(main, notes) && !takesBodies(sources, notes),
+    health,
     registrations,
     ormRoots,
     notes,
