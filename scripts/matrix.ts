@@ -8,7 +8,8 @@
 // any red cell, 2 on a bad command line.
 import { installSignalHandlers, cleanup } from './lib/proof/processes.ts';
 import { postgresReachable } from './lib/proof/database.ts';
-import { parseOptions, type Driver, type Options } from './lib/matrix/plan.ts';
+import { pooled } from './lib/proof/isolation.ts';
+import { parseOptions, type Options } from './lib/matrix/plan.ts';
 import { pack, prepareShape, runCell, workFolder } from './lib/matrix/run.ts';
 import { duration, redCells, renderTable, type Row } from './lib/matrix/table.ts';
 
@@ -23,15 +24,6 @@ try {
 }
 installSignalHandlers(log);
 
-/** Runs the tasks with at most `limit` at once, in order of start. */
-async function pool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  const queue = [...tasks];
-  const worker = async (): Promise<void> => {
-    for (let task = queue.shift(); task; task = queue.shift()) await task();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
-}
-
 async function main({ shapes, drivers, gates, jobs, keep }: Options): Promise<number> {
   const started = performance.now();
   if (drivers.includes('postgresql')) {
@@ -43,18 +35,13 @@ async function main({ shapes, drivers, gates, jobs, keep }: Options): Promise<nu
   log(`packed ${tarball}; apps under ${work}${keep ? ' (kept)' : ''}`);
   const baselines = new Map<string, Row>();
   const cells = new Map<string, Row[]>();
-  // A shape's install comes before its cells; the cells of all shapes share the pool.
+  // `jobs` shapes at once; a shape installs, then runs its cells one after the other on its copies.
   const shapeTasks = shapes.map((shape) => async () => {
     const prepared = await prepareShape(shape, drivers, tarball, work, log);
     baselines.set(shape.name, prepared.baseline);
-    await pool(
-      drivers.map((driver: Driver) => async () => {
-        cells.set(`${shape.name}/${driver}`, await runCell(shape, driver, prepared.apps[driver], gates, log));
-      }),
-      jobs,
-    );
+    for (const driver of drivers) cells.set(`${shape.name}/${driver}`, await runCell(shape, driver, prepared.apps[driver], gates, log));
   });
-  await pool(shapeTasks, jobs);
+  await pooled(shapeTasks, jobs);
   const rows = shapes.flatMap((shape) => [baselines.get(shape.name), ...drivers.flatMap((driver) => cells.get(`${shape.name}/${driver}`) ?? [])]).filter((row) => row !== undefined);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(`${renderTable(rows)}\n\n`);

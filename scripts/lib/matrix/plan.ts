@@ -119,7 +119,7 @@ export interface Options {
   shapes: Shape[];
   drivers: Driver[];
   gates: GatePolicy;
-  /** cells run at once */
+  /** shapes run at once (a shape's cells run one after the other) */
   jobs: number;
   /** keep the app folders (their paths are printed) */
   keep: boolean;
