@@ -34,7 +34,9 @@ describe('init --health on a default Nest 12 app (ESM)', () => {
 
   it('writes a health controller: GET /health, a terminus health check pinging MikroORM as "database"', () => {
     const file = source(tree, '/src/health/health.controller.ts');
-    const controller = file.statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === 'HealthController')!;
+    const controller = file.statements.find(
+      (s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === 'HealthController',
+    )!;
     expect(decorators(controller, file)).toEqual(["Controller('health')"]);
     const check = controller.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(file) === 'check')!;
     expect(decorators(check, file)).toEqual(['Get()', 'HealthCheck()']);
@@ -116,7 +118,12 @@ describe('the health default', () => {
 
 describe('init --health in an app with a health endpoint of its own', () => {
   it.each([
-    ['a HealthModule', '/src/status/health.module.ts', "import { Module } from '@nestjs/common';\n\n@Module({})\nexport class HealthModule {}\n", /is a HealthModule already/],
+    [
+      'a HealthModule',
+      '/src/status/health.module.ts',
+      "import { Module } from '@nestjs/common';\n\n@Module({})\nexport class HealthModule {}\n",
+      /is a HealthModule already/,
+    ],
     [
       "a @Controller('health')",
       '/src/status/status.module.ts',

@@ -41,7 +41,10 @@ export function planHealth(
     if (wanted) defaultsUsed.push('health (the app lists @nestjs/terminus)');
   }
   if (!wanted) return undefined;
-  const plan = { modulePath: `${project.sourceRoot}/health/health.module.ts`, controllerPath: `${project.sourceRoot}/health/health.controller.ts` };
+  const plan = {
+    modulePath: `${project.sourceRoot}/health/health.module.ts`,
+    controllerPath: `${project.sourceRoot}/health/health.controller.ts`,
+  };
   for (const [path, source] of sources) {
     if (path === plan.modulePath || path === plan.controllerPath) continue;
     const own = source.statements.find((s) => ts.isClassDeclaration(s) && s.name?.text === HEALTH_MODULE);
@@ -58,7 +61,9 @@ export function planHealth(
   }
   const imports = appModule.metadata && objectProperty(appModule.metadata, 'imports');
   if (!appModule.metadata || (imports && !ts.isArrayLiteralExpression(imports.initializer))) {
-    notes.push(`${appModulePath}: the imports of @Module() on ${appModule.name} are not an array init can add to: no /health module added.`);
+    notes.push(
+      `${appModulePath}: the imports of @Module() on ${appModule.name} are not an array init can add to: no /health module added.`,
+    );
     return undefined;
   }
   return plan;
@@ -70,7 +75,9 @@ function servesHealth(node: ts.ClassDeclaration): boolean {
   const [first] = call?.arguments ?? [];
   let path: ts.Expression | undefined = first;
   if (first && ts.isObjectLiteralExpression(first)) {
-    const property = first.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'path');
+    const property = first.properties.find(
+      (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'path',
+    );
     path = property?.initializer;
   }
   return !!path && ts.isStringLiteralLike(path) && path.text.replace(/^\/+|\/+$/g, '') === 'health';
@@ -93,7 +100,19 @@ export function createHealthModule(plan: InitPlan): Rule {
       const source = parseSource(tree, plan.appModulePath);
       const module = findModuleClass(source, plan.appModuleClass)!;
       const from = relativeImport(plan.appModulePath, health.modulePath, plan.profile.importSuffix);
-      applyInsertions(tree, plan.appModulePath, moduleArrayInsertions(source, detectSourceStyle(source), module, 'imports', HEALTH_MODULE, [{ names: [HEALTH_MODULE], from }], 'last'));
+      applyInsertions(
+        tree,
+        plan.appModulePath,
+        moduleArrayInsertions(
+          source,
+          detectSourceStyle(source),
+          module,
+          'imports',
+          HEALTH_MODULE,
+          [{ names: [HEALTH_MODULE], from }],
+          'last',
+        ),
+      );
     },
   ]);
 }
