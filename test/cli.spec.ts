@@ -389,7 +389,7 @@ describe('mikro-request-context (the package bin)', () => {
     }
   });
 
-  it('asks the x-prompts in a terminal (driver, style) and uses the answers', async () => {
+  it('asks the x-prompts in a terminal (driver, style, health) and uses the answers', async () => {
     const dir = app('nest12');
     try {
       // `script` gives the bin a pseudo-terminal; keys are sent once a question is on screen.
@@ -406,12 +406,14 @@ describe('mikro-request-context (the package bin)', () => {
         screen += chunk.toString('utf8');
         answer('Which database will the app use?', ['\u001b[B', '\r']); // second item: PostgreSQL
         answer('Where should the request context be registered?', ['\r']); // first item: main
+        answer('Add a /health endpoint (@nestjs/terminus) that checks the database?', ['y', '\r']);
       });
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       const text = stripVTControlCharacters(screen);
       expect(code).toBe(0);
-      expect([...answered]).toHaveLength(2);
+      expect([...answered]).toHaveLength(3);
       expect(text).toContain('driver postgresql');
+      expect(text).toMatch(/CREATE src\/health\/health\.controller\.ts/);
       expect(text).not.toContain('Using defaults');
       expect(text).toMatch(/CREATE src\/mikro-orm\.config\.ts \(\d+ bytes\)/);
     } finally {

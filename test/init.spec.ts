@@ -88,7 +88,8 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     const fn = setup.statements.find(ts.isFunctionDeclaration)!;
     expect(fn.name!.text).toBe('setupApp');
     const calls = (fn.body!.statements.filter(ts.isExpressionStatement) as ts.ExpressionStatement[]).map((s) => (s.expression as ts.CallExpression).expression.getText(setup));
-    expect(calls).toEqual(['app.useGlobalPipes', 'app.useGlobalFilters']);
+    // enableShutdownHooks: on SIGTERM Nest closes the server, then @mikro-orm/nestjs the ORM's pool.
+    expect(calls).toEqual(['app.useGlobalPipes', 'app.useGlobalFilters', 'app.enableShutdownHooks']);
     const [pipe] = callsOf(setup, 'app', 'useGlobalPipes');
     const options = objectArgument(pipe.arguments[0] as unknown as ts.CallExpression);
     expect(Object.fromEntries(options)).toEqual({ whitelist: 'true', forbidNonWhitelisted: 'true', transform: 'true' });
