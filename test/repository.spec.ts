@@ -283,6 +283,17 @@ describe('the driver a feature is generated for', () => {
     expect(imports(adapter).has('@mikro-orm/sqlite')).toBe(false);
   });
 
+  it("MikroORM 6: init's SQLite, and the SQLite a PostgreSQL app's specs get, may run sqlite3's install script (allowScripts)", async () => {
+    const sqlite = JSON.parse((await initApp('nest11', {}, 6)).readContent('/package.json'));
+    expect(sqlite.allowScripts).toEqual({ sqlite3: true });
+    const postgres = await initApp('nest11', { driver: 'postgresql' }, 6);
+    expect(JSON.parse(postgres.readContent('/package.json')).allowScripts).toBeUndefined();
+    const { tree } = await run('repository', { name: 'users' }, postgres);
+    expect(JSON.parse(tree.readContent('/package.json')).allowScripts).toEqual({ sqlite3: true });
+    // MikroORM 7's SQLite driver needs no install script.
+    expect(JSON.parse((await initApp('nest12')).readContent('/package.json')).allowScripts).toBeUndefined();
+  });
+
   it('with two runtime drivers and a config that names neither: a clear error, nothing written', async () => {
     const app = await initApp('nest12', { driver: 'postgresql' });
     const pkg = JSON.parse(app.readContent('/package.json'));

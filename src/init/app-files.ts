@@ -1,6 +1,6 @@
 import { chain, Rule, Tree } from '@angular-devkit/schematics';
 import { compiledPath, compilerOption } from '../utils/app-profile';
-import { addPackages } from '../utils/dependencies';
+import { addPackages, allowSqliteInstallScript } from '../utils/dependencies';
 import { createFile, renderFiles } from '../utils/files';
 import { JSONFile } from '../utils/json';
 import { MIGRATION_SCRIPTS } from '../utils/migrations';
@@ -27,7 +27,10 @@ export function addOrmDependencies(plan: InitPlan): Rule {
   };
   // The Migrator runs in the app too (the config names it), so it is a runtime dependency.
   if (plan.ormRoots.length === 0) dependencies[migrationsPackage(plan.options.driver)] = plan.orm.dependencies['@mikro-orm/core'];
-  return addPackages(plan.project.packageJson, { dependencies, devDependencies }, plan.options.skipInstall);
+  return chain([
+    addPackages(plan.project.packageJson, { dependencies, devDependencies }, plan.options.skipInstall),
+    ...(plan.options.driver === 'sqlite' ? [allowSqliteInstallScript(plan.project.packageJson, plan.orm.major)] : []),
+  ]);
 }
 
 /** What ValidationPipe and the DTOs' PartialType need: @nestjs/mapped-types 12 is ESM only and peers Nest 10 to 12, 2.x is CommonJS for Nest 10 and 11. */

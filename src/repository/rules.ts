@@ -1,6 +1,6 @@
 import { chain, Rule, SchematicContext } from '@angular-devkit/schematics';
 import { entityRules, reportEntity } from '../entity/rules';
-import { addPackages } from '../utils/dependencies';
+import { addPackages, allowSqliteInstallScript } from '../utils/dependencies';
 import { renderFiles } from '../utils/files';
 import { ORM_RELEASES } from '../utils/versions';
 import { importIntoParent, moduleFileParts, updateFeatureModule } from './feature-module';
@@ -54,7 +54,11 @@ function importModuleIntoParent(plan: RepositoryPlan): Rule {
 /** The specs run on in-memory SQLite: an app on another database gets @mikro-orm/sqlite as a dev dependency. */
 function addTestDependencies(plan: RepositoryPlan): Rule {
   if (!plan.feature.spec || plan.feature.driver === 'sqlite' || !plan.sample) return () => undefined;
-  return addPackages(plan.feature.project.packageJson, { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } }, plan.feature.skipInstall);
+  const { packageJson } = plan.feature.project;
+  return chain([
+    addPackages(packageJson, { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } }, plan.feature.skipInstall),
+    allowSqliteInstallScript(packageJson, plan.feature.ormMajor),
+  ]);
 }
 
 export function reportRepository(plan: RepositoryPlan, context: SchematicContext): Rule {

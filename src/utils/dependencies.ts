@@ -1,5 +1,6 @@
 import { chain, Rule } from '@angular-devkit/schematics';
 import { addDependency, DependencyType, ExistingBehavior, InstallBehavior } from '@schematics/angular/utility/dependency';
+import { JSONFile } from './json';
 
 export interface PackagesToAdd {
   dependencies?: Record<string, string>;
@@ -34,5 +35,19 @@ function keepFinalNewline(path: string, endsWithNewline: boolean): Rule {
     if (!endsWithNewline || !tree.exists(path)) return;
     const text = tree.readText(path);
     if (!/\n$/.test(text)) tree.overwrite(path, `${text}${text.includes('\r\n') ? '\r\n' : '\n'}`);
+  };
+}
+
+/**
+ * The native package MikroORM 6's SQLite driver loads (`sqlite3`) builds or downloads its binding in
+ * an install script, which npm 11 runs only for packages package.json's `allowScripts` names: without
+ * it the app's specs fail with "Could not locate the bindings file". Added for a MikroORM 6 app that
+ * gets @mikro-orm/sqlite; an entry the app has (true or false) is its own choice and kept.
+ */
+export function allowSqliteInstallScript(packageJsonPath: string, ormMajor: number): Rule {
+  return (tree) => {
+    if (ormMajor !== 6 || !tree.exists(packageJsonPath)) return;
+    const json = new JSONFile(tree, packageJsonPath);
+    if (json.get(['allowScripts', 'sqlite3']) === undefined) json.modify(['allowScripts', 'sqlite3'], true);
   };
 }
