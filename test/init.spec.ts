@@ -250,6 +250,24 @@ describe('init and validation', () => {
   });
 });
 
+describe("init and the app's own e2e specs", () => {
+  it('closes the app after each test in an e2e spec that never does (CLI 10), so the pool init adds lets jest exit', async () => {
+    const { tree, logs } = await init(fixtureTree('nest10-new'));
+    const file = source(tree, '/test/app.e2e-spec.ts');
+    const describe = (file.statements[file.statements.length - 1] as ts.ExpressionStatement).expression as ts.CallExpression;
+    const body = (describe.arguments[1] as ts.ArrowFunction).body as ts.Block;
+    expect(body.statements[body.statements.length - 1].getText(file)).toBe('afterEach(async () => {\n    await app.close();\n  });');
+    expect(logs).toContain('test/app.e2e-spec.ts: the app is closed after each test (afterEach), so the database pool it now opens lets jest exit.');
+    expect(snapshot((await init(tree)).tree)).toEqual(snapshot(tree));
+  });
+
+  it('leaves a spec that closes its app (CLI 11) as it is', async () => {
+    const fixture = fixtureTree('nest11-new');
+    const { tree } = await init(fixture);
+    expect(tree.readContent('/test/app.e2e-spec.ts')).toBe(fixture.readContent('/test/app.e2e-spec.ts'));
+  });
+});
+
 describe('init --type', () => {
   it('is the driver for nest g, and wins over a driver prompt answer', async () => {
     const { tree } = await init(fixtureTree('nest12'), { type: 'postgresql', driver: 'sqlite' });

@@ -3,6 +3,7 @@ import { formatWithAppPrettier } from '../utils/format';
 import { addMigrationScripts, addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, ignoreGeneratedMigrations, makeDefaultCollection } from './app-files';
 import { callSetup, disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
 import { createHealthModule } from './health';
+import { closeE2eApps } from './e2e';
 import { configureJestForEsm } from './jest';
 import { planInit } from './plan';
 import { baseline, reportNextSteps } from './report';
@@ -28,6 +29,7 @@ export function init(options: InitOptions): Rule {
       createHealthModule(plan),
       enableDecorators(plan),
       configureJestForEsm(plan),
+      closeE2eApps(plan),
       makeDefaultCollection(plan),
       configureOrmCli(plan),
       addMigrationScripts(plan),
