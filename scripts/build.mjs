@@ -41,7 +41,7 @@ function optionsInterface(name, schema) {
   const lines = Object.entries(schema.properties ?? {}).map(([key, prop]) => {
     const type = prop.enum
       ? prop.enum.map((v) => JSON.stringify(v)).join(' | ')
-      : { string: 'string', boolean: 'boolean', number: 'number', integer: 'number', array: 'string[]' }[prop.type] ?? 'unknown';
+      : ({ string: 'string', boolean: 'boolean', number: 'number', integer: 'number', array: 'string[]' }[prop.type] ?? 'unknown');
     const doc = prop.description ? `  /** ${prop.description.replace(/\*\//g, '*\\/')} */\n` : '';
     return `${doc}  ${JSON.stringify(key)}?: ${type};`;
   });

@@ -63,13 +63,18 @@ for (const slug of slugs) {
       npm(dir, ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--legacy-peer-deps']);
     } catch (error) {
       // The app's own dependencies do not install here (a version the registry does not serve): no verdict.
-      out(`| ${slug} | its dependencies do not install: ${/notarget .*|ERESOLVE.*/.exec((error as Error).message)?.[0] ?? 'npm install failed'} | | | |`);
+      out(
+        `| ${slug} | its dependencies do not install: ${/notarget .*|ERESOLVE.*/.exec((error as Error).message)?.[0] ?? 'npm install failed'} | | | |`,
+      );
       failed = true;
       continue;
     }
   }
   const before = typeErrors(dir);
-  const init = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'init', '--skip-install'], { cwd: dir, encoding: 'utf8' });
+  const init = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'init', '--skip-install'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   if (init.status !== 0) throw new Error(`init failed in ${slug}:\n${init.stdout}${init.stderr}`);
   npm(dir, ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--legacy-peer-deps']);
   const after = typeErrors(dir);

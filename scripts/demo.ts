@@ -68,7 +68,12 @@ if (args.fixture === 'existing-orm' && args.driver !== 'sqlite')
 const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
 const rel = (path: string): string => relative(proof.ROOT, path) || '.';
 const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
-const spec: proof.AppSpec = { fixture: args.fixture, ormMajor: 7, driver: args.driver as proof.AppSpec['driver'], style: args.style as proof.AppSpec['style'] };
+const spec: proof.AppSpec = {
+  fixture: args.fixture,
+  ormMajor: 7,
+  driver: args.driver as proof.AppSpec['driver'],
+  style: args.style as proof.AppSpec['style'],
+};
 const PHASES = args.load ? 7 : 5;
 let phase = 0;
 const step = (title: string): boolean => out(`\n[${++phase}/${PHASES}] ${title}`);
@@ -95,7 +100,9 @@ process.exit(exitCode);
 
 async function demo(): Promise<number> {
   out('mikro-request-context demo: can one instance of an API serve data another instance already changed?');
-  out(`App: test/fixtures/${spec.fixture} (${FIXTURES[spec.fixture]}), MikroORM 7, driver ${spec.driver}, request context --style ${spec.style}.`);
+  out(
+    `App: test/fixtures/${spec.fixture} (${FIXTURES[spec.fixture]}), MikroORM 7, driver ${spec.driver}, request context --style ${spec.style}.`,
+  );
   if (spec.driver === 'postgresql') {
     const reachable = await proof.postgresReachable();
     if (!reachable.ok) throw new Error(`${reachable.reason}. Start PostgreSQL or run the demo with SQLite (the default).`);
@@ -166,7 +173,12 @@ async function demo(): Promise<number> {
     );
   }
   out(`One fork per request: control ${describeDepth(forks.control)}; generated ${describeDepth(forks.generated)}.`);
-  const { code, message } = proof.verdict({ control: results.control, generated: results.generated, loads: args.load ? loads : undefined, forks });
+  const { code, message } = proof.verdict({
+    control: results.control,
+    generated: results.generated,
+    loads: args.load ? loads : undefined,
+    forks,
+  });
   out(message);
   return code;
 }

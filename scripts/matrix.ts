@@ -42,12 +42,15 @@ async function main({ shapes, drivers, gates, jobs, keep }: Options): Promise<nu
     for (const driver of drivers) cells.set(`${shape.name}/${driver}`, await runCell(shape, driver, prepared.apps[driver], gates, log));
   });
   await pooled(shapeTasks, jobs);
-  const rows = shapes.flatMap((shape) => [baselines.get(shape.name), ...drivers.flatMap((driver) => cells.get(`${shape.name}/${driver}`) ?? [])]).filter((row) => row !== undefined);
+  const rows = shapes
+    .flatMap((shape) => [baselines.get(shape.name), ...drivers.flatMap((driver) => cells.get(`${shape.name}/${driver}`) ?? [])])
+    .filter((row) => row !== undefined);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(`${renderTable(rows)}\n\n`);
   for (const shape of shapes) process.stdout.write(`- ${shape.name}: ${shape.label}\n`);
   const red = redCells(rows);
-  for (const { where, outcome } of red) process.stdout.write(`\nRED ${where}: ${outcome.reason}\n${outcome.output.split('\n').slice(-60).join('\n')}\n`);
+  for (const { where, outcome } of red)
+    process.stdout.write(`\nRED ${where}: ${outcome.reason}\n${outcome.output.split('\n').slice(-60).join('\n')}\n`);
   process.stdout.write(
     `\n${red.length === 0 ? 'every cell green' : `${red.length} red cell(s)`}; ${shapes.length} shape(s) × ${drivers.length} driver(s), gates ${gates === 'every' ? 'after every step' : 'after init and the last step, build after every step'}, ${jobs} job(s): ${duration(seconds)} wall time (Node ${process.versions.node})\n`,
   );

@@ -80,7 +80,9 @@ async function dropDatabase(driver: Variant['driver'], name: string): Promise<vo
   if (driver === 'postgresql') {
     // pg ships no types (no @types/pg here): required with the shape this cleanup uses, and only on the PostgreSQL leg.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Client } = require('pg') as { Client: new (options: object) => { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> } };
+    const { Client } = require('pg') as {
+      Client: new (options: object) => { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> };
+    };
     const client = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
     await client.connect();
     await client.query(`drop database if exists ${name} with (force)`).finally(() => client.end());
@@ -130,7 +132,12 @@ describe.each<[string, Variant]>([
     const server = variant.driver in SERVERS ? SERVERS[variant.driver as keyof typeof SERVERS] : {};
     const file = variant.driver === 'sqlite' || variant.driver === 'libsql';
     const settings = { ...server, MIKRO_ORM_DB_NAME: file ? `${dbName}.db` : dbName };
-    writeFileSync(join(dir, '.env'), Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join(''));
+    writeFileSync(
+      join(dir, '.env'),
+      Object.entries(settings)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(''),
+    );
     if (!file) await mikroOrm(dir, ['database:create'], variant.orm);
     await mikroOrm(dir, ['migration:create'], variant.orm);
     await mikroOrm(dir, ['migration:up'], variant.orm);
@@ -155,7 +162,10 @@ describe.each<[string, Variant]>([
     const created = await call('POST', '/users', { name: 'John', email: 'john@example.com' });
     expect(created).toMatchObject({ status: 201, body: { id: 1, name: 'John', email: 'john@example.com' } });
     const duplicate = await call('POST', '/users', { name: 'Other', email: 'john@example.com' });
-    expect(duplicate).toEqual({ status: 409, body: { statusCode: 409, error: 'Conflict', message: 'A row with the same unique value already exists.' } });
+    expect(duplicate).toEqual({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', message: 'A row with the same unique value already exists.' },
+    });
     expect(JSON.stringify(duplicate.body)).not.toMatch(/insert|constraint|unique index|user_email/i);
     expect((await call('GET', '/users')).body).toEqual([expect.objectContaining({ id: 1, name: 'John' })]);
   });
@@ -163,7 +173,14 @@ describe.each<[string, Variant]>([
   if (variant.validation !== false) {
     it('answers 400 to bodies the DTO does not allow, and nothing is written', async () => {
       const before = (await call('GET', '/users')).body;
-      for (const body of [{}, { name: 123, email: 'x@example.com' }, [1, 2], { name: 'x', email: 'not-an-email' }, { name: 'x', email: 'x@example.com', id: 77 }, { name: 'x', email: 'y@example.com', createdAt: '2020-01-01' }]) {
+      for (const body of [
+        {},
+        { name: 123, email: 'x@example.com' },
+        [1, 2],
+        { name: 'x', email: 'not-an-email' },
+        { name: 'x', email: 'x@example.com', id: 77 },
+        { name: 'x', email: 'y@example.com', createdAt: '2020-01-01' },
+      ]) {
         expect([JSON.stringify(body), (await call('POST', '/users', body)).status]).toEqual([JSON.stringify(body), 400]);
       }
       for (const body of [{ id: 5 }, { name: null }, { createdAt: '2020-01-01T00:00:00.000Z' }, { email: 'nope' }]) {
@@ -187,7 +204,10 @@ describe.each<[string, Variant]>([
       expect(created).toMatchObject({ status: 201, body: { id: 2 } });
       // MikroORM's assign refuses it with a plain Error, which no filter can tell from a bug: the
       // ValidationPipe (init's default) is what answers 400 here.
-      expect(await call('PATCH', '/users/1', { name: null })).toEqual({ status: 500, body: { statusCode: 500, message: 'Internal server error' } });
+      expect(await call('PATCH', '/users/1', { name: null })).toEqual({
+        status: 500,
+        body: { statusCode: 500, message: 'Internal server error' },
+      });
       expect((await call('GET', '/users/1')).body).toMatchObject({ name: 'John' });
     });
   }
@@ -200,7 +220,10 @@ describe.each<[string, Variant]>([
     expect((await call('GET', '/posts')).body).toEqual([]);
     const post = await call('POST', '/posts', { title: 'Hello', author: 1 });
     expect(post).toMatchObject({ status: 201, body: { title: 'Hello', author: 1 } });
-    expect(await call('DELETE', '/users/1')).toEqual({ status: 409, body: { statusCode: 409, error: 'Conflict', message: 'Other rows still refer to this one.' } });
+    expect(await call('DELETE', '/users/1')).toEqual({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', message: 'Other rows still refer to this one.' },
+    });
     expect((await call('GET', '/users/1')).status).toBe(200);
     expect((await call('DELETE', `/posts/${(post.body as { id: number }).id}`)).status).toBe(204);
     expect((await call('DELETE', '/users/1')).status).toBe(204);

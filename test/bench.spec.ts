@@ -1,4 +1,3 @@
-
 /**
  * The benchmark's pure helpers (scripts/lib/bench, run by `npm run bench`): statistics,
  * ratios against goals, growth fits, markdown tables and the report. No timing is measured or
@@ -12,7 +11,11 @@ import { dumpCounts } from '../scripts/lib/bench/instructions.ts';
 
 describe('b_x: b on the AsyncLocalStorage this Node does not use by default', () => {
   it('Node 22 opts in to AsyncContextFrame, Node 24+ opts out to async_hooks', () => {
-    expect(asyncContext('22.22.0')).toEqual({ standard: 'async_hooks', other: 'AsyncContextFrame', flag: '--experimental-async-context-frame' });
+    expect(asyncContext('22.22.0')).toEqual({
+      standard: 'async_hooks',
+      other: 'AsyncContextFrame',
+      flag: '--experimental-async-context-frame',
+    });
     expect(asyncContext('24.15.0')).toEqual({ standard: 'AsyncContextFrame', other: 'async_hooks', flag: '--no-async-context-frame' });
     expect(asyncContext('26.1.0').flag).toBe('--no-async-context-frame');
   });
@@ -20,13 +23,29 @@ describe('b_x: b on the AsyncLocalStorage this Node does not use by default', ()
 
 describe('instruction counts: a callgrind dump, and what the optimizing compilers did in it', () => {
   const JOB = 'v8::internal::OptimizedCompilationJob::ExecuteJob(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
-  const TURBOFAN = 'v8::internal::compiler::PipelineCompilationJob::ExecuteJobImpl(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
+  const TURBOFAN =
+    'v8::internal::compiler::PipelineCompilationJob::ExecuteJobImpl(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
   const MAGLEV = 'v8::internal::maglev::MaglevCompilationJob::ExecuteJobImpl(v8::internal::RuntimeCallStats*, v8::internal::LocalIsolate*)';
   // A dump as `callgrind_control --dump` writes it (callgrind format, version 1): a function is named
   // the first time its number appears (fn= or cfn=) and by its number after; the cost line after a
   // `calls=` line is the inclusive cost of that call.
   const dump = (events: string, summary: string, body: string[] = ['fn=(1) main', '0 756'], positions = 'line') =>
-    ['# callgrind format', 'version: 1', 'creator: callgrind-3.19.0', 'pid: 6400', 'part: 1', '', 'desc: Trigger: dump', '', `positions: ${positions}`, `events: ${events}`, `summary: ${summary}`, '', ...body, ''].join('\n');
+    [
+      '# callgrind format',
+      'version: 1',
+      'creator: callgrind-3.19.0',
+      'pid: 6400',
+      'part: 1',
+      '',
+      'desc: Trigger: dump',
+      '',
+      `positions: ${positions}`,
+      `events: ${events}`,
+      `summary: ${summary}`,
+      '',
+      ...body,
+      '',
+    ].join('\n');
 
   it('reads the Ir column of the summary line', () => {
     expect(dumpCounts(dump('Ir', '1118632586'))).toEqual({ total: 1_118_632_586, compiling: 0 });
@@ -77,7 +96,9 @@ describe('instruction counts: a callgrind dump, and what the optimizing compiler
     expect(() => dumpCounts('hello')).toThrow('Not a callgrind dump with an Ir total.');
     expect(() => dumpCounts(dump('Dr', '5'))).toThrow('Not a callgrind dump with an Ir total.');
     expect(() => dumpCounts(dump('Ir', 'x'))).toThrow('unreadable Ir total (x)');
-    expect(() => dumpCounts(dump('Ir', '10', ['fn=(1) main', `cfn=(2) ${TURBOFAN}`, 'calls=1 0', '0 11']))).toThrow('compiler jobs (11) exceed its total (10)');
+    expect(() => dumpCounts(dump('Ir', '10', ['fn=(1) main', `cfn=(2) ${TURBOFAN}`, 'calls=1 0', '0 11']))).toThrow(
+      'compiler jobs (11) exceed its total (10)',
+    );
   });
 });
 
@@ -146,7 +167,12 @@ describe('bench statistics', () => {
     };
     const schedule = stats.alternation(['a', 'b', 'c', 'd'], 3, cycle([0.9, 0.1, 0.5, 0.3]));
     expect(schedule.map((s) => s.round)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
-    const rounds = [0, 1, 2].map((r) => schedule.filter((s) => s.round === r).map((s) => s.variant).join(''));
+    const rounds = [0, 1, 2].map((r) =>
+      schedule
+        .filter((s) => s.round === r)
+        .map((s) => s.variant)
+        .join(''),
+    );
     // Fisher–Yates, three draws a round: round 0 draws 0.9, 0.1, 0.5; round 1 0.3, 0.9, 0.1; round 2 0.5, 0.3, 0.9.
     expect(rounds).toEqual(['cbad', 'dacb', 'dbac']);
     // b follows c, then c, then d: not always the same variant, as a fixed rotation would have it.
@@ -155,7 +181,14 @@ describe('bench statistics', () => {
   });
 
   it('renders a markdown table with alignment and escaped pipes, and rejects ragged rows', () => {
-    const table = stats.markdownTable(['name', 'value'], [['a|b', 1], ['c', '2']], ['l', 'r']);
+    const table = stats.markdownTable(
+      ['name', 'value'],
+      [
+        ['a|b', 1],
+        ['c', '2'],
+      ],
+      ['l', 'r'],
+    );
     expect(table.split('\n')).toEqual(['| name | value |', '| --- | ---: |', '| a\\|b | 1 |', '| c | 2 |']);
     expect(() => stats.markdownTable(['one', 'two'], [['only']])).toThrow('1 cells for 2 columns');
   });
@@ -249,8 +282,18 @@ describe('bench report', () => {
       rows: 20000,
       warmupRows: 500,
       results: {
-        a: { before: { heapUsed: 30 * MB, rss: 150 * MB, globalEntities: 500 }, after: { heapUsed: 63 * MB, rss: 200 * MB, globalEntities: 20500 }, requests: 20000, seconds: 10 },
-        b: { before: { heapUsed: 30 * MB, rss: 150 * MB, globalEntities: 0 }, after: { heapUsed: 31 * MB, rss: 160 * MB, globalEntities: 0 }, requests: 20000, seconds: 10 },
+        a: {
+          before: { heapUsed: 30 * MB, rss: 150 * MB, globalEntities: 500 },
+          after: { heapUsed: 63 * MB, rss: 200 * MB, globalEntities: 20500 },
+          requests: 20000,
+          seconds: 10,
+        },
+        b: {
+          before: { heapUsed: 30 * MB, rss: 150 * MB, globalEntities: 0 },
+          after: { heapUsed: 31 * MB, rss: 160 * MB, globalEntities: 0 },
+          requests: 20000,
+          seconds: 10,
+        },
       },
     },
   };
@@ -260,7 +303,12 @@ describe('bench report', () => {
     expect(report).toContain('Node v22.0.0, 2 CPUs (Test CPU)');
     const tables = tablesOf(report);
     const cli = tables.find((t) => t.headers[0] === 'command');
-    expect(cli?.rows[0]).toEqual(['`nest g -c mikro-request-context repository bench-users --dry-run`', 'an app', '5', '1,020 (990–1,100)']);
+    expect(cli?.rows[0]).toEqual([
+      '`nest g -c mikro-request-context repository bench-users --dry-run`',
+      'an app',
+      '5',
+      '1,020 (990–1,100)',
+    ]);
     expect(cli?.rows[2][3]).toBe('**1.02 ✓ (goal ≤ 1.10)**, pairs 1.00–1.10; ratio of the medians 1.02');
 
     const scale = tables.find((t) => t.headers[0] === 'feature modules');
@@ -310,7 +358,9 @@ describe('bench report', () => {
       ['d — @mikro-orm/nestjs middleware', '1,090,000 (1,080,000–1,100,000)', '0'],
       ['e — Scope.REQUEST', '1,700,000 (1,650,000–1,700,000)', '0 (0–50,000)'],
     ]);
-    const countedRatios = new Map(tables.find((t) => t.headers[1]?.startsWith('from instructions'))?.rows.map((r) => [r[0].split(' ')[0], r[1]]));
+    const countedRatios = new Map(
+      tables.find((t) => t.headers[1]?.startsWith('from instructions'))?.rows.map((r) => [r[0].split(' ')[0], r[1]]),
+    );
     // Window by window: 1,000,000 / 1,100,000, 1,010,000 / 1,111,000 and 990,000 / 1,090,000.
     expect(countedRatios.get('b/a_r')).toBe('0.91 ✗ (goal ≥ 0.97), windows 0.908–0.909');
     expect(countedRatios.get('b/d')).toBe('0.99 ✗ (goal ≥ 1.00), windows 0.990–0.991');
@@ -320,18 +370,28 @@ describe('bench report', () => {
     expect(report).not.toContain('a_m —');
     expect(countedRatios.has('a_f/a_r')).toBe(false);
     expect(report).toContain("- Where b's instructions over a_r go: `npm run bench -- --only=p2 --legs=nest12 --no-postgres --explain`");
-    expect(report).toContain('counted by valgrind\'s callgrind (valgrind-3.19.0)');
+    expect(report).toContain("counted by valgrind's callgrind (valgrind-3.19.0)");
     expect(report).toContain('one fresh instance under `node --single-threaded --predictable-gc-schedule`');
     expect(report).toContain('then 3 counted windows of 100 requests each');
 
     const memory = tables.find((t) => t.headers[0] === 'variant' && t.headers.includes('KB per kept entity'));
-    expect(memory?.rows[0]).toEqual(['a — STALE baseline (not a target)', '30.0', '63.0', '33.0', '150', '200', '50', '500 → 20,500', '1.69']);
+    expect(memory?.rows[0]).toEqual([
+      'a — STALE baseline (not a target)',
+      '30.0',
+      '63.0',
+      '33.0',
+      '150',
+      '200',
+      '50',
+      '500 → 20,500',
+      '1.69',
+    ]);
     expect(memory?.rows[1][3]).toBe('1.0 ✓ (goal ≤ 5 MB)');
     expect(report).toContain('a keeps every one of the 20,000 entities');
     expect(report).toContain('- PostgreSQL not measured: not reachable.');
   });
 
-  it('with --explain: lists the count-only variants and says where b\'s instructions over a_r go', () => {
+  it("with --explain: lists the count-only variants and says where b's instructions over a_r go", () => {
     const counts = [
       ...results.p2.instructions.counts,
       { name: 'a_m', requests: 100, windows: [win(101_000_000), win(102_010_000), win(99_990_000)], seconds: 60 },
@@ -341,7 +401,9 @@ describe('bench report', () => {
     expect(report).toContain('- **a_m — a_r + an empty middleware**: a_r with `app.use((_req, _res, next) => next())`');
     expect(report).toContain('- **a_f — a_r + a bare fork**:');
     const tables = tablesOf(report);
-    const countedRatios = new Map(tables.find((t) => t.headers[1]?.startsWith('from instructions'))?.rows.map((r) => [r[0].split(' ')[0], r[1]]));
+    const countedRatios = new Map(
+      tables.find((t) => t.headers[1]?.startsWith('from instructions'))?.rows.map((r) => [r[0].split(' ')[0], r[1]]),
+    );
     // Window by window: a_r 1,000,000, 1,010,000, 990,000 against a_m 1% more in each.
     expect(countedRatios.get('a_m/a_r')).toBe('0.99, windows 0.990–0.990');
     // a_f: 1,050,000, 1,060,500, 1,039,500: 5% over a_r in every window.
@@ -354,14 +416,24 @@ describe('bench report', () => {
   });
 
   it('says why instructions were not counted', () => {
-    const p2 = { ...results.p2, instructions: { fixture: 'nest12', driver: 'sqlite', skipped: 'valgrind with callgrind_control was not found' } };
+    const p2 = {
+      ...results.p2,
+      instructions: { fixture: 'nest12', driver: 'sqlite', skipped: 'valgrind with callgrind_control was not found' },
+    };
     const report = renderReport({ ...results, p2 });
-    expect(report).toContain('### Instructions per request: Express (nest12 fixture), SQLite file\n\nNot counted: valgrind with callgrind_control was not found.');
+    expect(report).toContain(
+      '### Instructions per request: Express (nest12 fixture), SQLite file\n\nNot counted: valgrind with callgrind_control was not found.',
+    );
     expect(tablesOf(report).some((t) => t.headers[1] === 'instructions per request')).toBe(false);
   });
 
   it('says which phases were not measured, and marks a quick run', () => {
-    const report = renderReport({ meta: { ...results.meta, quick: true }, p1: { skipped: 'not selected (--only)' }, p2: { skipped: 'x' }, p3: results.p3 });
+    const report = renderReport({
+      meta: { ...results.meta, quick: true },
+      p1: { skipped: 'not selected (--only)' },
+      p2: { skipped: 'x' },
+      p3: results.p3,
+    });
     expect(report).toContain('## P1 generation latency\n\nNot measured: not selected (--only).');
     expect(report).toContain('**Quick run**');
     expect(tablesOf(report)).toHaveLength(1);

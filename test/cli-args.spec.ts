@@ -36,7 +36,9 @@ describe('command line of the bin', () => {
       schematic: 'entity',
       args: ['user'],
     });
-    expect(parseCommandLine(['generate', 'entity', '--no-color']).globals).toEqual(expect.objectContaining({ color: false, skipInstall: false }));
+    expect(parseCommandLine(['generate', 'entity', '--no-color']).globals).toEqual(
+      expect.objectContaining({ color: false, skipInstall: false }),
+    );
     expect(parseCommandLine(['g', 'entity', '--help']).command).toEqual({ kind: 'help', schematic: 'entity' });
     expect(parseCommandLine(['init', '-h']).command).toEqual({ kind: 'help', schematic: 'init' });
     expect(parseCommandLine(['help', 'init']).command).toEqual({ kind: 'help', schematic: 'init' });

@@ -1,6 +1,17 @@
 import { strings } from '@angular-devkit/core';
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import * as ts from 'typescript';
@@ -129,7 +140,11 @@ function statementAfterCreate(file: ts.SourceFile): string | undefined {
 
 /** `UPDATE path (N bytes)`-style lines of an output: [kind, path, bytes]. */
 function actions(output: string): [string, string, number | undefined][] {
-  return [...output.matchAll(/^(CREATE|UPDATE|DELETE) (\S+)(?: \((\d+) bytes\))?$/gm)].map((m) => [m[1], m[2], m[3] ? Number(m[3]) : undefined]);
+  return [...output.matchAll(/^(CREATE|UPDATE|DELETE) (\S+)(?: \((\d+) bytes\))?$/gm)].map((m) => [
+    m[1],
+    m[2],
+    m[3] ? Number(m[3]) : undefined,
+  ]);
 }
 
 /** The unified diff printed under `UPDATE <path>`. */
@@ -146,7 +161,9 @@ function printedDiff(output: string, path: string): string {
 
 describe('mikro-request-context (the package bin)', () => {
   it('--help lists every schematic of collection.json, and each schematic --help every option of its schema.json', async () => {
-    const collection = JSON.parse(readFileSync(COLLECTION, 'utf8')) as { schematics: Record<string, { schema: string; hidden?: boolean; description: string }> };
+    const collection = JSON.parse(readFileSync(COLLECTION, 'utf8')) as {
+      schematics: Record<string, { schema: string; hidden?: boolean; description: string }>;
+    };
     const own = Object.entries(collection.schematics).filter(([, s]) => !s.hidden);
     const help = await bin(ROOT, ['--help']);
     expect(help.code).toBe(0);
@@ -159,7 +176,9 @@ describe('mikro-request-context (the package bin)', () => {
       expect({ name, code }).toEqual({ name, code: 0 });
       const flat = stdout.replace(/\s+/g, ' ');
       expect(flat).toContain(entry.description.replace(/\s+/g, ' '));
-      const schema = JSON.parse(readFileSync(join(ROOT, entry.schema), 'utf8')) as { properties: Record<string, { description?: string; visible?: boolean }> };
+      const schema = JSON.parse(readFileSync(join(ROOT, entry.schema), 'utf8')) as {
+        properties: Record<string, { description?: string; visible?: boolean }>;
+      };
       for (const [key, property] of Object.entries(schema.properties)) {
         if (property.visible === false) continue;
         const flag = new RegExp(`--(\\[no-\\])?${strings.dasherize(key)}\\b`);
@@ -233,7 +252,9 @@ describe('mikro-request-context (the package bin)', () => {
       const after = folderFiles(real);
       const expected = changes(before, real);
       expect(actions(result.stdout).sort()).toEqual(expected.sort());
-      expect(actions(result.stdout).map(([, path]) => path)).toEqual(expect.arrayContaining(['src/main.ts', 'src/app.module.ts', 'src/mikro-orm.config.ts']));
+      expect(actions(result.stdout).map(([, path]) => path)).toEqual(
+        expect.arrayContaining(['src/main.ts', 'src/app.module.ts', 'src/mikro-orm.config.ts']),
+      );
 
       for (const [kind, path] of expected) {
         if (kind !== 'UPDATE') continue;
@@ -249,8 +270,15 @@ describe('mikro-request-context (the package bin)', () => {
       expect(create).toBeGreaterThan(0);
       const added = lines.slice(create + 1).filter((_, i, rest) => rest.slice(0, i + 1).every((l) => l.startsWith('+')));
       expect(added[0]).toMatch(/^\+ {2}\/\/ One MikroORM request context per request/);
-      const code = added.slice(1).map((l) => l.slice(1).trim()).join(' ').replace(/\( /g, '(').replace(/,? \)/g, ')');
-      expect(code).toBe('app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next)); setupApp(app);');
+      const code = added
+        .slice(1)
+        .map((l) => l.slice(1).trim())
+        .join(' ')
+        .replace(/\( /g, '(')
+        .replace(/,? \)/g, ')');
+      expect(code).toBe(
+        'app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next)); setupApp(app);',
+      );
       expect(mainDiff).toMatch(/^\+import \{ MikroORM, RequestContext \} from '@mikro-orm\/core';$/m);
     } finally {
       removeDir(dry);
@@ -274,7 +302,7 @@ describe('mikro-request-context (the package bin)', () => {
     }
   });
 
-  it('fails with the schematic\'s message, a non-zero exit code and no stack trace, leaving every file as it was', async () => {
+  it("fails with the schematic's message, a non-zero exit code and no stack trace, leaving every file as it was", async () => {
     const dir = app('nest12');
     try {
       const before = folderFiles(dir);
@@ -368,7 +396,7 @@ describe('mikro-request-context (the package bin)', () => {
     }
   });
 
-  it('runs the install task with the app\'s package manager unless --skip-install', async () => {
+  it("runs the install task with the app's package manager unless --skip-install", async () => {
     const npmApp = app('nest12');
     const pnpmApp = app('nest12');
     const yarnApp = app('nest11');
@@ -450,8 +478,12 @@ describe('nest add mikro-request-context (the nest-add schematic)', () => {
     expect(collection['nest-add']).toMatchObject({ factory: collection.init.factory, schema: collection.init.schema, hidden: true });
   });
 
-  it('takes init\'s options through the devkit', async () => {
-    const tree = await runner().runSchematic('nest-add', { driver: 'postgresql', style: 'middleware', skipInstall: true }, fixtureTree('nest12'));
+  it("takes init's options through the devkit", async () => {
+    const tree = await runner().runSchematic(
+      'nest-add',
+      { driver: 'postgresql', style: 'middleware', skipInstall: true },
+      fixtureTree('nest12'),
+    );
     const config = ts.createSourceFile('c.ts', tree.readContent('/src/mikro-orm.config.ts'), ts.ScriptTarget.Latest, true);
     expect(imports(config).get('@mikro-orm/postgresql')).toContain('defineConfig');
     expect(tree.exists('/src/database/mikro-orm-request-context.middleware.ts')).toBe(true);
@@ -471,7 +503,11 @@ describe('nest add mikro-request-context (the nest-add schematic)', () => {
       expect(dry.stdout).toContain('Dry run enabled. No files written to disk.');
       expect(folderFiles(dir)).toEqual(before);
 
-      const real = await exec(process.execPath, [NEST_CLI, 'add', 'mikro-request-context', '--driver=postgresql', '--style=middleware'], dir);
+      const real = await exec(
+        process.execPath,
+        [NEST_CLI, 'add', 'mikro-request-context', '--driver=postgresql', '--style=middleware'],
+        dir,
+      );
       expect(real.code).toBe(0);
       expect(imports(source(dir, 'src/mikro-orm.config.ts')).get('@mikro-orm/postgresql')).toContain('defineConfig');
       expect(identifiersInMethod(source(dir, 'src/app.module.ts'), 'AppModule', 'configure')).toContain('MikroOrmRequestContextMiddleware');

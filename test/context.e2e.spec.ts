@@ -51,9 +51,13 @@ async function writeCounter(value: number, create = false): Promise<void> {
   const sql = create
     ? `CREATE TABLE counter (id integer primary key, value integer not null); INSERT INTO counter (id, value) VALUES (1, ${value});`
     : `UPDATE counter SET value = ${value} WHERE id = 1;`;
-  await run(process.execPath, ['-e', `const db = require('better-sqlite3')(process.argv[1]); db.exec(process.argv[2]); db.close();`, database, sql], {
-    cwd: ROOT,
-  });
+  await run(
+    process.execPath,
+    ['-e', `const db = require('better-sqlite3')(process.argv[1]); db.exec(process.argv[2]); db.close();`, database, sql],
+    {
+      cwd: ROOT,
+    },
+  );
 }
 
 function lines(child: ChildProcess): () => Promise<string> {

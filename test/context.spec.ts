@@ -25,7 +25,9 @@ function classNode(file: ts.SourceFile, name: string): ts.ClassDeclaration {
 
 /** The decorators of a method, outermost first, as written. */
 function decorators(file: ts.SourceFile, cls: string, method: string): string[] {
-  const node = classNode(file, cls).members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(file) === method);
+  const node = classNode(file, cls).members.find(
+    (m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(file) === method,
+  );
   if (!node) throw new Error(`no method ${cls}.${method}`);
   return (ts.getDecorators(node) ?? []).map((d) => d.expression.getText(file));
 }
@@ -80,11 +82,22 @@ describe('context on an app with every kind of handler (MikroORM 7)', () => {
   it('leaves handlers that already have a context, do not reach the database, or are not handlers', () => {
     const { tree } = result;
     const file = (p: string) => source(tree, p);
-    expect(decorators(file('src/events/reports.gateway.ts'), 'ReportsGateway', 'count')).toEqual(["SubscribeMessage('reports.count')", DECORATOR]);
-    expect(decorators(file('src/messages/reports.controller.ts'), 'ReportsMessagesController', 'created')).toEqual(["EventPattern('report.created')"]);
+    expect(decorators(file('src/events/reports.gateway.ts'), 'ReportsGateway', 'count')).toEqual([
+      "SubscribeMessage('reports.count')",
+      DECORATOR,
+    ]);
+    expect(decorators(file('src/messages/reports.controller.ts'), 'ReportsMessagesController', 'created')).toEqual([
+      "EventPattern('report.created')",
+    ]);
     expect(decorators(file('src/seed/seed.service.ts'), 'SeedService', 'onApplicationBootstrap')).toEqual([]);
     const fixture = fixtureFiles('context-jobs');
-    for (const path of ['src/jobs/heartbeat.job.ts', 'src/jobs/local.job.ts', 'src/reports/reports.service.ts', 'src/main.ts', 'src/app.module.ts']) {
+    for (const path of [
+      'src/jobs/heartbeat.job.ts',
+      'src/jobs/local.job.ts',
+      'src/reports/reports.service.ts',
+      'src/main.ts',
+      'src/app.module.ts',
+    ]) {
       expect([path, tree.readContent(path)]).toEqual([path, fixture.get(path)!.toString()]);
     }
   });
@@ -135,7 +148,12 @@ describe('context on an app with every kind of handler (MikroORM 7)', () => {
         'UPDATE src/seed/seed.service.ts: @CreateRequestContext() on SeedService.onModuleInit()',
       ].sort(),
     );
-    expect(logs.filter((l) => l.includes('gets `private readonly orm: MikroORM`')).map((l) => l.split(':')[0]).sort()).toEqual([
+    expect(
+      logs
+        .filter((l) => l.includes('gets `private readonly orm: MikroORM`'))
+        .map((l) => l.split(':')[0])
+        .sort(),
+    ).toEqual([
       'UPDATE src/jobs/cleanup.job.ts',
       'UPDATE src/jobs/digest.job.ts',
       'UPDATE src/queues/import.worker.ts',
@@ -144,7 +162,9 @@ describe('context on an app with every kind of handler (MikroORM 7)', () => {
     expect(logs.filter((l) => l.startsWith('SKIP '))).toEqual([
       'SKIP src/jobs/report.job.ts:19 ReportJob.tick() (@Interval()) is synchronous: @CreateRequestContext() accepts only async methods (MikroORM 7 throws at startup otherwise) — make it async (returning a Promise), then run nest g context again',
     ]);
-    expect(logs).toContain('context: 9 handler(s) given a request context, 3 already had one, 1 left to you, 1 without database access left alone (src).');
+    expect(logs).toContain(
+      'context: 9 handler(s) given a request context, 3 already had one, 1 left to you, 1 without database access left alone (src).',
+    );
     // The synchronous handler is reported, not touched.
     expect(decorators(source(result.tree, 'src/jobs/report.job.ts'), 'ReportJob', 'tick')).toEqual(['Interval(60_000)']);
   });
@@ -154,7 +174,9 @@ describe('context on an app with every kind of handler (MikroORM 7)', () => {
     const again = await context(result.tree);
     expect(snapshot(again.tree)).toEqual(before);
     expect(again.logs.filter((l) => l.startsWith('UPDATE'))).toEqual([]);
-    expect(again.logs).toContain('context: 0 handler(s) given a request context, 12 already had one, 1 left to you, 1 without database access left alone (src).');
+    expect(again.logs).toContain(
+      'context: 0 handler(s) given a request context, 12 already had one, 1 left to you, 1 without database access left alone (src).',
+    );
   });
 });
 
@@ -210,7 +232,9 @@ export class SeedsStartup implements OnModuleInit {
     const { tree, logs } = await context(withStartup(), { path: 'src/database' });
     expect(tree.readContent('src/database/migrations.startup.ts')).toBe(MIGRATIONS);
     expect(decorators(source(tree, 'src/database/seeds.startup.ts'), 'SeedsStartup', 'onModuleInit')).toEqual([DECORATOR]);
-    expect(logs.filter((l) => l.startsWith('UPDATE'))).toEqual(['UPDATE src/database/seeds.startup.ts: @CreateRequestContext() on SeedsStartup.onModuleInit()']);
+    expect(logs.filter((l) => l.startsWith('UPDATE'))).toEqual([
+      'UPDATE src/database/seeds.startup.ts: @CreateRequestContext() on SeedsStartup.onModuleInit()',
+    ]);
     expect(logs).toContain(
       'context: 1 handler(s) given a request context, 0 already had one, 0 left to you, 0 without database access left alone, ' +
         '2 that only use the ORM itself (migrations, schema, seeding, connection) left alone (src/database).',
@@ -230,20 +254,34 @@ describe('context options and versions', () => {
   it('--path limits the scan (relative to the workspace root or to the source root)', async () => {
     for (const path of ['src/queues', 'queues', 'src/queues/']) {
       const { tree, logs } = await context(fixtureTree('context-jobs'), { path });
-      const changed = [...snapshot(tree)].filter(([p, text]) => fixtureFiles('context-jobs').get(p.replace(/^\//, ''))?.toString() !== text).map(([p]) => p);
-      expect([path, changed.sort()]).toEqual([path, ['/src/queues/export.worker.ts', '/src/queues/import.worker.ts', '/src/queues/report.processor.ts']]);
-      expect(logs).toContain('context: 3 handler(s) given a request context, 0 already had one, 0 left to you, 0 without database access left alone (src/queues).');
+      const changed = [...snapshot(tree)]
+        .filter(([p, text]) => fixtureFiles('context-jobs').get(p.replace(/^\//, ''))?.toString() !== text)
+        .map(([p]) => p);
+      expect([path, changed.sort()]).toEqual([
+        path,
+        ['/src/queues/export.worker.ts', '/src/queues/import.worker.ts', '/src/queues/report.processor.ts'],
+      ]);
+      expect(logs).toContain(
+        'context: 3 handler(s) given a request context, 0 already had one, 0 left to you, 0 without database access left alone (src/queues).',
+      );
     }
     // `nest g context src/jobs/report.job.ts` passes the path as the name.
     const { logs } = await context(fixtureTree('context-jobs'), { name: 'src/jobs/report.job.ts' });
-    expect(logs.filter((l) => l.startsWith('UPDATE'))).toEqual(['UPDATE src/jobs/report.job.ts: @CreateRequestContext() on ReportJob.run()']);
+    expect(logs.filter((l) => l.startsWith('UPDATE'))).toEqual([
+      'UPDATE src/jobs/report.job.ts: @CreateRequestContext() on ReportJob.run()',
+    ]);
   });
 
   it('bad input: a clear error and nothing written', async () => {
     const cases: [string, () => UnitTestTree, Record<string, unknown>, RegExp][] = [
       ['missing --path', () => fixtureTree('context-jobs'), { path: 'src/nowhere' }, /--path src\/nowhere: no such folder or file/],
       ['--path outside the app', () => fixtureTree('context-jobs'), { path: '../other' }, /Invalid --path "\.\.\/other"/],
-      ['no MikroORM', () => fixtureTree('nest12'), {}, /package\.json does not list @mikro-orm\/core: set MikroORM up first \(nest g -c mikro-request-context init\)/],
+      [
+        'no MikroORM',
+        () => fixtureTree('nest12'),
+        {},
+        /package\.json does not list @mikro-orm\/core: set MikroORM up first \(nest g -c mikro-request-context init\)/,
+      ],
       ['MikroORM 4', () => withCore(fixtureTree('context-jobs'), '^4.5.0'), {}, /MikroORM 4 has no request-context decorator/],
       [
         'a file that does not parse',
@@ -288,7 +326,11 @@ describe('context options and versions', () => {
     expect(decorators(source(tree, 'src/seed/seed.service.ts'), 'SeedService', 'onModuleInit')).toEqual(['UseRequestContext()']);
     // No callback form on v5, and no constructor can be added to a subclass: reported.
     expect(decorators(source(tree, 'src/queues/export.worker.ts'), 'ExportWorker', 'process')).toEqual([]);
-    expect(logs).toContainEqual(expect.stringMatching(/^SKIP src\/queues\/export\.worker\.ts:12 ExportWorker\.process\(\) \(WorkerHost\.process\(\)\) .*extends WorkerHost without a constructor of its own.* — add `private readonly orm: MikroORM` to its constructor/));
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        /^SKIP src\/queues\/export\.worker\.ts:12 ExportWorker\.process\(\) \(WorkerHost\.process\(\)\) .*extends WorkerHost without a constructor of its own.* — add `private readonly orm: MikroORM` to its constructor/,
+      ),
+    );
   });
 
   it('MikroORM 7 without @mikro-orm/decorators in package.json: adds it at the version of @mikro-orm/core', async () => {
@@ -317,9 +359,18 @@ describe('what context writes type-checks against the real packages', () => {
     const { tree, logs } = await context(app);
     const startup = source(tree, 'src/items/items.startup.ts');
     expect(decorators(startup, 'ItemsStartup', 'onModuleInit')).toEqual([DECORATOR]);
-    expect(constructorParameters(startup, 'ItemsStartup')).toEqual(['private readonly items: ItemsService', 'private readonly orm: MikroORM']);
-    expect(decorators(startup, 'ItemsAnnouncer', 'onApplicationBootstrap')).toEqual(['CreateRequestContext<ItemsAnnouncer>((self) => self.items)']);
-    expect(imports(startup).get('@mikro-orm/core')).toEqual(['EntityRepository', 'MikroORM', ...(orm === 6 ? ['CreateRequestContext'] : [])]);
+    expect(constructorParameters(startup, 'ItemsStartup')).toEqual([
+      'private readonly items: ItemsService',
+      'private readonly orm: MikroORM',
+    ]);
+    expect(decorators(startup, 'ItemsAnnouncer', 'onApplicationBootstrap')).toEqual([
+      'CreateRequestContext<ItemsAnnouncer>((self) => self.items)',
+    ]);
+    expect(imports(startup).get('@mikro-orm/core')).toEqual([
+      'EntityRepository',
+      'MikroORM',
+      ...(orm === 6 ? ['CreateRequestContext'] : []),
+    ]);
     expect(imports(startup).get(LEGACY)).toEqual(orm === 7 ? ['CreateRequestContext'] : undefined);
     expect(logs.filter((l) => l.startsWith('SKIP'))).toEqual([]);
     const dir = tempDir('context-compile', orm);

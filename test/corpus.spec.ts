@@ -35,7 +35,11 @@ function appTree(slug: string): UnitTestTree {
   return new UnitTestTree(host);
 }
 
-async function run(name: string, tree: UnitTestTree, options: Record<string, unknown> = {}): Promise<{ tree?: UnitTestTree; logs: string[]; error?: string }> {
+async function run(
+  name: string,
+  tree: UnitTestTree,
+  options: Record<string, unknown> = {},
+): Promise<{ tree?: UnitTestTree; logs: string[]; error?: string }> {
   const schematics = runner();
   const logs: string[] = [];
   schematics.logger.subscribe((entry) => logs.push(entry.message));
@@ -69,7 +73,9 @@ function contextPaths(tree: UnitTestTree, main: string): string[] {
 
 if (missing.length > 0) {
   // Said once, so that a run without the copies does not pass for a run over them.
-  process.stdout.write(`corpus: ${missing.length} of ${apps.length} apps are not on disk and are skipped: ${missing.map((a) => a.slug).join(', ')}\n`);
+  process.stdout.write(
+    `corpus: ${missing.length} of ${apps.length} apps are not on disk and are skipped: ${missing.map((a) => a.slug).join(', ')}\n`,
+  );
 }
 
 describe('init and doctor on the corpus of open-source Nest apps', () => {
@@ -80,50 +86,55 @@ describe('init and doctor on the corpus of open-source Nest apps', () => {
 
   for (const app of missing) it.skip(`${app.slug} (not on disk: third-party code, kept out of git)`, () => undefined);
 
-  for (const app of present) it(app.slug, async () => {
-    const before = appTree(app.slug);
-    const main = JSON.parse(before.exists('/nest-cli.json') ? before.readContent('/nest-cli.json') : '{}');
-    const mainPath = `${main.sourceRoot ?? 'src'}/${main.entryFile ?? 'main'}.ts`;
-    const snapshotBefore = snapshot(before);
-    const result = await run('init', before);
-    if (result.error) {
-      table.push(`| ${app.slug} | ${app.expected} | refused: ${result.error.slice(0, 160)} |`);
-      expect([app.slug, 'refused']).toEqual([app.slug, app.expected]);
-      expect(snapshot(before)).toEqual(snapshotBefore);
-      return;
-    }
-    const after = result.tree!;
-    table.push(`| ${app.slug} | ${app.expected} | patched: ${contextPaths(after, mainPath).join('; ')} |`);
-    expect([app.slug, 'patched']).toEqual([app.slug, app.expected]);
-    expect(contextPaths(after, mainPath)).toHaveLength(1);
-    const files = sources(after);
-    const roots = [...files.values()].flatMap((s) => findOrmRootCalls(s));
-    expect(roots).toHaveLength(1);
-    expect([...files.values()].flatMap((s) => ownOrms(s))).toEqual([]);
-    // Every module init created is imported by some file of the app.
-    const created = after.files.filter((f) => !snapshotBefore.has(f) && f.endsWith('.module.ts'));
-    for (const module of created) {
-      const name = module.split('/').pop()!.replace(/\.ts$/, '');
-      const importers = [...files.values()].filter((s) => [...imports(s).keys()].some((k) => k.replace(/\.(js|ts)$/, '').endsWith(`/${name}`)));
-      expect([module, importers.length > 0]).toEqual([module, true]);
-    }
-    // No local name imported twice in a file init changed.
-    for (const path of after.files.filter((f) => f.endsWith('.ts') && snapshotBefore.get(f) !== after.readContent(f))) {
-      const source = files.get(path.replace(/^\//, ''))!;
-      const locals = source.statements.filter(ts.isImportDeclaration).flatMap((i) => {
-        const clause = i.importClause;
-        const named = clause?.namedBindings;
-        return [
-          ...(clause?.name ? [clause.name.text] : []),
-          ...(named && ts.isNamedImports(named) ? named.elements.map((e) => e.name.text) : named ? [named.name.text] : []),
-        ];
-      });
-      expect([path, locals]).toEqual([path, [...new Set(locals)]]);
-    }
-    const again = await run('init', after);
-    expect(again.error).toBeUndefined();
-    expect(snapshot(again.tree!)).toEqual(snapshot(after));
-    const doctor = await run('doctor', after);
-    expect(doctor.logs.filter((l) => / error .*registered twice|builds its own MikroORM|no request context is registered/.test(l))).toEqual([]);
-  });
+  for (const app of present)
+    it(app.slug, async () => {
+      const before = appTree(app.slug);
+      const main = JSON.parse(before.exists('/nest-cli.json') ? before.readContent('/nest-cli.json') : '{}');
+      const mainPath = `${main.sourceRoot ?? 'src'}/${main.entryFile ?? 'main'}.ts`;
+      const snapshotBefore = snapshot(before);
+      const result = await run('init', before);
+      if (result.error) {
+        table.push(`| ${app.slug} | ${app.expected} | refused: ${result.error.slice(0, 160)} |`);
+        expect([app.slug, 'refused']).toEqual([app.slug, app.expected]);
+        expect(snapshot(before)).toEqual(snapshotBefore);
+        return;
+      }
+      const after = result.tree!;
+      table.push(`| ${app.slug} | ${app.expected} | patched: ${contextPaths(after, mainPath).join('; ')} |`);
+      expect([app.slug, 'patched']).toEqual([app.slug, app.expected]);
+      expect(contextPaths(after, mainPath)).toHaveLength(1);
+      const files = sources(after);
+      const roots = [...files.values()].flatMap((s) => findOrmRootCalls(s));
+      expect(roots).toHaveLength(1);
+      expect([...files.values()].flatMap((s) => ownOrms(s))).toEqual([]);
+      // Every module init created is imported by some file of the app.
+      const created = after.files.filter((f) => !snapshotBefore.has(f) && f.endsWith('.module.ts'));
+      for (const module of created) {
+        const name = module.split('/').pop()!.replace(/\.ts$/, '');
+        const importers = [...files.values()].filter((s) =>
+          [...imports(s).keys()].some((k) => k.replace(/\.(js|ts)$/, '').endsWith(`/${name}`)),
+        );
+        expect([module, importers.length > 0]).toEqual([module, true]);
+      }
+      // No local name imported twice in a file init changed.
+      for (const path of after.files.filter((f) => f.endsWith('.ts') && snapshotBefore.get(f) !== after.readContent(f))) {
+        const source = files.get(path.replace(/^\//, ''))!;
+        const locals = source.statements.filter(ts.isImportDeclaration).flatMap((i) => {
+          const clause = i.importClause;
+          const named = clause?.namedBindings;
+          return [
+            ...(clause?.name ? [clause.name.text] : []),
+            ...(named && ts.isNamedImports(named) ? named.elements.map((e) => e.name.text) : named ? [named.name.text] : []),
+          ];
+        });
+        expect([path, locals]).toEqual([path, [...new Set(locals)]]);
+      }
+      const again = await run('init', after);
+      expect(again.error).toBeUndefined();
+      expect(snapshot(again.tree!)).toEqual(snapshot(after));
+      const doctor = await run('doctor', after);
+      expect(
+        doctor.logs.filter((l) => / error .*registered twice|builds its own MikroORM|no request context is registered/.test(l)),
+      ).toEqual([]);
+    });
 });

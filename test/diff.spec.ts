@@ -32,7 +32,9 @@ describe('unifiedDiff', () => {
   // Expected texts below are what GNU `diff -u --label a/f --label b/f` prints for the same inputs.
   it('prints one hunk with three lines of context around an insertion, as diff -u does', () => {
     const before = ['import a;', 'import b;', '', 'function f() {', '  one();', '  two();', '}', 'f();', ''].join('\n');
-    const after = ['import a;', 'import c;', 'import b;', '', 'function f() {', '  one();', '  extra();', '  two();', '}', 'f();', ''].join('\n');
+    const after = ['import a;', 'import c;', 'import b;', '', 'function f() {', '  one();', '  extra();', '  two();', '}', 'f();', ''].join(
+      '\n',
+    );
     expect(unifiedDiff(before, after, { oldLabel: 'a/f', newLabel: 'b/f' })).toBe(
       [
         '--- a/f',

@@ -49,7 +49,9 @@ const RULES: { rule: string; phrase: string; positive: Record<string, string[]> 
   {
     rule: 'Scope.REQUEST for per-request EntityManagers',
     phrase: 'again on each request (DI work per request)',
-    positive: { 'doctor-problems': ['src/app.module.ts:18 warning', 'src/app.module.ts:31 warning', 'src/users/audit.service.ts:6 warning'] },
+    positive: {
+      'doctor-problems': ['src/app.module.ts:18 warning', 'src/app.module.ts:31 warning', 'src/users/audit.service.ts:6 warning'],
+    },
   },
   {
     rule: 'request context registered twice',
@@ -91,7 +93,10 @@ describe('doctor rules: each one at its exact lines in the fixtures that have th
 
   it.each(RULES.map((r) => [r.rule, r] as const))('%s', (_name, { phrase, positive }) => {
     for (const app of FIXTURE_APPS) {
-      const found = phrase === 'package.json' ? located(results.get(app)!).filter((l) => l.startsWith('package.json:')) : located(results.get(app)!, phrase);
+      const found =
+        phrase === 'package.json'
+          ? located(results.get(app)!).filter((l) => l.startsWith('package.json:'))
+          : located(results.get(app)!, phrase);
       expect([app, found]).toEqual([app, positive[app] ?? []]);
     }
   });
@@ -101,8 +106,17 @@ describe('doctor rules: each one at its exact lines in the fixtures that have th
       const expected = RULES.flatMap((r) => r.positive[app] ?? []).sort();
       expect([app, located(results.get(app)!).sort()]).toEqual([app, expected]);
       const errors = expected.filter((e) => e.endsWith('error')).length;
-      const summary = results.get(app)!.filter((l) => l.message.startsWith('doctor:')).map((l) => l.message);
-      expect([app, summary.length, summary[0].startsWith(expected.length === 0 ? 'doctor: no problems found' : `doctor: ${errors} error(s), ${expected.length - errors} warning(s)`)]).toEqual([app, 1, true]);
+      const summary = results
+        .get(app)!
+        .filter((l) => l.message.startsWith('doctor:'))
+        .map((l) => l.message);
+      expect([
+        app,
+        summary.length,
+        summary[0].startsWith(
+          expected.length === 0 ? 'doctor: no problems found' : `doctor: ${errors} error(s), ${expected.length - errors} warning(s)`,
+        ),
+      ]).toEqual([app, 1, true]);
     }
   });
 
@@ -117,7 +131,9 @@ describe('doctor rules: each one at its exact lines in the fixtures that have th
     });
     expect(logs.find((l) => l.message.startsWith('package.json:10 '))).toEqual({
       level: 'warn',
-      message: expect.stringMatching(/^package\.json:10 warning @mikro-orm\/sqlite \^7\.2\.2 and @mikro-orm\/core 7\.2\.1 differ: .* — pin every @mikro-orm\/\* package to one version \(7\.2\.1\), except those versioned on their own line \(@mikro-orm\/nestjs, @mikro-orm\/sql-highlighter, @mikro-orm\/mongo-highlighter\)$/),
+      message: expect.stringMatching(
+        /^package\.json:10 warning @mikro-orm\/sqlite \^7\.2\.2 and @mikro-orm\/core 7\.2\.1 differ: .* — pin every @mikro-orm\/\* package to one version \(7\.2\.1\), except those versioned on their own line \(@mikro-orm\/nestjs, @mikro-orm\/sql-highlighter, @mikro-orm\/mongo-highlighter\)$/,
+      ),
     });
     expect(logs.find((l) => l.message.startsWith('src/app.module.ts:9 ') || l.message.startsWith('src/main.ts:9 '))!.message).toMatch(
       /^src\/main\.ts:9 error the request context is registered twice: RequestContext\.create here and RequestContext\.create at src\/main\.ts:7; .* — keep one registration/,
@@ -196,10 +212,16 @@ describe('doctor is read-only, and clean on clean apps', () => {
     const hook = (name: string, body: string) =>
       `import { MikroORM } from '@mikro-orm/core';\nimport { Injectable, OnModuleInit } from '@nestjs/common';\nimport { User } from '../users/user.entity.js';\n\n` +
       `@Injectable()\nexport class ${name} implements OnModuleInit {\n  constructor(private readonly orm: MikroORM) {}\n\n  async onModuleInit(): Promise<void> {\n${body}  }\n}\n`;
-    tree.create('src/database/migrations.startup.ts', hook('MigrationsStartup', '    await this.orm.migrator.up();\n    await this.orm.checkConnection();\n'));
+    tree.create(
+      'src/database/migrations.startup.ts',
+      hook('MigrationsStartup', '    await this.orm.migrator.up();\n    await this.orm.checkConnection();\n'),
+    );
     const { logs } = await doctor(tree);
     expect(findings(logs)).toEqual([]);
-    tree.create('src/database/seeds.startup.ts', hook('SeedsStartup', '    await this.orm.migrator.up();\n    await this.orm.em.count(User);\n'));
+    tree.create(
+      'src/database/seeds.startup.ts',
+      hook('SeedsStartup', '    await this.orm.migrator.up();\n    await this.orm.em.count(User);\n'),
+    );
     const again = await doctor(tree);
     expect(located(again.logs)).toEqual(['src/database/seeds.startup.ts:9 error']);
     expect(findings(again.logs)[0]).toContain('SeedsStartup.onModuleInit() (onModuleInit()) reaches the database with no request context');
@@ -208,7 +230,9 @@ describe('doctor is read-only, and clean on clean apps', () => {
   it('bad input: an unknown argument is refused before anything is read', async () => {
     const error = await doctor(fixtureTree('doctor-healthy'), { name: 'fixx' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchematicsException);
-    expect((error as Error).message).toBe('Unknown argument "fixx": nest g doctor takes none (read-only audit) or "fix" (apply the safe fixes).');
+    expect((error as Error).message).toBe(
+      'Unknown argument "fixx": nest g doctor takes none (read-only audit) or "fix" (apply the safe fixes).',
+    );
   });
 
   it('MikroORM 4 (no request-context decorator): the other rules still run', async () => {
@@ -268,8 +292,12 @@ describe('doctor fix (nest g doctor fix, or --fix) runs the schematics that fix 
   it('registration: none at all gets the app.use registration in main.ts (init)', async () => {
     const { tree } = await doctor(fixtureTree('doctor-unregistered'), { fix: true, skipInstall: true });
     const main = parse(tree.readContent('src/main.ts'));
-    expect(tree.readContent('src/main.ts')).toContain('app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next));');
-    expect(main.statements.filter(ts.isImportDeclaration).map((i) => (i.moduleSpecifier as ts.StringLiteral).text)).toContain('@mikro-orm/core');
+    expect(tree.readContent('src/main.ts')).toContain(
+      'app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next));',
+    );
+    expect(main.statements.filter(ts.isImportDeclaration).map((i) => (i.moduleSpecifier as ts.StringLiteral).text)).toContain(
+      '@mikro-orm/core',
+    );
     const again = await doctor(tree);
     expect(located(again.logs)).toEqual([]);
   });
@@ -286,7 +314,8 @@ describe('doctor fix (nest g doctor fix, or --fix) runs the schematics that fix 
 function findCall(source: ts.SourceFile, method: string): ts.CallExpression {
   let found: ts.CallExpression | undefined;
   const visit = (node: ts.Node): void => {
-    if (!found && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === method) found = node;
+    if (!found && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === method)
+      found = node;
     ts.forEachChild(node, visit);
   };
   visit(source);

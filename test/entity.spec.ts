@@ -7,7 +7,8 @@ import { ROOT, snapshot } from './support/fixtures';
 import { classOf, configEntities, copyTree, decorators, initApp, properties, run, source } from './support/features';
 import { imports } from './support/inspect';
 
-const FIELDS = 'name:string,email:string:unique,age:int?,bio:text?,score:float:index,active:boolean,born:date?,key:uuid,meta:json?,status:Status(active|banned)';
+const FIELDS =
+  'name:string,email:string:unique,age:int?,bio:text?,score:float:index,active:boolean,born:date?,key:uuid,meta:json?,status:Status(active|banned)';
 
 describe('entity user --fields ... in a Nest 12 app (MikroORM 7)', () => {
   let app: UnitTestTree;
@@ -21,7 +22,12 @@ describe('entity user --fields ... in a Nest 12 app (MikroORM 7)', () => {
   it('declares one property per field with an explicit MikroORM type, nullable and unique/index as asked', () => {
     const file = source(tree, '/src/users/user.entity.ts');
     const props = properties(classOf(file, 'User'));
-    const summary = Object.fromEntries([...props].map(([name, p]) => [name, `${p.decorators.join(' ')} ${p.optional ? '?' : '!'}${p.type ?? ''}${p.initializer ? ` = ${p.initializer}` : ''}`]));
+    const summary = Object.fromEntries(
+      [...props].map(([name, p]) => [
+        name,
+        `${p.decorators.join(' ')} ${p.optional ? '?' : '!'}${p.type ?? ''}${p.initializer ? ` = ${p.initializer}` : ''}`,
+      ]),
+    );
     expect(summary).toEqual({
       id: "PrimaryKey({ type: 'integer' }) !number",
       name: "Property({ type: 'string' }) !string",
@@ -56,7 +62,11 @@ describe('entity user --fields ... in a Nest 12 app (MikroORM 7)', () => {
 
   it('without fields (non-interactive): only the key and timestamps, and says which defaults it used', async () => {
     const result = await run('entity', { name: 'user' }, copyTree(app));
-    expect([...properties(classOf(source(result.tree, '/src/users/user.entity.ts'), 'User')).keys()]).toEqual(['id', 'createdAt', 'updatedAt']);
+    expect([...properties(classOf(source(result.tree, '/src/users/user.entity.ts'), 'User')).keys()]).toEqual([
+      'id',
+      'createdAt',
+      'updatedAt',
+    ]);
     expect(result.logs).toContain(
       'info Using defaults: pk=int, definition=decorators, fields=(none) (choose with --pk, --definition, --fields; in a terminal, nest g entity asks for the fields).',
     );
@@ -90,7 +100,11 @@ describe('entity relations', () => {
     const file = source(tree, '/src/posts/post.entity.ts');
     const props = properties(classOf(file, 'Post'));
     // Each relation states its delete rule: no action (deleting a still-referenced user fails) by default.
-    expect(props.get('author')).toMatchObject({ decorators: ["ManyToOne(() => User, { deleteRule: 'no action' })"], type: 'Rel<User>', optional: false });
+    expect(props.get('author')).toMatchObject({
+      decorators: ["ManyToOne(() => User, { deleteRule: 'no action' })"],
+      type: 'Rel<User>',
+      optional: false,
+    });
     expect(props.get('reviewer')).toMatchObject({
       decorators: ["ManyToOne(() => User, { nullable: true, deleteRule: 'no action' })"],
       type: 'Rel<User>',
@@ -106,10 +120,17 @@ describe('entity relations', () => {
     const { tree } = await run('entity', { name: 'blog', fields: 'posts:Post[]' }, copyTree(withPost));
     // Post has no ManyToOne to Blog: the schematic adds a nullable one, so that existing rows stay valid.
     const post = properties(classOf(source(tree, '/src/posts/post.entity.ts'), 'Post'));
-    expect(post.get('blog')).toMatchObject({ decorators: ["ManyToOne(() => Blog, { nullable: true, deleteRule: 'no action' })"], type: 'Rel<Blog>', optional: true });
+    expect(post.get('blog')).toMatchObject({
+      decorators: ["ManyToOne(() => Blog, { nullable: true, deleteRule: 'no action' })"],
+      type: 'Rel<Blog>',
+      optional: true,
+    });
     expect([...post.keys()]).toEqual(['id', 'title', 'author', 'blog', 'createdAt', 'updatedAt']);
     const blog = properties(classOf(source(tree, '/src/blogs/blog.entity.ts'), 'Blog'));
-    expect(blog.get('posts')).toMatchObject({ decorators: ['OneToMany(() => Post, (post) => post.blog)'], initializer: 'new Collection<Post>(this)' });
+    expect(blog.get('posts')).toMatchObject({
+      decorators: ['OneToMany(() => Post, (post) => post.blog)'],
+      initializer: 'new Collection<Post>(this)',
+    });
     // An owner that exists (Post.author) is used as it is: regenerating User with posts:Post[] maps it.
     const { tree: users } = await run('entity', { name: 'user', fields: 'name:string,posts:Post[]', force: true }, copyTree(withPost));
     const user = properties(classOf(source(users, '/src/users/user.entity.ts'), 'User'));
@@ -135,7 +156,9 @@ describe('entity relations', () => {
 
   it('refuses a relation to an entity the app does not have, writing nothing', async () => {
     const before = snapshot(app);
-    await expect(run('entity', { name: 'post', fields: 'author:Author' }, app)).rejects.toThrow(/refers to Author, which is no entity of this app/);
+    await expect(run('entity', { name: 'post', fields: 'author:Author' }, app)).rejects.toThrow(
+      /refers to Author, which is no entity of this app/,
+    );
     await expect(run('entity', { name: 'blog', fields: 'posts:Post[]' }, app)).rejects.toThrow(SchematicsException);
     expect(snapshot(app)).toEqual(before);
   });
@@ -144,7 +167,11 @@ describe('entity relations', () => {
 describe('entity --definition define-entity', () => {
   it('MikroORM 7: defineEntity with p builders, and a class through setClass', async () => {
     const app = (await run('entity', { name: 'user', fields: 'name:string' }, await initApp('nest12'))).tree;
-    const { tree } = await run('entity', { name: 'book', definition: 'define-entity', fields: 'title:string:unique,pages:int?,author:User' }, app);
+    const { tree } = await run(
+      'entity',
+      { name: 'book', definition: 'define-entity', fields: 'title:string:unique,pages:int?,author:User' },
+      app,
+    );
     const file = source(tree, '/src/books/book.entity.ts');
     const text = file.text;
     expect(imports(file).get('@mikro-orm/core')).toEqual(['defineEntity', 'p']);
@@ -163,7 +190,11 @@ describe('entity --definition define-entity', () => {
   });
 
   it('MikroORM 6: the schema is the entity, its type inferred', async () => {
-    const { tree } = await run('entity', { name: 'book', definition: 'define-entity', fields: 'title:string' }, await initApp('nest11', {}, 6));
+    const { tree } = await run(
+      'entity',
+      { name: 'book', definition: 'define-entity', fields: 'title:string' },
+      await initApp('nest11', {}, 6),
+    );
     const file = source(tree, '/src/books/book.entity.ts');
     expect(imports(file).get('@mikro-orm/core')).toEqual(['defineEntity', 'InferEntity', 'p']);
     expect(file.text).toContain('export type Book = InferEntity<typeof BookSchema>;');
@@ -212,11 +243,19 @@ describe('entity names and bad input', () => {
     await expect(run('entity', { name: 'user', path: 'other' }, tree)).rejects.toThrow(/already defines an entity User/);
     expect(snapshot(tree)).toEqual(before);
     const changed = copyTree(tree);
-    changed.overwrite('/src/users/user.entity.ts', changed.readContent('/src/users/user.entity.ts').replace('name!: string;', 'name!: string; // mine'));
+    changed.overwrite(
+      '/src/users/user.entity.ts',
+      changed.readContent('/src/users/user.entity.ts').replace('name!: string;', 'name!: string; // mine'),
+    );
     const kept = await run('entity', { name: 'user', fields: 'title:string' }, copyTree(changed));
     expect(kept.tree.readContent('/src/users/user.entity.ts')).toContain('// mine');
     const forced = await run('entity', { name: 'user', fields: 'title:string', force: true }, copyTree(changed));
-    expect([...properties(classOf(source(forced.tree, '/src/users/user.entity.ts'), 'User')).keys()]).toEqual(['id', 'title', 'createdAt', 'updatedAt']);
+    expect([...properties(classOf(source(forced.tree, '/src/users/user.entity.ts'), 'User')).keys()]).toEqual([
+      'id',
+      'title',
+      'createdAt',
+      'updatedAt',
+    ]);
   });
 });
 

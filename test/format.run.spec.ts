@@ -34,7 +34,10 @@ function copyFixture(name: string): string {
 }
 
 async function bin(app: string, args: string[]): Promise<string> {
-  const { stdout } = await exec(process.execPath, [BIN, ...args, '--skip-install', '--no-interactive', '--no-color'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await exec(process.execPath, [BIN, ...args, '--skip-install', '--no-interactive', '--no-color'], {
+    cwd: app,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout;
 }
 

@@ -11,7 +11,10 @@ import { callsOf, imports, moduleMetadata, objectArgument, parse } from './suppo
 type Files = Record<string, string>;
 
 /** The Nest 11 fixture (CommonJS) with MikroORM 6 listed and the given files written over it. */
-function app(files: Files, dependencies: Record<string, string> = { '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2', '@mikro-orm/sqlite': '6.6.16' }): UnitTestTree {
+function app(
+  files: Files,
+  dependencies: Record<string, string> = { '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2', '@mikro-orm/sqlite': '6.6.16' },
+): UnitTestTree {
   const tree = fixtureTree('nest11');
   const pkg = JSON.parse(tree.readContent('/package.json'));
   pkg.dependencies = { ...pkg.dependencies, ...dependencies };
@@ -102,7 +105,12 @@ describe('init on apps that already use MikroORM: one context per request', () =
     expectOneRegistration(after);
     const orm = source(after, '/src/orm/orm.module.ts');
     const [root] = callsOf(orm, 'MikroOrmModule', 'forRoot');
-    expect(objectArgument(root)).toEqual(new Map([['...config', ''], ['registerRequestContext', 'false']]));
+    expect(objectArgument(root)).toEqual(
+      new Map([
+        ['...config', ''],
+        ['registerRequestContext', 'false'],
+      ]),
+    );
     expect(orm.statements.filter(ts.isImportDeclaration).map((i) => i.getText(orm))).toContain("import config from '../mikro-orm.config';");
     expect(after.exists('/src/database/database.module.ts')).toBe(false);
     expect(snapshot((await init(after)).tree)).toEqual(snapshot(after));
@@ -157,7 +165,11 @@ describe('init on apps that already use MikroORM: one context per request', () =
   it('an async factory: a call that may return a promise is awaited inside the spread; defineConfig and an await are not awaited again', async () => {
     const module = (factory: string) =>
       `import { Module } from '@nestjs/common';\nimport { MikroOrmModule } from '@mikro-orm/nestjs';\nimport { defineConfig } from '@mikro-orm/sqlite';\nimport { load } from './load';\n\n@Module({ imports: [MikroOrmModule.forRootAsync({ useFactory: ${factory} })] })\nexport class AppModule {}\n`;
-    const files = (factory: string) => ({ '/src/main.ts': MAIN, '/src/load.ts': 'export const load = async () => ({});\n', '/src/app.module.ts': module(factory) });
+    const files = (factory: string) => ({
+      '/src/main.ts': MAIN,
+      '/src/load.ts': 'export const load = async () => ({});\n',
+      '/src/app.module.ts': module(factory),
+    });
     const edited = async (factory: string) => {
       const { tree } = await init(app(files(factory)));
       const text = tree.readContent('/src/app.module.ts');
@@ -165,7 +177,9 @@ describe('init on apps that already use MikroORM: one context per request', () =
     };
     expect(await edited('async () => load()')).toBe('async () => ({ ...(await load()), registerRequestContext: false })');
     expect(await edited('async () => await load()')).toBe('async () => ({ ...await load(), registerRequestContext: false })');
-    expect(await edited("async () => defineConfig({ dbName: 'x' })")).toBe("async () => ({ ...defineConfig({ dbName: 'x' }), registerRequestContext: false })");
+    expect(await edited("async () => defineConfig({ dbName: 'x' })")).toBe(
+      "async () => ({ ...defineConfig({ dbName: 'x' }), registerRequestContext: false })",
+    );
   });
 
   it('a useClass options factory that leaves the middleware on: its returned literal gets the option', async () => {
@@ -175,9 +189,11 @@ describe('init on apps that already use MikroORM: one context per request', () =
     expect(after.readContent('/src/orm-options.ts')).toContain("return { dbName: 'x.sqlite3', registerRequestContext: false };");
   });
 
-  it("main.ts that imports MikroORM from a driver package: that import is reused, RequestContext joins it, no name is declared twice", async () => {
+  it('main.ts that imports MikroORM from a driver package: that import is reused, RequestContext joins it, no name is declared twice', async () => {
     const main = `import { NestFactory } from '@nestjs/core';\nimport { MikroORM } from '@mikro-orm/mysql';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.get(MikroORM).getSchemaGenerator().updateSchema();\n  await app.listen(3000);\n}\nbootstrap();\n`;
-    const { tree: after } = await init(app({ '/src/main.ts': main }, { '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2', '@mikro-orm/mysql': '6.6.16' }));
+    const { tree: after } = await init(
+      app({ '/src/main.ts': main }, { '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2', '@mikro-orm/mysql': '6.6.16' }),
+    );
     expectOneRegistration(after);
     const specifiers = imports(source(after, '/src/main.ts'));
     expect(specifiers.get('@mikro-orm/mysql')).toEqual(['MikroORM', 'RequestContext']);
@@ -187,9 +203,13 @@ describe('init on apps that already use MikroORM: one context per request', () =
 
   it('a main.ts where RequestContext is another class: ours is imported under a free name', async () => {
     const main = `import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\nimport { RequestContext } from './request-context';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  RequestContext.init();\n  await app.listen(3000);\n}\nbootstrap();\n`;
-    const { tree: after } = await init(app({ '/src/main.ts': main, '/src/request-context.ts': 'export class RequestContext { static init() {} }\n' }, {}));
+    const { tree: after } = await init(
+      app({ '/src/main.ts': main, '/src/request-context.ts': 'export class RequestContext { static init() {} }\n' }, {}),
+    );
     expectOneRegistration(after, 'MikroOrmRequestContext');
-    const core = source(after, '/src/main.ts').statements.filter(ts.isImportDeclaration).find((i) => (i.moduleSpecifier as ts.StringLiteral).text === '@mikro-orm/core')!;
+    const core = source(after, '/src/main.ts')
+      .statements.filter(ts.isImportDeclaration)
+      .find((i) => (i.moduleSpecifier as ts.StringLiteral).text === '@mikro-orm/core')!;
     expect(core.importClause!.getText()).toBe('{ MikroORM, RequestContext as MikroOrmRequestContext }');
     expect(snapshot((await init(after)).tree)).toEqual(snapshot(after));
   });
@@ -205,7 +225,9 @@ describe('init on apps that already use MikroORM: one context per request', () =
 
 describe('init keeps the MikroORM an app already has', () => {
   it("keeps the app's driver and version: nothing of another driver, added packages at the app's core version", async () => {
-    const { tree, logs } = await init(app({ '/src/main.ts': MAIN }, { '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0' }));
+    const { tree, logs } = await init(
+      app({ '/src/main.ts': MAIN }, { '@mikro-orm/core': '^6.5.0', '@mikro-orm/nestjs': '^6.1.0', '@mikro-orm/mysql': '^6.5.0' }),
+    );
     const pkg = JSON.parse(tree.readContent('/package.json'));
     const mikroOrm = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(([name]) => name.startsWith('@mikro-orm/'));
     // Exactly the core's version: MikroORM's packages peer one exact core, so a range would resolve past it (ERESOLVE).
@@ -217,12 +239,15 @@ describe('init keeps the MikroORM an app already has', () => {
       '@mikro-orm/cli': '6.5.0',
       '@mikro-orm/migrations': '6.5.0',
     });
-    expect(logs.join('\n')).toContain('driver=mysql (the app\'s)');
+    expect(logs.join('\n')).toContain("driver=mysql (the app's)");
     expect(tree.readContent('/src/mikro-orm.config.ts')).toContain("from '@mikro-orm/mysql'");
   });
 
   it("takes the installed core's version when node_modules has it", async () => {
-    const tree = app({ '/src/main.ts': MAIN, '/node_modules/@mikro-orm/core/package.json': '{ "name": "@mikro-orm/core", "version": "7.1.4" }\n' }, { '@mikro-orm/core': '^7.1.0', '@mikro-orm/nestjs': '^7.0.1', '@mikro-orm/mysql': '^7.1.0' });
+    const tree = app(
+      { '/src/main.ts': MAIN, '/node_modules/@mikro-orm/core/package.json': '{ "name": "@mikro-orm/core", "version": "7.1.4" }\n' },
+      { '@mikro-orm/core': '^7.1.0', '@mikro-orm/nestjs': '^7.0.1', '@mikro-orm/mysql': '^7.1.0' },
+    );
     const pkg = JSON.parse((await init(tree)).tree.readContent('/package.json'));
     expect(pkg.dependencies['@mikro-orm/decorators']).toBe('7.1.4');
     expect(pkg.devDependencies['@mikro-orm/cli']).toBe('7.1.4');
@@ -233,7 +258,9 @@ describe('init keeps the MikroORM an app already has', () => {
     const tree = app({ '/src/main.ts': MAIN }, { '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2', '@mikro-orm/mysql': '6.6.16' });
     const before = snapshot(tree);
     let message = '';
-    await runner().runSchematic('init', { skipInstall: true, driver: 'postgresql' }, tree).catch((e: Error) => (message = e.message));
+    await runner()
+      .runSchematic('init', { skipInstall: true, driver: 'postgresql' }, tree)
+      .catch((e: Error) => (message = e.message));
     expect(message).toMatch(/^The app already uses @mikro-orm\/mysql: init --driver postgresql would add a second driver beside it\./);
     expect(snapshot(tree)).toEqual(before);
   });
@@ -250,14 +277,16 @@ describe('init: one ORM, no orphan module', () => {
   it('a root module that already imports another DatabaseModule: ours is MikroOrmDatabaseModule, imported there', async () => {
     const module = `import { Module } from '@nestjs/common';\nimport { DatabaseModule } from './database/database.module';\n\n@Module({ imports: [DatabaseModule] })\nexport class AppModule {}\n`;
     const other = `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class DatabaseModule {}\n`;
-    const { tree, logs } = await init(app({ '/src/main.ts': MAIN, '/src/app.module.ts': module, '/src/database/database.module.ts': other }, {}));
+    const { tree, logs } = await init(
+      app({ '/src/main.ts': MAIN, '/src/app.module.ts': module, '/src/database/database.module.ts': other }, {}),
+    );
     expect(tree.readContent('/src/database/database.module.ts')).toBe(other);
     const ours = source(tree, '/src/database/mikro-orm-database.module.ts');
     expect(ours.statements.some((s) => ts.isClassDeclaration(s) && s.name?.text === 'MikroOrmDatabaseModule')).toBe(true);
     const root = source(tree, '/src/app.module.ts');
     expect(moduleMetadata(root, 'AppModule').get('imports')).toEqual(['MikroOrmDatabaseModule', 'DatabaseModule']);
     expect(imports(root).get('./database/mikro-orm-database.module')).toEqual(['MikroOrmDatabaseModule']);
-    expect(logs.join('\n')).toContain('already has a DatabaseModule: MikroORM\'s module is MikroOrmDatabaseModule');
+    expect(logs.join('\n')).toContain("already has a DatabaseModule: MikroORM's module is MikroOrmDatabaseModule");
     expect(snapshot((await init(tree)).tree)).toEqual(snapshot(tree));
   });
 });
@@ -295,18 +324,28 @@ describe('init: the layout of what it edits', () => {
     const nested = `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class DatabaseModule {}\n`;
     const common = `import { Module } from '@nestjs/common';\nimport { DatabaseModule } from './database/database.module';\n\n@Module({ imports: [DatabaseModule] })\nexport class CommonModule {}\n`;
     const root = `import { Module } from '@nestjs/common';\nimport { CommonModule } from './common/common.module';\n\n@Module({ imports: [CommonModule] })\nexport class AppModule {}\n`;
-    const files = { '/src/main.ts': MAIN, '/src/app.module.ts': root, '/src/common/common.module.ts': common, '/src/common/database/database.module.ts': nested };
+    const files = {
+      '/src/main.ts': MAIN,
+      '/src/app.module.ts': root,
+      '/src/common/common.module.ts': common,
+      '/src/common/database/database.module.ts': nested,
+    };
     const { tree } = await init(app(files, {}));
     expect(tree.exists('/src/database/mikro-orm-database.module.ts')).toBe(true);
     expect(tree.exists('/src/database/database.module.ts')).toBe(false);
-    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toEqual(['MikroOrmDatabaseModule', 'CommonModule']);
+    expect(moduleMetadata(source(tree, '/src/app.module.ts'), 'AppModule').get('imports')).toEqual([
+      'MikroOrmDatabaseModule',
+      'CommonModule',
+    ]);
   });
 });
 
 describe('init refuses, before any write, what it cannot make right', () => {
   it('a root module whose imports are not an array (the module would be imported nowhere)', async () => {
     const module = `import { Module } from '@nestjs/common';\nimport { modules } from './modules';\n\n@Module({ imports: modules() })\nexport class AppModule {}\n`;
-    const message = await refused(app({ '/src/main.ts': MAIN, '/src/modules.ts': 'export const modules = () => [];\n', '/src/app.module.ts': module }, {}));
+    const message = await refused(
+      app({ '/src/main.ts': MAIN, '/src/modules.ts': 'export const modules = () => [];\n', '/src/app.module.ts': module }, {}),
+    );
     expect(message).toContain('src/app.module.ts:4: the imports of @Module() on AppModule are not an array init can add to (modules())');
   });
 
@@ -324,14 +363,18 @@ describe('init refuses, before any write, what it cannot make right', () => {
     const main = MAIN.replace(
       '  await app.listen(3000);',
       '  app.use((req, res, next) => RequestContext.create(app.get(MikroORM).em, next));\n  app.use((req, res, next) => RequestContext.create(app.get(MikroORM).em, next));\n  await app.listen(3000);',
-    ).replace("import { AppModule }", "import { MikroORM, RequestContext } from '@mikro-orm/core';\nimport { AppModule }");
+    ).replace('import { AppModule }', "import { MikroORM, RequestContext } from '@mikro-orm/core';\nimport { AppModule }");
     const message = await refused(app({ '/src/main.ts': main }));
-    expect(message).toMatch(/opens a request context 2 times \(RequestContext\.create at src\/main\.ts:7, RequestContext\.create at src\/main\.ts:8\)/);
+    expect(message).toMatch(
+      /opens a request context 2 times \(RequestContext\.create at src\/main\.ts:7, RequestContext\.create at src\/main\.ts:8\)/,
+    );
   });
 
   it('several MikroOrmModule roots, and options behind code it cannot follow', async () => {
     const two = `import { Module } from '@nestjs/common';\nimport { MikroOrmModule } from '@mikro-orm/nestjs';\n\n@Module({ imports: [MikroOrmModule.forRoot({ contextName: 'a' }), MikroOrmModule.forRoot({ contextName: 'b' })] })\nexport class AppModule {}\n`;
-    expect(await refused(app({ '/src/app.module.ts': two }))).toContain('2 MikroOrmModule roots (src/app.module.ts:4, src/app.module.ts:4)');
+    expect(await refused(app({ '/src/app.module.ts': two }))).toContain(
+      '2 MikroOrmModule roots (src/app.module.ts:4, src/app.module.ts:4)',
+    );
     const hidden = `import { Module } from '@nestjs/common';\nimport { MikroOrmModule } from '@mikro-orm/nestjs';\nimport { ormOptions } from '@acme/config';\n\n@Module({ imports: [MikroOrmModule.forRootAsync(ormOptions)] })\nexport class AppModule {}\n`;
     expect(await refused(app({ '/src/app.module.ts': hidden }))).toContain(
       'src/app.module.ts:5: the options of MikroOrmModule.forRootAsync come from code init cannot follow',

@@ -49,8 +49,11 @@ function linkPackages(to: string): void {
 /** The root's jest in the app; --preserve-symlinks makes ts-jest load the app's TypeScript 5 (as nest new installs), not the root's 6. */
 function jest(cwd: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [JEST, '--cacheDirectory', join(cwd, '.jest-cache'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '--preserve-symlinks' }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    execFile(
+      process.execPath,
+      [JEST, '--cacheDirectory', join(cwd, '.jest-cache'), ...args],
+      { cwd, env: { ...process.env, NODE_OPTIONS: '--preserve-symlinks' }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
   });
 }
@@ -78,7 +81,7 @@ it('npm test (jest, package.json "jest") passes: the repository spec runs on Mik
   expect(code).toBe(0);
 });
 
-it('npm run test:e2e (test/jest-e2e.json) passes: the app\'s own e2e suite and the users routes over HTTP', async () => {
+it("npm run test:e2e (test/jest-e2e.json) passes: the app's own e2e suite and the users routes over HTTP", async () => {
   const { code, output } = await jest(dir, ['--config', './test/jest-e2e.json']);
   expect(output).toMatch(/PASS test\/users\.e2e-spec\.ts/);
   expect(output).toMatch(/PASS test\/app\.e2e-spec\.ts/);

@@ -27,7 +27,9 @@ function json<T>(tree: UnitTestTree, path: string): T {
 }
 
 function evaluateConfig(tree: UnitTestTree, path: string): JestOptions {
-  const js = ts.transpileModule(tree.readContent(path), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(tree.readContent(path), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
   const module = { exports: {} as { default?: JestOptions } & JestOptions };
   new Function('module', 'exports', 'require', js)(module, module.exports, require);
   return module.exports.default ?? module.exports;
@@ -49,7 +51,10 @@ const ESM_FILES = [
   '/app/node_modules/kysely/dist/index.js',
   '/app/node_modules/.pnpm/@mikro-orm+core@7.2.1/node_modules/@mikro-orm/core/index.js',
 ];
-const OTHER_PACKAGES = ['/app/node_modules/rxjs/dist/cjs/index.js', '/app/node_modules/.pnpm/rxjs@7.8.2/node_modules/rxjs/dist/cjs/index.js'];
+const OTHER_PACKAGES = [
+  '/app/node_modules/rxjs/dist/cjs/index.js',
+  '/app/node_modules/.pnpm/rxjs@7.8.2/node_modules/rxjs/dist/cjs/index.js',
+];
 
 /** The config jest runs with after init: MikroORM's packages through babel-jest, the app's files and other packages as before. */
 function expectEsmTransform(options: JestOptions, appTransform: unknown): void {
@@ -95,10 +100,14 @@ describe('init on a CommonJS jest app with MikroORM 7 (the Nest 11 fixture)', ()
     expectEsmTransform(e2e, 'ts-jest');
     expect(e2e.transformIgnorePatterns).toEqual([ESM_IGNORE_PATTERN]);
     const text = tree.readContent('/test/jest-e2e.json');
-    for (const line of before.readContent('/test/jest-e2e.json').split('\n').filter((l) => !l.includes('"^.+'))) expect(text).toContain(line.replace(/,$/, ''));
+    for (const line of before
+      .readContent('/test/jest-e2e.json')
+      .split('\n')
+      .filter((l) => !l.includes('"^.+')))
+      expect(text).toContain(line.replace(/,$/, ''));
   });
 
-  it('adds babel-jest at the major of the app\'s jest, with Babel 7 and the two plugins', () => {
+  it("adds babel-jest at the major of the app's jest, with Babel 7 and the two plugins", () => {
     const dev = json<{ devDependencies: Record<string, string> }>(tree, '/package.json').devDependencies;
     expect(dev).toMatchObject({
       'babel-jest': '^30.0.0',
@@ -170,7 +179,9 @@ describe('init and the jest configs of other app shapes', () => {
     const warning = (label: string) => logs.find((l) => l.startsWith(`${label}: left as it is`));
     expect(warning('jest.config.js')).toContain('its exported config is not an object literal init can follow');
     expect(warning('jest.config.js')).toContain(lines);
-    expect(warning('test/jest-e2e.json')).toContain('its transformIgnorePatterns ["/node_modules/(?!lodash-es/)"] leave the ESM packages untransformed');
+    expect(warning('test/jest-e2e.json')).toContain(
+      'its transformIgnorePatterns ["/node_modules/(?!lodash-es/)"] leave the ESM packages untransformed',
+    );
     expect(warning('test/jest-e2e.json')).toContain(lines);
     // package.json "jest" could be followed, and babel-jest is listed for the lines printed.
     expect(Object.keys(json<{ jest: JestOptions }>(tree, '/package.json').jest.transform!)[0]).toBe(ESM_TRANSFORM_PATTERN);

@@ -22,7 +22,15 @@ async function build(dir: string, tsconfig: string): Promise<void> {
 describe('apps set up by init run', () => {
   it.each([
     ['nest12 (ESM), style main', 'nest12', {}, 'tsconfig.build.json', 'dist/main.js', '/', 'Hello World!'],
-    ['custom-source-root (CommonJS), style middleware', 'custom-source-root', { style: 'middleware' }, 'tsconfig.json', 'dist/bootstrap.js', '/health', '{"status":"ok"}'],
+    [
+      'custom-source-root (CommonJS), style middleware',
+      'custom-source-root',
+      { style: 'middleware' },
+      'tsconfig.json',
+      'dist/bootstrap.js',
+      '/health',
+      '{"status":"ok"}',
+    ],
   ] as const)('%s', async (_name, fixture, options, tsconfig, entry, path, body) => {
     const dir = tempDir(`init-run-${fixture}`);
     const tree = await runner().runSchematic('init', { skipInstall: true, ...options }, fixtureTree(fixture));

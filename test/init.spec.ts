@@ -87,7 +87,9 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     const setup = source(tree, '/src/app.setup.ts');
     const fn = setup.statements.find(ts.isFunctionDeclaration)!;
     expect(fn.name!.text).toBe('setupApp');
-    const calls = (fn.body!.statements.filter(ts.isExpressionStatement) as ts.ExpressionStatement[]).map((s) => (s.expression as ts.CallExpression).expression.getText(setup));
+    const calls = (fn.body!.statements.filter(ts.isExpressionStatement) as ts.ExpressionStatement[]).map((s) =>
+      (s.expression as ts.CallExpression).expression.getText(setup),
+    );
     // enableShutdownHooks: on SIGTERM Nest closes the server, then @mikro-orm/nestjs the ORM's pool.
     expect(calls).toEqual(['app.useGlobalPipes', 'app.useGlobalFilters', 'app.enableShutdownHooks']);
     const [pipe] = callsOf(setup, 'app', 'useGlobalPipes');
@@ -101,7 +103,12 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     const cls = filter.statements.find(ts.isClassDeclaration)!;
     const [decorator] = ts.getDecorators(cls)!;
     const caught = (decorator.expression as ts.CallExpression).arguments.map((a) => a.getText(filter));
-    expect(caught).toEqual(['UniqueConstraintViolationException', 'ForeignKeyConstraintViolationException', 'NotNullConstraintViolationException', 'ValidationError']);
+    expect(caught).toEqual([
+      'UniqueConstraintViolationException',
+      'ForeignKeyConstraintViolationException',
+      'NotNullConstraintViolationException',
+      'ValidationError',
+    ]);
     expect(imports(filter).get('@mikro-orm/core')).toEqual(expect.arrayContaining([...caught, 'NotFoundError', 'OptimisticLockError']));
     expect(cls.heritageClauses![0].types[0].getText(filter)).toBe('BaseExceptionFilter');
   });
@@ -119,11 +126,19 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
       'migration:up': 'mikro-orm migration:up',
       'migration:check': 'mikro-orm migration:check',
     });
-    expect(pkg.dependencies).toMatchObject({ 'class-validator': expect.any(String), 'class-transformer': expect.any(String), '@nestjs/mapped-types': '^12.0.1' });
+    expect(pkg.dependencies).toMatchObject({
+      'class-validator': expect.any(String),
+      'class-transformer': expect.any(String),
+      '@nestjs/mapped-types': '^12.0.1',
+    });
   });
 
   it("keeps the migrations the MikroORM CLI writes out of the app's prettier (.prettierignore), as generated code", () => {
-    expect(tree.readContent('/.prettierignore').split('\n')).toEqual(['# written by the MikroORM CLI (npm run migration:create)', 'src/migrations', '']);
+    expect(tree.readContent('/.prettierignore').split('\n')).toEqual([
+      '# written by the MikroORM CLI (npm run migration:create)',
+      'src/migrations',
+      '',
+    ]);
   });
 
   it('reads .env in the config, which the app and the MikroORM CLI both load', () => {
@@ -187,10 +202,12 @@ describe('init on a default Nest 12 app (ESM, vitest)', () => {
     expect(tree.readContent('/.env.example')).toContain('MIKRO_ORM_DB_NAME=nest12.sqlite3');
     expect(logs).toContain('Using defaults: driver=sqlite, style=main (pass --driver/--style, or answer the prompts in a terminal).');
     expect(logs.join('\n')).toContain('nest g repository users');
-    expect(logs.join('\n')).toContain('After adding entities, create and apply their migration: npm run migration:create, then npm run migration:up.');
+    expect(logs.join('\n')).toContain(
+      'After adding entities, create and apply their migration: npm run migration:create, then npm run migration:up.',
+    );
   });
 
-  it('keeps package.json\'s final newline', () => {
+  it("keeps package.json's final newline", () => {
     expect(tree.readContent('/package.json').endsWith('}\n')).toBe(true);
   });
 
@@ -257,7 +274,9 @@ describe("init and the app's own e2e specs", () => {
     const describe = (file.statements[file.statements.length - 1] as ts.ExpressionStatement).expression as ts.CallExpression;
     const body = (describe.arguments[1] as ts.ArrowFunction).body as ts.Block;
     expect(body.statements[body.statements.length - 1].getText(file)).toBe('afterEach(async () => {\n    await app.close();\n  });');
-    expect(logs).toContain('test/app.e2e-spec.ts: the app is closed after each test (afterEach), so the database pool it now opens lets jest exit.');
+    expect(logs).toContain(
+      'test/app.e2e-spec.ts: the app is closed after each test (afterEach), so the database pool it now opens lets jest exit.',
+    );
     expect(snapshot((await init(tree)).tree)).toEqual(snapshot(tree));
   });
 
@@ -285,7 +304,9 @@ describe('init --style middleware', () => {
     const module = source(tree, '/src/app.module.ts');
     const cls = module.statements.find(ts.isClassDeclaration)!;
     expect(cls.heritageClauses?.[0].types.map((t) => t.getText(module))).toEqual(['NestModule']);
-    const configure = cls.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(module) === 'configure')!;
+    const configure = cls.members.find(
+      (m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(module) === 'configure',
+    )!;
     expect(configure.body!.statements.map((s) => s.getText(module))).toEqual([
       "consumer.apply(MikroOrmRequestContextMiddleware).forRoutes('{*splat}');",
     ]);
@@ -314,7 +335,9 @@ describe('init on other apps', () => {
     expect(deps['@mikro-orm/decorators']).toBeUndefined();
     const config = source(v6.tree, '/src/mikro-orm.config.ts');
     expect(imports(config).has('@mikro-orm/decorators/legacy')).toBe(false);
-    expect(objectArgument(config.statements.find(ts.isExportAssignment)!.expression as ts.CallExpression).has('metadataProvider')).toBe(false);
+    expect(objectArgument(config.statements.find(ts.isExportAssignment)!.expression as ts.CallExpression).has('metadataProvider')).toBe(
+      false,
+    );
   });
 
   it('Fastify: an onRequest hook on the adapter, added right before create (before middie), and nothing on a second run', async () => {
@@ -322,7 +345,9 @@ describe('init on other apps', () => {
     const file = source(tree, '/src/main.ts');
     // `new FastifyAdapter(...)` moved from the call into a variable, with the user's arguments.
     expect(expectFastifyHookBeforeCreate(file, 'adapter')).toBe('const adapter = new FastifyAdapter({ logger: false });');
-    expect(tree.readContent('/src/main.ts')).toContain('  const app = await NestFactory.create<NestFastifyApplication>(\n    AppModule,\n    adapter,\n  );\n');
+    expect(tree.readContent('/src/main.ts')).toContain(
+      '  const app = await NestFactory.create<NestFastifyApplication>(\n    AppModule,\n    adapter,\n  );\n',
+    );
     const again = await init(tree);
     expect(snapshot(again.tree)).toEqual(snapshot(tree));
   });
@@ -333,18 +358,29 @@ describe('init on other apps', () => {
       '/src/main.ts',
       base
         .readContent('/src/main.ts')
-        .replace('async function bootstrap() {\n', 'async function bootstrap() {\n  const fastify = new FastifyAdapter({ logger: false });\n  // the app\n')
+        .replace(
+          'async function bootstrap() {\n',
+          'async function bootstrap() {\n  const fastify = new FastifyAdapter({ logger: false });\n  // the app\n',
+        )
         .replace('new FastifyAdapter({ logger: false }),', 'fastify,'),
     );
     const { tree } = await init(base);
-    expect(expectFastifyHookBeforeCreate(source(tree, '/src/main.ts'), 'fastify')).toBe('const fastify = new FastifyAdapter({ logger: false });');
+    expect(expectFastifyHookBeforeCreate(source(tree, '/src/main.ts'), 'fastify')).toBe(
+      'const fastify = new FastifyAdapter({ logger: false });',
+    );
     // The user's comment stays on the create statement.
-    expect(tree.readContent('/src/main.ts')).toContain("done));\n  // the app\n  const app = await NestFactory.create");
+    expect(tree.readContent('/src/main.ts')).toContain('done));\n  // the app\n  const app = await NestFactory.create');
   });
 
   it('Fastify with an adapter built elsewhere: the app.use registration (run by middie), first after create', async () => {
     const base = fixtureTree('fastify');
-    base.overwrite('/src/main.ts', base.readContent('/src/main.ts').replace('new FastifyAdapter({ logger: false }),', 'makeAdapter(),').replace('await bootstrap();', 'const makeAdapter = () => new FastifyAdapter();\nawait bootstrap();'));
+    base.overwrite(
+      '/src/main.ts',
+      base
+        .readContent('/src/main.ts')
+        .replace('new FastifyAdapter({ logger: false }),', 'makeAdapter(),')
+        .replace('await bootstrap();', 'const makeAdapter = () => new FastifyAdapter();\nawait bootstrap();'),
+    );
     const { tree } = await init(base);
     expectRegistrationAfterCreate(tree, '/src/main.ts');
   });
@@ -370,7 +406,7 @@ describe('init on other apps', () => {
     expect(JSON.parse(tree.readContent('/package.json')).dependencies['@mikro-orm/postgresql']).toBe('7.2.1');
   });
 
-  it('tabs and CRLF: inserted lines use the file\'s own indentation, line endings, quotes and semicolons', async () => {
+  it("tabs and CRLF: inserted lines use the file's own indentation, line endings, quotes and semicolons", async () => {
     const { tree } = await init(fixtureTree('tabs-crlf'));
     const main = tree.readContent('/src/main.ts');
     expect(main.replace(/\r\n/g, '')).not.toContain('\n');
@@ -389,7 +425,10 @@ describe('init on other apps', () => {
   it('monorepo: works on the chosen project, and refuses an app without HTTP', async () => {
     const { tree } = await init(fixtureTree('monorepo'), { project: 'api' });
     expectRegistrationAfterCreate(tree, '/apps/api/src/main.ts');
-    expect(moduleMetadata(source(tree, '/apps/api/src/api.module.ts'), 'ApiModule').get('imports')).toEqual(['DatabaseModule', 'SharedModule']);
+    expect(moduleMetadata(source(tree, '/apps/api/src/api.module.ts'), 'ApiModule').get('imports')).toEqual([
+      'DatabaseModule',
+      'SharedModule',
+    ]);
     expect(tree.exists('/apps/api/src/mikro-orm.config.ts')).toBe(true);
     expect(tree.exists('/apps/api/src/database/database.module.ts')).toBe(true);
     expect(tree.readContent('/apps/api/src/mikro-orm.config.ts')).toContain("'api.sqlite3'");
@@ -461,7 +500,7 @@ describe('init and tsconfig', () => {
     expect(JSON.parse(app).compilerOptions).toMatchObject({ emitDecoratorMetadata: true });
     expect(JSON.parse(app).compilerOptions.experimentalDecorators).toBeUndefined();
     expect(result.readContent('/tsconfig.json')).toContain('// Shared compiler options of every app and library of the workspace.');
-    expect(logs).toContain('apps/api/tsconfig.app.json: compilerOptions.emitDecoratorMetadata = true (MikroORM\'s decorators need it).');
+    expect(logs).toContain("apps/api/tsconfig.app.json: compilerOptions.emitDecoratorMetadata = true (MikroORM's decorators need it).");
     const untouched = await init(fixtureTree('nest12'));
     expect(untouched.tree.readContent('/tsconfig.json')).toBe(fixtureTree('nest12').readContent('/tsconfig.json'));
   });
@@ -476,17 +515,30 @@ describe('init refuses bad input, and writes nothing', () => {
     ['a project that is not in nest-cli.json', () => undefined, { project: 'api' }, 'Project "api" is not in nest-cli.json'],
     ['an invalid --path', () => undefined, { path: '../outside' }, 'Invalid --path "../outside"'],
     ['a missing main.ts', (t) => t.delete('/src/main.ts'), {}, 'src/main.ts not found'],
-    ['main.ts without NestFactory.create', (t) => t.overwrite('/src/main.ts', 'console.log(1);\n'), {}, 'src/main.ts has no NestFactory.create(...) call'],
+    [
+      'main.ts without NestFactory.create',
+      (t) => t.overwrite('/src/main.ts', 'console.log(1);\n'),
+      {},
+      'src/main.ts has no NestFactory.create(...) call',
+    ],
     [
       'a microservice-only app',
-      (t) => t.overwrite('/src/main.ts', "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module.js';\nconst app = await NestFactory.createMicroservice(AppModule, {});\nawait app.listen();\n"),
+      (t) =>
+        t.overwrite(
+          '/src/main.ts',
+          "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module.js';\nconst app = await NestFactory.createMicroservice(AppModule, {});\nawait app.listen();\n",
+        ),
       {},
       'creates the app with NestFactory.createMicroservice only',
     ],
     ['a syntax error', (t) => t.overwrite('/src/main.ts', 'async function bootstrap( {\n'), {}, 'src/main.ts:2:1 has a syntax error'],
     [
       'a create call whose app is not kept',
-      (t) => t.overwrite('/src/main.ts', "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module.js';\nawait (await NestFactory.create(AppModule)).listen(3000);\n"),
+      (t) =>
+        t.overwrite(
+          '/src/main.ts',
+          "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module.js';\nawait (await NestFactory.create(AppModule)).listen(3000);\n",
+        ),
       {},
       'the result of NestFactory.create(...) is not kept in a variable',
     ],
@@ -506,7 +558,7 @@ describe('init refuses bad input, and writes nothing', () => {
   });
 });
 
-describe('init never overwrites a user\'s file silently', () => {
+describe("init never overwrites a user's file silently", () => {
   it('keeps an existing config with other content and warns; --force replaces it', async () => {
     const tree = fixtureTree('nest12');
     tree.create('/src/mikro-orm.config.ts', '// mine\nexport default {};\n');
@@ -521,7 +573,7 @@ describe('init never overwrites a user\'s file silently', () => {
 });
 
 describe('init on an ESM app whose relative imports end in .ts (rewriteRelativeImportExtensions)', () => {
-  it('writes .ts imports like the app\'s own, type-checks with tsc, and changes nothing on a second run', async () => {
+  it("writes .ts imports like the app's own, type-checks with tsc, and changes nothing on a second run", async () => {
     const { tree } = await init(fixtureTree('esm-ts-imports'));
     expect(imports(source(tree, '/src/app.module.ts')).get('./database/database.module.ts')).toEqual(['DatabaseModule']);
     expect(imports(source(tree, '/src/database/database.module.ts')).get('../mikro-orm.config.ts')).toEqual(['config']);
@@ -572,7 +624,7 @@ describe('init edits the tsconfig without touching its layout', () => {
         '    "strict": true, // keep it strict\n    "experimentalDecorators": true,\n    "emitDecoratorMetadata": true,\n',
       ),
     );
-    expect(logs).toContain('tsconfig.json: compilerOptions.experimentalDecorators = true (MikroORM\'s decorators need it).');
+    expect(logs).toContain("tsconfig.json: compilerOptions.experimentalDecorators = true (MikroORM's decorators need it).");
     const again = await init(tree);
     expect(snapshot(again.tree)).toEqual(snapshot(tree));
   });
@@ -608,7 +660,7 @@ describe('init in a monorepo whose projects have scoped names (@acme/api)', () =
   const options = { project: '@acme/api' };
   const configPaths = (tree: UnitTestTree) => JSON.parse(tree.readContent('/package.json'))['mikro-orm'].configPaths;
 
-  it('names the database after the project without its scope, and points the CLI at the project\'s config and its tsc output', async () => {
+  it("names the database after the project without its scope, and points the CLI at the project's config and its tsc output", async () => {
     const { tree } = await init(fixtureTree('monorepo-scoped'), options);
     const config = source(tree, '/apps/api/src/mikro-orm.config.ts');
     const exported = config.statements.find(ts.isExportAssignment)!;
@@ -651,10 +703,13 @@ describe('init in a monorepo whose projects have scoped names (@acme/api)', () =
     let cli = setJsonValue(own.readContent('/nest-cli.json'), ['compilerOptions', 'webpack'], true);
     cli = setJsonValue(cli, ['projects', '@acme/api', 'compilerOptions', 'webpack'], false);
     own.overwrite('/nest-cli.json', cli);
-    expect(configPaths((await init(own, options)).tree)).toEqual(['./apps/api/src/mikro-orm.config.ts', './dist/apps/api/mikro-orm.config.js']);
+    expect(configPaths((await init(own, options)).tree)).toEqual([
+      './apps/api/src/mikro-orm.config.ts',
+      './dist/apps/api/mikro-orm.config.js',
+    ]);
   });
 
-  it('a standard app is named after package.json\'s name, without its scope', async () => {
+  it("a standard app is named after package.json's name, without its scope", async () => {
     const input = fixtureTree('nest12');
     input.overwrite('/package.json', setJsonValue(input.readContent('/package.json'), ['name'], '@acme/shop'));
     const { tree } = await init(input);
@@ -669,7 +724,9 @@ describe('after init on an app with .ts imports, the feature schematics write .t
     ({ tree } = await runOnTree('entity', { name: 'post', fields: 'title:string,author:User' }, tree));
     ({ tree } = await runOnTree('resource', { name: 'posts' }, tree));
     const generated = tree.files.filter((f) => f.endsWith('.ts') && !fixtureTree('esm-ts-imports').exists(f));
-    const relative = generated.flatMap((f) => [...imports(source(tree, f)).keys()].filter((s) => s.startsWith('.')).map((s) => `${f}: ${s}`));
+    const relative = generated.flatMap((f) =>
+      [...imports(source(tree, f)).keys()].filter((s) => s.startsWith('.')).map((s) => `${f}: ${s}`),
+    );
     expect(relative.length).toBeGreaterThan(10);
     expect(relative.filter((line) => !line.endsWith('.ts'))).toEqual([]);
     expect(imports(source(tree, '/test/posts.e2e-spec.ts')).get('supertest/types.js')).toEqual(['App']);

@@ -19,7 +19,18 @@ describe('the matrix command line', () => {
   });
 
   it('filters shapes and drivers, comma-separated or repeated, in the matrix order', () => {
-    const options = parseOptions(['--shape', 'fastify,nest12', '--shape=monorepo', '--driver', 'postgresql', '--jobs', '2', '--gates', 'ends', '--keep']);
+    const options = parseOptions([
+      '--shape',
+      'fastify,nest12',
+      '--shape=monorepo',
+      '--driver',
+      'postgresql',
+      '--jobs',
+      '2',
+      '--gates',
+      'ends',
+      '--keep',
+    ]);
     expect(options.shapes.map((s) => s.name)).toEqual(['nest12', 'fastify', 'monorepo']);
     expect(options).toMatchObject({ drivers: ['postgresql'], gates: 'ends', jobs: 2, keep: true });
   });
@@ -43,7 +54,13 @@ describe('the steps a user of each shape types', () => {
   it('under nest g: the driver through --type (nest g rejects --driver), the fields through the bin (no nest g flag)', () => {
     expect(lines('nest11-orm7', 'postgresql')).toEqual([
       ['init', ['nest g -c mikro-request-context init --type postgresql']],
-      ['entity', ['bin g entity user --fields name:string,email:string:unique', 'bin g entity post --fields title:string,body:text?,status:Status(draft|published|archived),rating:int?,author:User']],
+      [
+        'entity',
+        [
+          'bin g entity user --fields name:string,email:string:unique',
+          'bin g entity post --fields title:string,body:text?,status:Status(draft|published|archived),rating:int?,author:User',
+        ],
+      ],
       ['repository', ['nest g repository users']],
       ['resource', ['nest g resource posts']],
       ['context', ['nest g context']],
@@ -66,7 +83,11 @@ describe('the steps a user of each shape types', () => {
   it('through the bin: --driver, and every schematic under g', () => {
     const steps = lines('fastify', 'postgresql');
     expect(steps[0]).toEqual(['init', ['bin init --driver postgresql']]);
-    expect(steps.slice(2).map(([, commands]) => commands)).toEqual([['bin g repository users'], ['bin g resource posts'], ['bin g context']]);
+    expect(steps.slice(2).map(([, commands]) => commands)).toEqual([
+      ['bin g repository users'],
+      ['bin g resource posts'],
+      ['bin g context'],
+    ]);
   });
 
   it('in the monorepo every call names the project: -p under nest g, --project for the bin', () => {
@@ -94,10 +115,21 @@ describe('when the gates run', () => {
 });
 
 describe('the table', () => {
-  const outcome = (ok: boolean, seconds: number, reason?: string) => ({ ok, seconds, reason, output: `output of a ${ok ? 'green' : 'red'} run` });
+  const outcome = (ok: boolean, seconds: number, reason?: string) => ({
+    ok,
+    seconds,
+    reason,
+    output: `output of a ${ok ? 'green' : 'red'} run`,
+  });
   const rows: Row[] = [
     { shape: 'nest12', driver: '-', step: 'nest new', gates: { build: outcome(true, 2.04) } },
-    { shape: 'nest12', driver: 'sqlite', step: 'init', run: outcome(true, 5), gates: { build: outcome(true, 3), lint: outcome(false, 1.25, 'exit 1') } },
+    {
+      shape: 'nest12',
+      driver: 'sqlite',
+      step: 'init',
+      run: outcome(true, 5),
+      gates: { build: outcome(true, 3), lint: outcome(false, 1.25, 'exit 1') },
+    },
   ];
 
   it('has one row per step and a column per gate, · where a gate did not run', () => {
@@ -120,7 +152,10 @@ describe('the fixtures the matrix starts from', () => {
     for (const source of FIXTURE_SOURCES) {
       const dir = join(FIXTURES, source.folder);
       expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toMatchObject({ name: source.appName });
-      const nestCli = JSON.parse(readFileSync(join(dir, 'nest-cli.json'), 'utf8')) as { monorepo?: boolean; projects?: Record<string, unknown> };
+      const nestCli = JSON.parse(readFileSync(join(dir, 'nest-cli.json'), 'utf8')) as {
+        monorepo?: boolean;
+        projects?: Record<string, unknown>;
+      };
       expect(Boolean(nestCli.monorepo)).toBe(Boolean(source.apps?.length));
       for (const app of source.apps ?? []) expect(nestCli.projects).toHaveProperty(app);
       expect(existsSync(join(dir, 'node_modules'))).toBe(false);

@@ -109,7 +109,11 @@ describe('after init, the package is the default collection and still serves @ne
       const preserve = ['--preserve-symlinks', '--preserve-symlinks-main'];
       const before = files(dir);
       const service = await nest(appCli, dir, ['g', 'service', 'foo', '--dry-run'], preserve);
-      expect(actionLines(service)).toEqual(['CREATE src/foo/foo.service.spec.ts', 'CREATE src/foo/foo.service.ts', 'UPDATE src/app.module.ts']);
+      expect(actionLines(service)).toEqual([
+        'CREATE src/foo/foo.service.spec.ts',
+        'CREATE src/foo/foo.service.ts',
+        'UPDATE src/app.module.ts',
+      ]);
       const again = await nest(appCli, dir, ['g', 'init', '--dry-run'], preserve);
       expect(again).toContain('Nothing to change: MikroORM and its request context are already set up in this app.');
       expect(actionLines(again)).toEqual([]);

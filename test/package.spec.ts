@@ -38,11 +38,18 @@ describe('the published package', () => {
   });
 
   it('ships the templates the factories render', () => {
-    expect(files).toEqual(expect.arrayContaining(['templates/init/config/mikro-orm.config.ts.template', 'templates/init/database/__databaseModuleFile__.ts.template']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'templates/init/config/mikro-orm.config.ts.template',
+        'templates/init/database/__databaseModuleFile__.ts.template',
+      ]),
+    );
   });
 
   it('ships no tests, fixtures, TypeScript sources or declarations (nobody imports the factories), scripts or CI files', () => {
-    const unwanted = files.filter((f) => /^(test|src|scripts|\.ci|\.tmp|node_modules)\//.test(f) || (/\.ts$/.test(f) && !f.startsWith('templates/')));
+    const unwanted = files.filter(
+      (f) => /^(test|src|scripts|\.ci|\.tmp|node_modules)\//.test(f) || (/\.ts$/.test(f) && !f.startsWith('templates/')),
+    );
     expect(unwanted).toEqual([]);
   });
 });

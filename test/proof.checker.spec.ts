@@ -11,7 +11,15 @@ import { Endpoint, Operation, proof, ProofDatabase } from './support/proof';
 describe('checkHistory', () => {
   const operation =
     (op: 'GET' | 'PATCH', instance: string) =>
-    (key: number, version: number, start: number, end: number, on = instance): Operation => ({ op, key, instance: on, start, end, status: 200, version });
+    (key: number, version: number, start: number, end: number, on = instance): Operation => ({
+      op,
+      key,
+      instance: on,
+      start,
+      end,
+      status: 200,
+      version,
+    });
   const patch = operation('PATCH', 'B');
   const get = operation('GET', 'A');
 
@@ -45,7 +53,10 @@ describe('checkHistory', () => {
 });
 
 /** In-process stand-ins for instances of a users API on one shared store; `caching` ones keep what they loaded. */
-async function standIns(count: number, caching: boolean): Promise<{ instances: Endpoint[]; database: ProofDatabase; close: () => Promise<void> }> {
+async function standIns(
+  count: number,
+  caching: boolean,
+): Promise<{ instances: Endpoint[]; database: ProofDatabase; close: () => Promise<void> }> {
   const store = new Map<number, string>();
   let nextId = 1;
   const servers: Server[] = [];
@@ -158,26 +169,47 @@ describe('checkForks (the one-fork check)', () => {
   const ok = (body: unknown) => ({ status: 200, body });
   /** A handler's EntityManager `id`, forked `depth` times from the global EntityManager 1 (ids counting down to it). */
   const reply = (id: number, depth: number, requestContext: number | null = depth > 0 ? id : null) =>
-    ok({ handler: id, requestContext, chain: Array.from({ length: depth + 1 }, (_, i) => ({ id: i === depth ? 1 : id - i, global: i === depth })) });
+    ok({
+      handler: id,
+      requestContext,
+      chain: Array.from({ length: depth + 1 }, (_, i) => ({ id: i === depth ? 1 : id - i, global: i === depth })),
+    });
 
   it('passes requests whose handler works on the request context, forked straight from the global EntityManager', () => {
     const report = proof.checkForks([reply(10, 1), reply(11, 1), reply(12, 1)]);
-    expect(report).toMatchObject({ requests: 3, forks: { 1: 3 }, oneFork: 3, entityManagers: 3, shared: 0, notRequestContext: 0, violations: 0, errors: 0 });
+    expect(report).toMatchObject({
+      requests: 3,
+      forks: { 1: 3 },
+      oneFork: 3,
+      entityManagers: 3,
+      shared: 0,
+      notRequestContext: 0,
+      violations: 0,
+      errors: 0,
+    });
     expect(report.examples).toEqual([]);
   });
 
   it('flags a fork of a fork (two nested request contexts)', () => {
     const report = proof.checkForks([reply(11, 2), reply(21, 2)]);
     expect(report).toMatchObject({ forks: { 2: 2 }, oneFork: 0, violations: 2 });
-    expect(report.examples[0]).toBe("request 0: its handler's EntityManager is 2 forks away from the global one (fork 11 < fork 10 < global EntityManager 1)");
+    expect(report.examples[0]).toBe(
+      "request 0: its handler's EntityManager is 2 forks away from the global one (fork 11 < fork 10 < global EntityManager 1)",
+    );
   });
 
   it('flags the global EntityManager (no context), a shared fork, a handler off the request context, a chain that misses the global one, and errors', () => {
     expect(proof.checkForks([reply(1, 0), reply(1, 0)])).toMatchObject({ forks: { 0: 2 }, entityManagers: 1, shared: 2, violations: 2 });
     expect(proof.checkForks([reply(7, 1), reply(7, 1)])).toMatchObject({ oneFork: 2, shared: 2, violations: 2 });
     expect(proof.checkForks([reply(7, 1, 8)])).toMatchObject({ oneFork: 1, notRequestContext: 1, violations: 1 });
-    expect(proof.checkForks([ok({ handler: 5, requestContext: 5, chain: [{ id: 5, global: false }] })])).toMatchObject({ forks: { '?': 1 }, violations: 1 });
-    const failed = proof.checkForks([{ status: 500, body: { message: 'boom' }, text: 'boom' }, { status: 0, body: undefined, text: 'ECONNREFUSED' }]);
+    expect(proof.checkForks([ok({ handler: 5, requestContext: 5, chain: [{ id: 5, global: false }] })])).toMatchObject({
+      forks: { '?': 1 },
+      violations: 1,
+    });
+    const failed = proof.checkForks([
+      { status: 500, body: { message: 'boom' }, text: 'boom' },
+      { status: 0, body: undefined, text: 'ECONNREFUSED' },
+    ]);
     expect(failed).toMatchObject({ errors: 2, violations: 2, forks: {} });
   });
 });

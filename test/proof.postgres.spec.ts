@@ -15,8 +15,15 @@ const VARIANTS: AppSpec[] = [
 
 /** Asked once, synchronously, so that jest knows which blocks to declare. */
 function reachable(): { ok: boolean; reason: string } {
-  const script = "import { postgresReachable } from './scripts/lib/proof/database.ts'; process.stdout.write(JSON.stringify(await postgresReachable()));";
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 20_000 }));
+  const script =
+    "import { postgresReachable } from './scripts/lib/proof/database.ts'; process.stdout.write(JSON.stringify(await postgresReachable()));";
+  return JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    }),
+  );
 }
 
 const postgres = reachable();

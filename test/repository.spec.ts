@@ -2,7 +2,18 @@ import { SchematicsException } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import * as ts from 'typescript';
 import { snapshot } from './support/fixtures';
-import { classOf, configEntities, constructorParameters, copyTree, decorators, initApp, methods, properties, run, source } from './support/features';
+import {
+  classOf,
+  configEntities,
+  constructorParameters,
+  copyTree,
+  decorators,
+  initApp,
+  methods,
+  properties,
+  run,
+  source,
+} from './support/features';
 import { imports, moduleMetadata } from './support/inspect';
 
 describe('repository users in a default Nest 12 app after init', () => {
@@ -35,9 +46,14 @@ describe('repository users in a default Nest 12 app after init', () => {
     expect([...props.keys()]).toEqual(['id', 'name', 'createdAt', 'updatedAt']);
     expect(props.get('id')).toMatchObject({ decorators: ["PrimaryKey({ type: 'integer' })"], type: 'number' });
     expect(props.get('name')).toMatchObject({ decorators: ["Property({ type: 'string' })"], type: 'string' });
-    expect(props.get('updatedAt')).toMatchObject({ decorators: ["Property({ type: 'datetime', onUpdate: () => new Date() })"], initializer: 'new Date()' });
+    expect(props.get('updatedAt')).toMatchObject({
+      decorators: ["Property({ type: 'datetime', onUpdate: () => new Date() })"],
+      initializer: 'new Date()',
+    });
     expect(imports(file).get('@mikro-orm/decorators/legacy')).toEqual(['Entity', 'PrimaryKey', 'Property']);
-    expect(logs).toContain('info Using defaults: pk=int, definition=decorators, fields=name:string, pattern=repository (choose with --pk, --definition, --fields, --pattern; in a terminal, nest g entity asks for the fields).');
+    expect(logs).toContain(
+      'info Using defaults: pk=int, definition=decorators, fields=name:string, pattern=repository (choose with --pk, --definition, --fields, --pattern; in a terminal, nest g entity asks for the fields).',
+    );
   });
 
   it('creates the port: an abstract class with the five operations', () => {
@@ -216,7 +232,9 @@ describe('repository options', () => {
     expect(tree.readContent('/src/entities/account.entity.ts')).toBe(input.readContent('/src/entities/account.entity.ts'));
     const port = source(tree, '/src/accounts/accounts.repository.ts');
     expect(imports(port).get('../entities/account.entity.js')).toEqual(['Account']);
-    const data = port.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'CreateAccountData')!;
+    const data = port.statements.find(
+      (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'CreateAccountData',
+    )!;
     expect(data.members.map((m) => m.getText(port))).toEqual(['email: string;', 'nickname?: string | null;']);
     expect(configEntities(source(tree, '/src/mikro-orm.config.ts'))).toEqual(['Account']);
     expect(logs).toContain('info Using the existing entity Account (src/entities/account.entity.ts).');

@@ -96,12 +96,14 @@ describe('resource users (REST) in a default Nest 12 app', () => {
     expect(metadata.get('providers')).toEqual(['{ provide: UsersRepository, useClass: UsersRepositoryMikroORM }', 'UsersService']);
   });
 
-  it('writes an e2e spec with supertest on in-memory SQLite, the app\'s request context registration and its setupApp', () => {
+  it("writes an e2e spec with supertest on in-memory SQLite, the app's request context registration and its setupApp", () => {
     const file = source(tree, '/test/users.e2e-spec.ts');
     expect(imports(file).get('supertest')).toEqual(['request']);
     expect(imports(file).get('../src/users/users.module.js')).toEqual(['UsersModule']);
     expect(imports(file).get('../src/app.setup.js')).toEqual(['setupApp']);
-    expect(file.text).toContain('app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next));');
+    expect(file.text).toContain(
+      'app.use((_req: unknown, _res: unknown, next: () => void) => RequestContext.create(app.get(MikroORM).em, next));',
+    );
     expect(file.text).toContain('\n    setupApp(app);\n');
     expect(file.text).not.toContain('ValidationPipe');
     expect(file.text).not.toMatch(/allowGlobalContext/);
@@ -128,7 +130,11 @@ describe('resource users (REST) in a default Nest 12 app', () => {
 
 describe('resource options', () => {
   it('with class-validator: rules per field (an e-mail only where the name says so), IsOptional where a field may be left out', async () => {
-    const { tree } = await run('resource', { name: 'users', fields: 'name:string,email:string,age:int?,role:Role(admin|guest)' }, await initApp('nest12'));
+    const { tree } = await run(
+      'resource',
+      { name: 'users', fields: 'name:string,email:string,age:int?,role:Role(admin|guest)' },
+      await initApp('nest12'),
+    );
     const create = properties(classOf(source(tree, '/src/users/dto/create-user.dto.ts'), 'CreateUserDto'));
     expect(Object.fromEntries([...create].map(([name, p]) => [name, p.decorators]))).toEqual({
       name: ['IsString()'],
@@ -155,7 +161,9 @@ describe('resource options', () => {
     expect(imports(file).get('@nestjs/platform-fastify')).toEqual(['FastifyAdapter', 'NestFastifyApplication']);
     expect(imports(file).has('@nestjs/common')).toBe(false);
     // As in main.ts: the context opens in a hook added to the adapter before the app is created on it.
-    const hook = file.text.indexOf("adapter.getInstance().addHook('onRequest', (_request, _reply, done) => RequestContext.create(app.get(MikroORM).em, done));");
+    const hook = file.text.indexOf(
+      "adapter.getInstance().addHook('onRequest', (_request, _reply, done) => RequestContext.create(app.get(MikroORM).em, done));",
+    );
     const create = file.text.indexOf('app = moduleRef.createNestApplication<NestFastifyApplication>(adapter);');
     expect(file.text.indexOf('const adapter = new FastifyAdapter();')).toBeGreaterThan(0);
     expect(hook).toBeGreaterThan(file.text.indexOf('const adapter = new FastifyAdapter();'));
@@ -182,12 +190,19 @@ describe('resource options', () => {
     [{ type: 'graphql-code-first' }, '/src/users/users.resolver.ts'],
     [{ type: 'microservice' }, '/src/users/users.controller.ts'],
     [{ type: 'rest', crud: false }, '/src/users/users.controller.ts'],
-  ])('hands %j to @nestjs/schematics\' resource', async (options, expected) => {
+  ])("hands %j to @nestjs/schematics' resource", async (options, expected) => {
     // In a Node process: @nestjs/schematics 12 is ESM only, which Jest's runtime cannot load.
-    const steps = [['init', { skipInstall: true }], ['resource', { name: 'users', ...options }]];
-    const { stdout } = await exec(process.execPath, [join(ROOT, 'scripts', 'lib', 'schematics.ts'), JSON.stringify({ fixture: 'nest12', steps })], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const steps = [
+      ['init', { skipInstall: true }],
+      ['resource', { name: 'users', ...options }],
+    ];
+    const { stdout } = await exec(
+      process.execPath,
+      [join(ROOT, 'scripts', 'lib', 'schematics.ts'), JSON.stringify({ fixture: 'nest12', steps })],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const { files, logs } = JSON.parse(stdout) as { files: Record<string, string>; logs: string[] };
     expect(Object.keys(files)).toContain(expected);
     expect(Object.keys(files)).not.toContain('/src/users/users.repository.ts');
@@ -213,7 +228,14 @@ describe('through the Nest CLI 12 (nest g, the default collection after init)', 
           { cwd: dir, env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 16 * 1024 * 1024 },
         );
         const output = stdout + stderr;
-        return { output, actions: output.split('\n').filter((l) => /^(CREATE|UPDATE) /.test(l)).map((l) => l.replace(/ \(\d+ bytes\)$/, '')).sort() };
+        return {
+          output,
+          actions: output
+            .split('\n')
+            .filter((l) => /^(CREATE|UPDATE) /.test(l))
+            .map((l) => l.replace(/ \(\d+ bytes\)$/, ''))
+            .sort(),
+        };
       };
       const resource = await nest(['g', 'resource', 'users', '--dry-run']);
       expect(resource.actions).toEqual(
@@ -263,17 +285,29 @@ describe('through the Nest CLI 12 (nest g, the default collection after init)', 
 describe('generated apps type-check and their generated specs pass', () => {
   const features: [string, Record<string, unknown>][] = [
     ['resource', { name: 'users' }],
-    ['resource', { name: 'posts', fields: 'title:string,body:text?,views:int,rating:float?,published:boolean,publishedAt:date?,meta:json?,status:Status(draft|published),author:User' }],
+    [
+      'resource',
+      {
+        name: 'posts',
+        fields:
+          'title:string,body:text?,views:int,rating:float?,published:boolean,publishedAt:date?,meta:json?,status:Status(draft|published),author:User',
+      },
+    ],
     ['entity', { name: 'category', fields: 'name:string:unique,posts:Post[]' }],
     ['resource', { name: 'admin/user-profiles', pk: 'uuid', fields: 'bio:text?,handle:string:index,user:User' }],
     ['resource', { name: 'tags', pattern: 'custom', fields: 'label:string:unique' }],
   ];
 
   it('running every step of the Nest 12 app again changes nothing', async () => {
-    const tree = await generate('nest12', 7, [['repository', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User?' }]]);
+    const tree = await generate('nest12', 7, [
+      ['repository', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User?' }],
+    ]);
     const before = snapshot(tree);
     let again = copyTree(tree);
-    for (const [schematic, options] of [...features, ['repository', { name: 'books', definition: 'define-entity' }] as [string, Record<string, unknown>]]) {
+    for (const [schematic, options] of [
+      ...features,
+      ['repository', { name: 'books', definition: 'define-entity' }] as [string, Record<string, unknown>],
+    ]) {
       again = (await run(schematic, options, again)).tree;
     }
     expect(snapshot(again)).toEqual(before);
@@ -306,7 +340,11 @@ describe('generated apps type-check and their generated specs pass', () => {
 
   async function node(dir: string, args: string[]): Promise<string> {
     try {
-      const { stdout, stderr } = await exec(process.execPath, args, { cwd: dir, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+      const { stdout, stderr } = await exec(process.execPath, args, {
+        cwd: dir,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, CI: '1', NO_COLOR: '1' },
+      });
       return stdout + stderr;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string };
@@ -315,7 +353,9 @@ describe('generated apps type-check and their generated specs pass', () => {
   }
 
   it('Nest 12 (ESM) + MikroORM 7 + class-validator: tsc --noEmit, then vitest runs the unit and e2e specs', async () => {
-    const tree = await generate('nest12', 7, [['repository', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User?' }]]);
+    const tree = await generate('nest12', 7, [
+      ['repository', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User?' }],
+    ]);
     const dir = tempDir('i4-resource-nest12', 7);
     try {
       writeTree(tree, dir);
@@ -357,14 +397,26 @@ describe('generated apps type-check and their generated specs pass', () => {
   });
 
   it('Nest 11 (CommonJS) + MikroORM 6, no class-validator, a defineEntity schema as entity: tsc --noEmit, then jest runs the unit and e2e specs', async () => {
-    const tree = await generate('nest11', 6, [['resource', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User' }]]);
+    const tree = await generate('nest11', 6, [
+      ['resource', { name: 'books', definition: 'define-entity', fields: 'title:string,pages:int?,author:User' }],
+    ]);
     const dir = tempDir('i4-resource-nest11', 6);
     try {
       writeTree(tree, dir);
       await typecheck(dir, 'tsconfig.json');
       const jest = join(ROOT, 'node_modules/jest/bin/jest.js');
       const unit = await node(dir, [jest, '--ci']);
-      const e2e = await node(dir, [jest, '--ci', '--config', './test/jest-e2e.json', 'test/users', 'test/posts', 'test/admin', 'test/tags', 'test/books']);
+      const e2e = await node(dir, [
+        jest,
+        '--ci',
+        '--config',
+        './test/jest-e2e.json',
+        'test/users',
+        'test/posts',
+        'test/admin',
+        'test/tags',
+        'test/books',
+      ]);
       const unitSpecs = [
         'users/users.repository.mikro-orm.spec.ts',
         'posts/posts.repository.mikro-orm.spec.ts',

@@ -14,9 +14,10 @@ const run = promisify(execFile);
 describe('the harness under scripts/', () => {
   it('type-checks: tsc -p scripts exits 0', async () => {
     const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
-    const result = await run(process.execPath, [tsc, '-p', join(ROOT, 'scripts'), '--pretty', 'false'], { cwd: ROOT, maxBuffer: 16 << 20 }).catch(
-      (error: { stdout?: string; stderr?: string; code?: number }) => error,
-    );
+    const result = await run(process.execPath, [tsc, '-p', join(ROOT, 'scripts'), '--pretty', 'false'], {
+      cwd: ROOT,
+      maxBuffer: 16 << 20,
+    }).catch((error: { stdout?: string; stderr?: string; code?: number }) => error);
     expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toBe('');
     expect('code' in result ? result.code : 0).toBe(0);
   });

@@ -50,7 +50,12 @@ export function folderTree(root: string): UnitTestTree {
  * `UPDATE <path>`, …) followed by the schematic's messages (indented); with `dryRun` nothing is
  * written and the lines still say what would be.
  */
-export async function runInFolder(dir: string, name: string, options: SchematicOptions, { dryRun = false }: { dryRun?: boolean } = {}): Promise<string[]> {
+export async function runInFolder(
+  dir: string,
+  name: string,
+  options: SchematicOptions,
+  { dryRun = false }: { dryRun?: boolean } = {},
+): Promise<string[]> {
   // The bin's own workflow (built): the same defaults, validation and app folder as a user's run.
   const { appWorkflow, executeSchematic } = built<typeof Workflow>('cli/workflow');
   const workflow = appWorkflow(dir, { dryRun });

@@ -52,19 +52,28 @@ interface GlobalFlag {
 }
 
 export const GLOBAL_FLAGS: Record<string, GlobalFlag> = {
-  'dry-run': { key: 'dryRun', short: 'd', description: 'Print what would be created, updated or deleted, with a diff of each updated file; write nothing.' },
+  'dry-run': {
+    key: 'dryRun',
+    short: 'd',
+    description: 'Print what would be created, updated or deleted, with a diff of each updated file; write nothing.',
+  },
   'skip-install': { key: 'skipInstall', description: 'Do not run the package install after writing (package.json is still updated).' },
-  interactive: { key: 'interactive', negatable: true, description: 'Prompt for options left out (default in a terminal); --no-interactive takes their defaults.' },
-  color: { key: 'color', negatable: true, description: 'Colour the output (default on a terminal, off when piped or NO_COLOR is set); --no-color turns it off.' },
+  interactive: {
+    key: 'interactive',
+    negatable: true,
+    description: 'Prompt for options left out (default in a terminal); --no-interactive takes their defaults.',
+  },
+  color: {
+    key: 'color',
+    negatable: true,
+    description: 'Colour the output (default on a terminal, off when piped or NO_COLOR is set); --no-color turns it off.',
+  },
   verbose: { key: 'verbose', description: 'Print debug messages and the stack trace of an error.' },
   help: { key: 'help', short: 'h', description: 'Show this help (after a schematic name: its options).' },
   version: { key: 'version', short: 'v', description: 'Print the version.' },
 };
 
-export type Command =
-  | { kind: 'help'; schematic?: string }
-  | { kind: 'version' }
-  | { kind: 'run'; schematic: string; args: string[] };
+export type Command = { kind: 'help'; schematic?: string } | { kind: 'version' } | { kind: 'run'; schematic: string; args: string[] };
 
 /**
  * Splits the command line into the CLI's own flags and the command:
@@ -101,10 +110,16 @@ export function parseCommandLine(argv: string[]): { globals: GlobalOptions; comm
       if (globals.help) return { globals, command: { kind: 'help' } };
       throw new UsageError(`Name the schematic to run: ${first} <schematic> [name] [options].`);
     }
-    return { globals, command: globals.help ? { kind: 'help', schematic: second } : { kind: 'run', schematic: second, args: rest.slice(2) } };
+    return {
+      globals,
+      command: globals.help ? { kind: 'help', schematic: second } : { kind: 'run', schematic: second, args: rest.slice(2) },
+    };
   }
   if (first === 'init') {
-    return { globals, command: globals.help ? { kind: 'help', schematic: 'init' } : { kind: 'run', schematic: 'init', args: rest.slice(1) } };
+    return {
+      globals,
+      command: globals.help ? { kind: 'help', schematic: 'init' } : { kind: 'run', schematic: 'init', args: rest.slice(1) },
+    };
   }
   throw new UsageError(`Unknown command "${first}": use init, g <schematic> (generate) or help.`);
 }
@@ -122,7 +137,8 @@ function globalFlag(arg: string): { key: keyof GlobalOptions; value: boolean } |
   if (!entry || (negated && !entry.negatable)) return undefined;
   let value = !negated;
   if (inline !== undefined) {
-    if (inline !== 'true' && inline !== 'false') throw new UsageError(`--${name} takes no value other than true or false (got "${inline}").`);
+    if (inline !== 'true' && inline !== 'false')
+      throw new UsageError(`--${name} takes no value other than true or false (got "${inline}").`);
     value = (inline === 'true') !== !!negated;
   }
   return { key: entry.key, value };
@@ -159,7 +175,12 @@ function types(property: SchemaProperty): string[] {
  * `--fields a:string,b:int` (an array option is split on commas and may be repeated), aliases
  * (`-x value`), and positional arguments. Unknown flags and invalid values are UsageErrors.
  */
-export function parseSchematicOptions(schematic: string, schema: OptionsSchema, args: string[], helpFor = `g ${schematic}`): Record<string, unknown> {
+export function parseSchematicOptions(
+  schematic: string,
+  schema: OptionsSchema,
+  args: string[],
+  helpFor = `g ${schematic}`,
+): Record<string, unknown> {
   const properties = schema.properties ?? {};
   const options: Record<string, unknown> = {};
   const positionals: string[] = [];

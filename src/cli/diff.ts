@@ -48,10 +48,7 @@ export function diffLines(a: string[], b: string[]): Edit[] {
 function myers(a: string[], b: string[]): Edit[] {
   const n = a.length;
   const m = b.length;
-  const replaceAll = (): Edit[] => [
-    ...a.map((line): Edit => ({ kind: '-', line })),
-    ...b.map((line): Edit => ({ kind: '+', line })),
-  ];
+  const replaceAll = (): Edit[] => [...a.map((line): Edit => ({ kind: '-', line })), ...b.map((line): Edit => ({ kind: '+', line }))];
   if (n === 0 || m === 0) return replaceAll();
   const max = Math.min(n + m, MAX_EDIT_DISTANCE);
   const offset = max + 1;
@@ -102,7 +99,7 @@ function backtrack(a: string[], b: string[], trace: Int32Array[]): Edit[] {
 /** Within each run of changes, deletions first, then insertions (as diff -u prints them). */
 function orderChanges(edits: Edit[]): Edit[] {
   const out: Edit[] = [];
-  for (let i = 0; i < edits.length; ) {
+  for (let i = 0; i < edits.length;) {
     if (edits[i].kind === ' ') {
       out.push(edits[i++]);
       continue;

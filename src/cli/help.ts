@@ -34,7 +34,10 @@ export function globalHelp(schematics: SchematicSummary[], extended: string[], w
     ),
   ];
   if (extended.length > 0) {
-    lines.push('', ...wrap(`Every schematic of ${extended.join(', ')} (which this collection extends) runs too, e.g. ${BIN} g service users.`, width));
+    lines.push(
+      '',
+      ...wrap(`Every schematic of ${extended.join(', ')} (which this collection extends) runs too, e.g. ${BIN} g service users.`, width),
+    );
   }
   lines.push('', 'Options (every command):', ...table(globalRows(), width), '');
   lines.push(`Options of a schematic: ${BIN} g <schematic> --help`, '');
@@ -50,7 +53,14 @@ export function schematicHelp(name: string, description: string, schema: Options
   if (name === 'init') lines.push(`       ${BIN} init [options]`);
   lines.push('', ...wrap(description, width), '');
   if (positionals.length > 0) {
-    lines.push('Arguments:', ...table(positionals.map((p) => [p, properties[p].description ?? '']), width), '');
+    lines.push(
+      'Arguments:',
+      ...table(
+        positionals.map((p) => [p, properties[p].description ?? '']),
+        width,
+      ),
+      '',
+    );
   }
   const rows = Object.entries(properties)
     .filter(([, p]) => p.visible !== false)
@@ -73,7 +83,9 @@ function globalRows(except = new Set<string>()): string[][] {
 
 function flagLabel(key: string, property: SchemaProperty): string {
   const name = strings.dasherize(key);
-  const shorts = [property.alias, ...(property.aliases ?? [])].filter((a): a is string => !!a).map((a) => (a.length === 1 ? `-${a}` : `--${a}`));
+  const shorts = [property.alias, ...(property.aliases ?? [])]
+    .filter((a): a is string => !!a)
+    .map((a) => (a.length === 1 ? `-${a}` : `--${a}`));
   const prefix = shorts.length ? `${shorts.join(', ')}, ` : '';
   const kinds = Array.isArray(property.type) ? property.type : [property.type ?? 'string'];
   if (kinds.length === 1 && kinds[0] === 'boolean') return `${prefix}--${property.default === true ? '[no-]' : ''}${name}`;
@@ -98,7 +110,8 @@ function optionDescription(property: SchemaProperty, positional: boolean): strin
   if (positional) notes.push('also the first argument');
   if (property.default !== undefined) notes.push(`default: ${JSON.stringify(property.default)}`);
   if (property['x-prompt']) notes.push('asked in a terminal when left out');
-  if (property['x-deprecated']) notes.push(`deprecated${typeof property['x-deprecated'] === 'string' ? `: ${property['x-deprecated']}` : ''}`);
+  if (property['x-deprecated'])
+    notes.push(`deprecated${typeof property['x-deprecated'] === 'string' ? `: ${property['x-deprecated']}` : ''}`);
   const text = property.description ?? '';
   return notes.length ? `${text} (${notes.join('; ')})` : text;
 }

@@ -51,7 +51,9 @@ export function describeEvent(event: DryRunEvent, paint: Paint, before?: Buffer)
     case 'rename':
       return [`${paint('blue', 'RENAME')} ${strip(event.path)} => ${strip(event.to)}`];
     case 'error':
-      return [`${paint('red', 'ERROR!')} ${strip(event.path)} ${event.description === 'alreadyExist' ? 'already exists' : 'does not exist'}.`];
+      return [
+        `${paint('red', 'ERROR!')} ${strip(event.path)} ${event.description === 'alreadyExist' ? 'already exists' : 'does not exist'}.`,
+      ];
   }
 }
 

@@ -76,7 +76,10 @@ async function ask(prompts: Inquirer, definition: schema.PromptDefinition): Prom
       return (await prompts.select({ message: definition.message, choices: items, default: definition.default ?? undefined })) as JsonValue;
     }
     case 'confirmation':
-      return prompts.confirm({ message: definition.message, default: typeof definition.default === 'boolean' ? definition.default : undefined });
+      return prompts.confirm({
+        message: definition.message,
+        default: typeof definition.default === 'boolean' ? definition.default : undefined,
+      });
     default: {
       let typed: JsonValue | undefined;
       const text = await prompts.input({

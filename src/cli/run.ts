@@ -62,7 +62,9 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
     const helpFor = name === 'init' && command.schematic === 'init' ? 'init' : `g ${name}`;
     const options = parseSchematicOptions(name, optionsSchema, command.args, helpFor);
     if (!root) {
-      throw new UsageError(`No app found in ${io.cwd} or its parent folders: run ${BIN} in a Nest app (a folder with nest-cli.json or package.json).`);
+      throw new UsageError(
+        `No app found in ${io.cwd} or its parent folders: run ${BIN} in a Nest app (a folder with nest-cli.json or package.json).`,
+      );
     }
     const properties = optionsSchema.properties ?? {};
     if (globals.skipInstall && 'skipInstall' in properties) options.skipInstall = true;
@@ -127,7 +129,9 @@ async function execute(workflow: NodeWorkflow, run: Execution): Promise<number> 
   } catch (error) {
     if (!written) throw error;
     // The files are on disk: only a task after them (the install) failed.
-    io.stderr.write(`Error: the files are written, but ${error instanceof Error && !(error instanceof UnsuccessfulWorkflowExecution) ? error.message : 'the package install failed'}: run \`${run.packageManager} install\` yourself.\n`);
+    io.stderr.write(
+      `Error: the files are written, but ${error instanceof Error && !(error instanceof UnsuccessfulWorkflowExecution) ? error.message : 'the package install failed'}: run \`${run.packageManager} install\` yourself.\n`,
+    );
     return 1;
   }
   if (nothingDone) logger.info('Nothing to be done.');
@@ -149,7 +153,8 @@ function registerInstall(workflow: NodeWorkflow, run: Execution): void {
       name: nodePackage.name,
       create: async (factoryOptions) => {
         if (run.globals.skipInstall) {
-          return async () => run.logger.info(`Skipped the package install (--skip-install): run \`${run.packageManager} install\` yourself.`);
+          return async () =>
+            run.logger.info(`Skipped the package install (--skip-install): run \`${run.packageManager} install\` yourself.`);
         }
         const install = await (nodePackage.create(factoryOptions) as Promise<TaskExecutor<NodePackageTaskOptions>>);
         const withScripts: TaskExecutor<NodePackageTaskOptions> = (options, context) =>

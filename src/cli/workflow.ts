@@ -32,7 +32,12 @@ export function appWorkflow(root: string, { dryRun = false, packageManager = 'np
 }
 
 /** Runs one schematic of the collection through a workflow; rejects as the workflow does (UnsuccessfulWorkflowExecution). */
-export function executeSchematic(workflow: NodeWorkflow, name: string, options: Record<string, unknown>, logger: logging.Logger): Promise<void> {
+export function executeSchematic(
+  workflow: NodeWorkflow,
+  name: string,
+  options: Record<string, unknown>,
+  logger: logging.Logger,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     workflow
       .execute({ collection: COLLECTION_PATH, schematic: name, options, allowPrivate: true, debug: false, logger })

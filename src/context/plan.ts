@@ -200,10 +200,16 @@ function addImport(imports: Map<string, Set<string>>, from: string, name: string
 }
 
 /** Why `name` cannot be imported as needed (taken by another import or declaration, or imported as a type only). */
-function importProblem(source: ts.SourceFile, bindings: Map<string, Binding>, name: string, accept: (b: Binding) => boolean): string | undefined {
+function importProblem(
+  source: ts.SourceFile,
+  bindings: Map<string, Binding>,
+  name: string,
+  accept: (b: Binding) => boolean,
+): string | undefined {
   const binding = bindings.get(name);
   if (binding && !accept(binding)) return `${name} is already imported from '${binding.from}' in this file`;
-  if (binding && typeOnlyImport(source, name)) return `${name} is imported with \`import type\` in this file, which emits no value for Nest's injection`;
+  if (binding && typeOnlyImport(source, name))
+    return `${name} is imported with \`import type\` in this file, which emits no value for Nest's injection`;
   if (!binding && isNameTaken(source, name)) return `${name} is already declared in this file`;
   return undefined;
 }
@@ -229,7 +235,8 @@ function ormInjection(
   const problem = importProblem(source, bindings, 'MikroORM', (b) => b.from.startsWith('@mikro-orm/') && b.name === 'MikroORM');
   if (problem) return problem;
   const insertion = constructorParameterInsertion(source, style, cls.node, ORM_PARAMETER);
-  if (!insertion) return `${cls.name} extends ${cls.extendsName} without a constructor of its own, so a new one would have to call super() with arguments`;
+  if (!insertion)
+    return `${cls.name} extends ${cls.extendsName} without a constructor of its own, so a new one would have to call super() with arguments`;
   return { insertion, importFrom: bindings.has('MikroORM') ? undefined : '@mikro-orm/core' };
 }
 
@@ -250,7 +257,9 @@ function resolveScope(tree: Tree, project: NestProject, given: string | undefine
   for (const candidate of [clean, `${project.sourceRoot}/${clean}`]) {
     if (tree.exists(candidate) || tree.getDir(candidate).subfiles.length + tree.getDir(candidate).subdirs.length > 0) return candidate;
   }
-  throw new SchematicsException(`--path ${given}: no such folder or file (looked in the workspace root and in ${project.sourceRoot}). Nothing was changed.`);
+  throw new SchematicsException(
+    `--path ${given}: no such folder or file (looked in the workspace root and in ${project.sourceRoot}). Nothing was changed.`,
+  );
 }
 
 function inScope(path: string, scope: string): boolean {

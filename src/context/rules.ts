@@ -20,15 +20,20 @@ export function report(plan: ContextPlan, ctx: SchematicContext): Rule {
     const log = ctx.logger;
     for (const path of plan.edits.keys()) {
       for (const { className, because } of plan.injections.filter((i) => i.path === path)) {
-        log.info(`UPDATE ${path}: ${className} gets \`${ORM_PARAMETER}\` (injected by Nest), where @${plan.decorator.name}() finds the ORM; ${because}.`);
+        log.info(
+          `UPDATE ${path}: ${className} gets \`${ORM_PARAMETER}\` (injected by Nest), where @${plan.decorator.name}() finds the ORM; ${because}.`,
+        );
       }
       for (const o of plan.outcomes) {
-        if (o.kind === 'add' && o.path === path) log.info(`UPDATE ${o.path}: ${o.decorator} on ${o.handler.className}.${o.handler.methodName}()`);
+        if (o.kind === 'add' && o.path === path)
+          log.info(`UPDATE ${o.path}: ${o.decorator} on ${o.handler.className}.${o.handler.methodName}()`);
       }
     }
     for (const o of plan.outcomes) {
       if (o.kind === 'report') {
-        log.warn(`SKIP ${o.path}:${o.handler.line} ${o.handler.className}.${o.handler.methodName}() (${o.handler.trigger}) ${o.reason} — ${o.fix}`);
+        log.warn(
+          `SKIP ${o.path}:${o.handler.line} ${o.handler.className}.${o.handler.methodName}() (${o.handler.trigger}) ${o.reason} — ${o.fix}`,
+        );
       }
     }
     for (const [name, version] of Object.entries(plan.packages)) {
@@ -39,7 +44,10 @@ export function report(plan: ContextPlan, ctx: SchematicContext): Rule {
       log.info(`context: no queue, schedule, microservice, WebSocket or startup handlers in ${plan.scope}.`);
       return;
     }
-    const ormOnly = count('orm-only') > 0 ? `, ${count('orm-only')} that only use the ORM itself (migrations, schema, seeding, connection) left alone` : '';
+    const ormOnly =
+      count('orm-only') > 0
+        ? `, ${count('orm-only')} that only use the ORM itself (migrations, schema, seeding, connection) left alone`
+        : '';
     log.info(
       `context: ${count('add')} handler(s) given a request context, ${count('covered')} already had one, ` +
         `${count('report')} left to you, ${count('no-database')} without database access left alone${ormOnly} (${plan.scope}).`,

@@ -57,7 +57,13 @@ export function examine(tree: Tree, options: DoctorOptions): Examination {
     sources.set(path, source);
   }
   const ormSetUp = profile.hasDependency('@mikro-orm/core') || [...sources.values()].some((s) => findOrmRootCalls(s).length > 0);
-  const exam: Examination = { project, ormSetUp, files: tsFiles.length, findings, driver: DRIVERS.find((d) => profile.hasDependency(driverPackage(d))) };
+  const exam: Examination = {
+    project,
+    ormSetUp,
+    files: tsFiles.length,
+    findings,
+    driver: DRIVERS.find((d) => profile.hasDependency(driverPackage(d))),
+  };
   if (!ormSetUp) return exam;
 
   const input: DoctorInput = {

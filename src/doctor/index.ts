@@ -14,7 +14,9 @@ import { DoctorOptions } from './schema';
 export function doctor(options: DoctorOptions): Rule {
   return (tree: Tree, ctx: SchematicContext) => {
     if (options.name !== undefined && options.name !== 'fix') {
-      throw new SchematicsException(`Unknown argument "${options.name}": nest g doctor takes none (read-only audit) or "fix" (apply the safe fixes).`);
+      throw new SchematicsException(
+        `Unknown argument "${options.name}": nest g doctor takes none (read-only audit) or "fix" (apply the safe fixes).`,
+      );
     }
     const fix = options.fix === true || options.name === 'fix';
     const exam = examine(tree, options);

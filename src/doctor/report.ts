@@ -5,7 +5,9 @@ import { formatFinding } from './rules';
 export function report(exam: Examination, ctx: SchematicContext): void {
   const log = ctx.logger;
   if (!exam.ormSetUp) {
-    log.info(`doctor: MikroORM is not set up in this app (no @mikro-orm/core in ${exam.project.packageJson}), nothing to check — nest g -c mikro-request-context init sets it up.`);
+    log.info(
+      `doctor: MikroORM is not set up in this app (no @mikro-orm/core in ${exam.project.packageJson}), nothing to check — nest g -c mikro-request-context init sets it up.`,
+    );
     return;
   }
   for (const finding of exam.findings) {

@@ -78,14 +78,19 @@ const CLASS_NAME = /^[A-Z][A-Za-z0-9]*$/;
 const ENUM_TYPE = /^([A-Z][A-Za-z0-9]*)\(([^()]*)\)$/;
 const MODIFIERS = ['unique', 'index', 'nullable', 'optional'];
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
     'import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
-    'constructor toJSON').split(' '),
+    'constructor toJSON'
+  ).split(' '),
 );
 
 /** Parses `--fields`. Throws a SchematicsException that names the entry and what is wrong with it. */
 export function parseFields(spec: string | undefined): Field[] {
-  const entries = (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = (spec ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const fields = entries.map(parseEntry);
   const seen = new Set<string>();
   for (const field of fields) {
@@ -114,7 +119,10 @@ function parseEntry(entry: string): Field {
   const nameNullable = rawName.endsWith('?');
   const name = nameNullable ? rawName.slice(0, -1) : rawName;
   if (!IDENTIFIER.test(name) || RESERVED.has(name)) {
-    throw fieldError(entry, `: "${name}" is not a usable property name (letters, digits, _ and $, not starting with a digit, not a reserved word)`);
+    throw fieldError(
+      entry,
+      `: "${name}" is not a usable property name (letters, digits, _ and $, not starting with a digit, not a reserved word)`,
+    );
   }
   if (GENERATED_PROPERTIES.includes(name)) {
     throw fieldError(entry, `: "${name}" is generated on every entity; leave it out (--pk chooses the primary key type)`);
@@ -141,7 +149,10 @@ function parseEntry(entry: string): Field {
   if (enumMatch) {
     const values = enumMatch[2].split('|').map((v) => v.trim());
     if (values.length === 0 || values.some((v) => !/^[A-Za-z][\w-]*$/.test(v))) {
-      throw fieldError(entry, `: enum values must start with a letter and contain letters, digits, "_" or "-" (e.g. Status(active|banned))`);
+      throw fieldError(
+        entry,
+        `: enum values must start with a letter and contain letters, digits, "_" or "-" (e.g. Status(active|banned))`,
+      );
     }
     const members = values.map((value) => ({ key: spell(words(value)).pascal, value }));
     if (new Set(members.map((m) => m.key)).size !== members.length) {
@@ -175,7 +186,13 @@ export function formatFields(fields: readonly Field[]): string {
   return fields
     .map((f) => {
       const type =
-        f.kind === 'scalar' ? f.type : f.kind === 'enum' ? `${f.enumName}(${f.members.map((m) => m.value).join('|')})` : f.kind === 'oneToMany' ? `${f.target}[]` : f.target;
+        f.kind === 'scalar'
+          ? f.type
+          : f.kind === 'enum'
+            ? `${f.enumName}(${f.members.map((m) => m.value).join('|')})`
+            : f.kind === 'oneToMany'
+              ? `${f.target}[]`
+              : f.target;
       return `${f.name}:${type}${f.nullable ? '?' : ''}${f.unique ? ':unique' : ''}${f.index ? ':index' : ''}`;
     })
     .join(',');

@@ -62,7 +62,8 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
   const discovery = findEntityDiscovery(tree, feature.project);
 
   if (existing && (extras.reuseExisting || existing === path)) {
-    if (options.fields) notes.push(`${existing} already defines ${className}: --fields was not used (edit the entity, or pass --force to regenerate it).`);
+    if (options.fields)
+      notes.push(`${existing} already defines ${className}: --fields was not used (edit the entity, or pass --force to regenerate it).`);
     if (!(existing === path && options.force)) {
       const model = readModel(tree, existing, className);
       resolveRelationKeys(tree, model, entityFiles);
@@ -104,7 +105,9 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
   }
   const fields = parseFields(spec);
   if (definition === 'define-entity' && extras.customRepository) {
-    throw new SchematicsException('--pattern custom needs a decorated entity class: leave out --definition define-entity, or use --pattern repository.');
+    throw new SchematicsException(
+      '--pattern custom needs a decorated entity class: leave out --definition define-entity, or use --pattern repository.',
+    );
   }
   const inverseSides: EntityPlan['inverseSides'] = [];
   const mappedBy = new Map<string, string>();
@@ -139,7 +142,9 @@ export function planEntity(tree: Tree, options: EntityOptions, feature: FeatureP
         }
         inverseSides.push({ path: targetPath, className: field.target, property });
         mappedBy.set(field.name, property);
-        notes.push(`${targetPath}: added the owning side ${field.target}.${property} (a nullable ManyToOne to ${className}) for ${className}.${field.name}.`);
+        notes.push(
+          `${targetPath}: added the owning side ${field.target}.${property} (a nullable ManyToOne to ${className}) for ${className}.${field.name}.`,
+        );
       }
     }
   }
@@ -190,7 +195,13 @@ function chooseDeleteRule(value: string | undefined, fields: readonly Field[]): 
   return DELETE_RULES[key];
 }
 
-function choose<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, option: string, defaultsUsed: string[]): T {
+function choose<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+  option: string,
+  defaultsUsed: string[],
+): T {
   if (value === undefined) {
     defaultsUsed.push(`${option}=${fallback}`);
     return fallback;
@@ -205,7 +216,9 @@ function readModel(tree: Tree, path: string, className: string): EntityModel {
   const source = parseSource(tree, path);
   const model = readEntityModel(source, className) ?? readDefineEntityModel(source, className);
   if (!model) {
-    throw new SchematicsException(`${path}: could not read the entity ${className} (neither an @Entity() class nor a defineEntity schema).`);
+    throw new SchematicsException(
+      `${path}: could not read the entity ${className} (neither an @Entity() class nor a defineEntity schema).`,
+    );
   }
   return model;
 }
@@ -219,7 +232,9 @@ function resolveRelationKeys(tree: Tree, model: EntityModel, entityFiles: Map<st
       continue;
     }
     const path = entityFiles.get(property.target);
-    const target = path ? (readEntityModel(parseSource(tree, path), property.target) ?? readDefineEntityModel(parseSource(tree, path), property.target)) : undefined;
+    const target = path
+      ? (readEntityModel(parseSource(tree, path), property.target) ?? readDefineEntityModel(parseSource(tree, path), property.target))
+      : undefined;
     property.ts = target?.pk.ts ?? 'number';
   }
 }
@@ -250,9 +265,28 @@ export function modelFromFields(
     const base = { name: field.name, optional: field.nullable, nullable: field.nullable, unique: field.unique };
     if (field.kind === 'scalar') {
       const kind = KINDS[field.type];
-      data.push({ ...base, kind, ts: kind === 'integer' || kind === 'float' ? 'number' : kind === 'date' ? 'Date | string' : kind === 'json' ? 'Record<string, unknown>' : kind === 'boolean' ? 'boolean' : 'string' });
+      data.push({
+        ...base,
+        kind,
+        ts:
+          kind === 'integer' || kind === 'float'
+            ? 'number'
+            : kind === 'date'
+              ? 'Date | string'
+              : kind === 'json'
+                ? 'Record<string, unknown>'
+                : kind === 'boolean'
+                  ? 'boolean'
+                  : 'string',
+      });
     } else if (field.kind === 'enum') {
-      data.push({ ...base, kind: 'enum', ts: field.enumName, enumName: field.enumName, enumMember: `${field.enumName}.${field.members[0].key}` });
+      data.push({
+        ...base,
+        kind: 'enum',
+        ts: field.enumName,
+        enumName: field.enumName,
+        enumMember: `${field.enumName}.${field.members[0].key}`,
+      });
     } else if (field.kind === 'manyToOne') {
       const keyType = field.target === className ? pkModel.ts : (targets.get(field.target)?.pk.ts ?? 'number');
       data.push({ ...base, kind: 'relation', ts: keyType, target: field.target });

@@ -19,7 +19,13 @@ export function entityRules(plan: EntityPlan): Rule[] {
 
 function renderEntity(plan: EntityPlan): Rule {
   const { feature, model } = plan;
-  const code = entityCode({ className: model.className, fields: plan.fields, mappedBy: plan.mappedBy, tokens: plan.targetTokens, deleteRule: plan.deleteRule });
+  const code = entityCode({
+    className: model.className,
+    fields: plan.fields,
+    mappedBy: plan.mappedBy,
+    tokens: plan.targetTokens,
+    deleteRule: plan.deleteRule,
+  });
   return renderFiles({
     from: `${TEMPLATES}/${plan.definition}`,
     to: feature.folder,
@@ -56,13 +62,20 @@ export function entityImports(plan: EntityPlan, code: EntityCode): string[] {
       lines.push(`import { ${named([...core, ...code.decorators]).join(', ')} } from '@mikro-orm/core';`);
     } else {
       const typesOnly = core.every((n) => n.startsWith('type '));
-      if (core.length > 0 && typesOnly) lines.push(`import type { ${named(core).map((n) => n.slice(5)).join(', ')} } from '@mikro-orm/core';`);
+      if (core.length > 0 && typesOnly)
+        lines.push(
+          `import type { ${named(core)
+            .map((n) => n.slice(5))
+            .join(', ')} } from '@mikro-orm/core';`,
+        );
       else if (core.length > 0) lines.push(`import { ${named(core).join(', ')} } from '@mikro-orm/core';`);
       lines.push(`import { ${named(code.decorators).join(', ')} } from '${feature.decoratorsPackage}';`);
     }
   }
   for (const target of code.targets) {
-    lines.push(`import { ${plan.targetTokens.get(target) ?? target} } from '${feature.importPath(model.path, plan.entityFiles.get(target)!)}';`);
+    lines.push(
+      `import { ${plan.targetTokens.get(target) ?? target} } from '${feature.importPath(model.path, plan.entityFiles.get(target)!)}';`,
+    );
   }
   if (model.customRepository) {
     lines.push(`import { ${model.customRepository} } from './${feature.names.singular.kebab}.repository${feature.profile.importSuffix}';`);
@@ -85,16 +98,24 @@ function addInverseSides(plan: EntityPlan): Rule {
       // After the last persistent property, before createdAt/updatedAt.
       const lastPersistent = [...node.members]
         .reverse()
-        .find((m) => ts.isPropertyDeclaration(m) && (ts.getDecorators(m) ?? []).length > 0 && !['createdAt', 'updatedAt'].includes(m.name.getText(source)));
+        .find(
+          (m) =>
+            ts.isPropertyDeclaration(m) &&
+            (ts.getDecorators(m) ?? []).length > 0 &&
+            !['createdAt', 'updatedAt'].includes(m.name.getText(source)),
+        );
       const anchor = lastPersistent ?? node.members[node.members.length - 1];
       // Nullable: the rows and the code that already exist keep working without it.
       const options = `{ nullable: true, deleteRule: ${quoted(plan.deleteRule, style)} }`;
       const block = `${style.eol}${style.eol}${indent}@ManyToOne(() => ${owner}, ${options})${style.eol}${indent}${side.property}?: Rel<${owner}>${semi}`;
-      const insertions: Insertion[] = [anchor ? { pos: anchor.getEnd(), text: block } : { pos: node.members.end, text: block.slice(style.eol.length) }];
+      const insertions: Insertion[] = [
+        anchor ? { pos: anchor.getEnd(), text: block } : { pos: node.members.end, text: block.slice(style.eol.length) },
+      ];
       const decorators = importInsertion(source, style, ['ManyToOne'], plan.feature.decoratorsPackage);
       const rel = importInsertion(source, style, ['type Rel'], '@mikro-orm/core');
       const ownerImport = importInsertion(source, style, [owner], plan.feature.importPath(side.path, plan.model.path));
-      for (const insertion of [decorators, hasImported(source, 'Rel') ? undefined : rel, ownerImport]) if (insertion) insertions.push(insertion);
+      for (const insertion of [decorators, hasImported(source, 'Rel') ? undefined : rel, ownerImport])
+        if (insertion) insertions.push(insertion);
       applyInsertions(tree, side.path, insertions);
     }
   };
@@ -139,7 +160,9 @@ export function reportEntity(plan: EntityPlan, context: SchematicContext): Rule 
       log.info(`Using defaults: ${plan.defaultsUsed.join(', ')} (choose with ${options}${prompt}).`);
     }
     if (plan.create) {
-      log.info(`Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.map((f) => `, ${formatFields([f])}`).join('')}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`);
+      log.info(
+        `Entity ${plan.model.className} (${plan.model.path}): id (${plan.pk})${plan.fields.map((f) => `, ${formatFields([f])}`).join('')}${plan.timestamps ? ', createdAt, updatedAt' : ''}.`,
+      );
       log.info(`Schema: ${plan.model.className}'s table is new. Next: ${migrationCommands(tree, plan.feature.project.packageJson)}.`);
     }
     for (const note of plan.notes) log.info(note);

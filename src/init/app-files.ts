@@ -220,7 +220,8 @@ export function addMigrationScripts(plan: InitPlan): Rule {
     for (const [name, command] of Object.entries(MIGRATION_SCRIPTS)) {
       const current = json.get(['scripts', name]);
       if (current === undefined) json.modify(['scripts', name], command);
-      else if (current !== command) context.logger.info(`${plan.project.packageJson}: script "${name}" is the app's own (${String(current)}): kept.`);
+      else if (current !== command)
+        context.logger.info(`${plan.project.packageJson}: script "${name}" is the app's own (${String(current)}): kept.`);
     }
   };
 }
@@ -257,4 +258,3 @@ function addIgnoreEntry(tree: Tree, path: string, entry: string, comment: string
   if (tree.exists(path)) tree.overwrite(path, current + block);
   else tree.create(path, block.replace(/^\r?\n/, ''));
 }
-

@@ -13,7 +13,15 @@ import {
   propertyInsertion,
   staticCalls,
 } from '../utils/ast';
-import { Bootstrap, fastifyAdapterSite, findBootstrap, MIKRO_ORM, REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS, SETUP_FUNCTION } from '../utils/bootstrap';
+import {
+  Bootstrap,
+  fastifyAdapterSite,
+  findBootstrap,
+  MIKRO_ORM,
+  REQUEST_CONTEXT,
+  REQUEST_CONTEXT_METHODS,
+  SETUP_FUNCTION,
+} from '../utils/bootstrap';
 import { findModuleClass, middlewareInsertions, moduleArrayInsertions } from '../utils/module';
 import { MiddlewareEdit } from '../utils/orm-options';
 import { detectSourceStyle, quoted, SourceStyle, terminate } from '../utils/source-style';
@@ -40,7 +48,12 @@ export function registerRequestContext(plan: InitPlan): Rule {
       const routes = (plan.profile.nestMajor ?? 12) >= 11 ? '{*splat}' : '*';
       applyInsertions(tree, plan.appModulePath, [
         ...middlewareInsertions(source, style, module, MIDDLEWARE_CLASS, routes),
-        importInsertion(source, style, [MIDDLEWARE_CLASS], relativeImport(plan.appModulePath, plan.middlewarePath, plan.profile.importSuffix))!,
+        importInsertion(
+          source,
+          style,
+          [MIDDLEWARE_CLASS],
+          relativeImport(plan.appModulePath, plan.middlewarePath, plan.profile.importSuffix),
+        )!,
       ]);
       return;
     }
@@ -61,7 +74,10 @@ export function registerRequestContext(plan: InitPlan): Rule {
       const lines = [
         ...(fastify.kind === 'inline' ? [terminate(`const ${fastify.name} = ${fastify.expression.getText(source)}`, style)] : []),
         `// One MikroORM request context per request, opened by a hook that runs before any middleware (and only once ${app} exists): no request sees another's entities.`,
-        terminate(`${fastify.name}.getInstance().addHook(${quoted('onRequest', style)}, (_request, _reply, done) => ${RequestContext}.create(${em}, done))`, style),
+        terminate(
+          `${fastify.name}.getInstance().addHook(${quoted('onRequest', style)}, (_request, _reply, done) => ${RequestContext}.create(${em}, done))`,
+          style,
+        ),
       ];
       applyInsertions(tree, plan.project.main, [
         { pos: startOfLeadingComments(source, statement), text: lines.map((line) => `${line}${style.eol}${indent}`).join('') },
@@ -72,8 +88,11 @@ export function registerRequestContext(plan: InitPlan): Rule {
       ]);
       return;
     }
-    const registration = terminate(`${app}.use((_req: unknown, _res: unknown, next: () => void) => ${RequestContext}.create(${em}, next))`, style);
-    const comment = '// One MikroORM request context per request, before any other middleware: no request sees another\'s entities.';
+    const registration = terminate(
+      `${app}.use((_req: unknown, _res: unknown, next: () => void) => ${RequestContext}.create(${em}, next))`,
+      style,
+    );
+    const comment = "// One MikroORM request context per request, before any other middleware: no request sees another's entities.";
     applyInsertions(tree, plan.project.main, [
       { pos: endOfLine(source, statement), text: `${style.eol}${indent}${comment}${style.eol}${indent}${registration}` },
       ...(imports ? [imports] : []),
@@ -89,7 +108,10 @@ export function callSetup(plan: InitPlan): Rule {
   return (tree) => {
     if (!plan.setup) return;
     const source = parseSource(tree, plan.project.main);
-    const calls = findNodes(source, (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === SETUP_FUNCTION);
+    const calls = findNodes(
+      source,
+      (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === SETUP_FUNCTION,
+    );
     if (calls.length > 0) return;
     const bootstrap = findBootstrap(source) as Bootstrap;
     if (!bootstrap.statement || !bootstrap.appVariable) return;
@@ -97,7 +119,12 @@ export function callSetup(plan: InitPlan): Rule {
     const block = bootstrap.statement.parent as ts.Block | ts.SourceFile;
     const following = block.statements.slice(block.statements.indexOf(bootstrap.statement) + 1);
     const registrations = following.findIndex((s) => staticCalls(source, REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS, s).length === 0);
-    const after = registrations > 0 ? following[registrations - 1] : registrations === -1 && following.length > 0 ? following[following.length - 1] : bootstrap.statement;
+    const after =
+      registrations > 0
+        ? following[registrations - 1]
+        : registrations === -1 && following.length > 0
+          ? following[following.length - 1]
+          : bootstrap.statement;
     const indent = lineIndent(source, bootstrap.statement);
     applyInsertions(tree, plan.project.main, [
       { pos: endOfLine(source, after), text: `${style.eol}${indent}${terminate(`${SETUP_FUNCTION}(${bootstrap.appVariable})`, style)}` },
@@ -121,7 +148,11 @@ function endOfLine(source: ts.SourceFile, statement: ts.Statement): number {
 }
 
 /** Packages that export MikroORM's core classes (core itself and every driver): an import from one of them can take RequestContext too. */
-const CORE_EXPORTERS = new Set(['core', 'sqlite', 'better-sqlite', 'libsql', 'postgresql', 'mysql', 'mariadb', 'mssql', 'mongodb', 'knex', 'sql'].map((p) => `@mikro-orm/${p}`));
+const CORE_EXPORTERS = new Set(
+  ['core', 'sqlite', 'better-sqlite', 'libsql', 'postgresql', 'mysql', 'mariadb', 'mssql', 'mongodb', 'knex', 'sql'].map(
+    (p) => `@mikro-orm/${p}`,
+  ),
+);
 
 /**
  * The names main.ts reaches MikroORM and RequestContext by: what it already imports (from core, a
@@ -138,7 +169,8 @@ function ormNames(source: ts.SourceFile, style: SourceStyle): { MikroORM: string
     }
     return undefined;
   };
-  const from = [...bindings.values()].find((b) => CORE_EXPORTERS.has(b.from) && b.name !== '*' && b.name !== 'default')?.from ?? '@mikro-orm/core';
+  const from =
+    [...bindings.values()].find((b) => CORE_EXPORTERS.has(b.from) && b.name !== '*' && b.name !== 'default')?.from ?? '@mikro-orm/core';
   const missing: string[] = [];
   const name = (symbol: ExportedSymbol): string => {
     const found = existing(symbol);
@@ -173,7 +205,11 @@ export function disableLibraryMiddleware(plan: InitPlan): Rule {
           throw new Error(`${file} changed between planning and editing: init's rules are out of order.`);
         }
         const style = detectSourceStyle(source);
-        applyInsertions(tree, file, edits.flatMap((edit) => middlewareEdit(plan, source, style, edit)));
+        applyInsertions(
+          tree,
+          file,
+          edits.flatMap((edit) => middlewareEdit(plan, source, style, edit)),
+        );
       }
       context.logger.info(
         `${root.file}:${root.line}: @mikro-orm/nestjs's middleware switched off (registerRequestContext: false), so that each request gets exactly one context.`,
@@ -204,7 +240,13 @@ function middlewareEdit(plan: InitPlan, source: ts.SourceFile, style: SourceStyl
         const moved = spread.split(/\r?\n/).join(`${style.eol}${style.indent}`);
         wrapped = `{${style.eol}${inner}${moved},${style.eol}${inner}${option},${style.eol}${base}}`;
       }
-      return [{ pos: edit.expression.getStart(source), length: edit.expression.getWidth(source), text: edit.parenthesize ? `(${wrapped})` : wrapped }];
+      return [
+        {
+          pos: edit.expression.getStart(source),
+          length: edit.expression.getWidth(source),
+          text: edit.parenthesize ? `(${wrapped})` : wrapped,
+        },
+      ];
     }
     case 'argument': {
       const local = isNameTaken(source, 'config') ? 'mikroOrmConfig' : 'config';
@@ -226,8 +268,15 @@ export function importDatabaseModule(plan: InitPlan): Rule {
     applyInsertions(
       tree,
       plan.appModulePath,
-      moduleArrayInsertions(source, detectSourceStyle(source), module, 'imports', plan.databaseModuleClass, [{ names: [plan.databaseModuleClass], from }], 'first'),
+      moduleArrayInsertions(
+        source,
+        detectSourceStyle(source),
+        module,
+        'imports',
+        plan.databaseModuleClass,
+        [{ names: [plan.databaseModuleClass], from }],
+        'first',
+      ),
     );
   };
 }
-

@@ -22,11 +22,7 @@ export function closeE2eApps(plan: InitPlan): Rule {
       const style = detectSourceStyle(source);
       const body = app.describeBody;
       const indent = body.statements.length > 0 ? lineIndent(source, body.statements[0]) : lineIndent(source, body) + style.indent;
-      const hook = [
-        `afterEach(async () => {`,
-        `${style.indent}${terminate(`await ${app.variable}.close()`, style)}`,
-        `})`,
-      ];
+      const hook = [`afterEach(async () => {`, `${style.indent}${terminate(`await ${app.variable}.close()`, style)}`, `})`];
       const text = `${style.eol}${style.eol}${hook.map((line, i) => `${indent}${i === hook.length - 1 ? terminate(line, style) : line}`).join(style.eol)}`;
       applyInsertions(tree, path, [{ pos: body.statements[body.statements.length - 1].getEnd(), text }]);
       context.logger.info(`${path}: the app is closed after each test (afterEach), so the database pool it now opens lets jest exit.`);
@@ -41,7 +37,12 @@ function unclosedApp(source: ts.SourceFile): { variable: string; describeBody: t
     const call = statement.expression;
     const callback = call.arguments[1];
     if (!ts.isIdentifier(call.expression) || call.expression.text !== 'describe' || !callback) continue;
-    if (!(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback)) || !ts.isBlock(callback.body) || callback.body.statements.length === 0) continue;
+    if (
+      !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback)) ||
+      !ts.isBlock(callback.body) ||
+      callback.body.statements.length === 0
+    )
+      continue;
     const assignment = findNodes(
       callback.body,
       (n): n is ts.BinaryExpression =>
@@ -57,7 +58,10 @@ function unclosedApp(source: ts.SourceFile): { variable: string; describeBody: t
     const closes = findNodes(
       source,
       (n): n is ts.CallExpression =>
-        ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'close' && n.expression.expression.getText(source) === variable,
+        ts.isCallExpression(n) &&
+        ts.isPropertyAccessExpression(n.expression) &&
+        n.expression.name.text === 'close' &&
+        n.expression.expression.getText(source) === variable,
     );
     if (closes.length === 0) return { variable, describeBody: callback.body };
   }

@@ -1,6 +1,15 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { formatWithAppPrettier } from '../utils/format';
-import { addMigrationScripts, addOrmDependencies, configureOrmCli, createConfiguration, enableDecorators, ignoreDatabaseFile, ignoreGeneratedMigrations, makeDefaultCollection } from './app-files';
+import {
+  addMigrationScripts,
+  addOrmDependencies,
+  configureOrmCli,
+  createConfiguration,
+  enableDecorators,
+  ignoreDatabaseFile,
+  ignoreGeneratedMigrations,
+  makeDefaultCollection,
+} from './app-files';
 import { callSetup, disableLibraryMiddleware, importDatabaseModule, registerRequestContext } from './context';
 import { createHealthModule } from './health';
 import { closeE2eApps } from './e2e';

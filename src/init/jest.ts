@@ -33,7 +33,14 @@ const JEST_DEFAULT_IGNORE = '/node_modules/';
 /** Files of the ESM packages, as jest tests them against transformIgnorePatterns. */
 const SAMPLE_PATHS = ['/app/node_modules/@mikro-orm/core/index.js', '/app/node_modules/kysely/dist/index.js'];
 /** Where jest looks for its config beside package.json when none is given. */
-const DEFAULT_CONFIG_FILES = ['jest.config.ts', 'jest.config.js', 'jest.config.cjs', 'jest.config.mts', 'jest.config.mjs', 'jest.config.json'];
+const DEFAULT_CONFIG_FILES = [
+  'jest.config.ts',
+  'jest.config.js',
+  'jest.config.cjs',
+  'jest.config.mts',
+  'jest.config.mjs',
+  'jest.config.json',
+];
 
 /** The devDependencies the transform needs, at versions that fit the app's jest (babel-jest follows jest's major). */
 export function jestEsmPackages(jestRange: string | undefined): Record<string, string> {
@@ -61,11 +68,17 @@ export function configureJestForEsm(plan: InitPlan): Rule {
     const configs = jestConfigs(tree, plan.project.packageJson);
     if (configs.length === 0) return;
     for (const config of configs) {
-      const outcome = config.path.endsWith('.json') || config.inPackageJson ? editJsonConfig(tree, config) : editCodeConfig(tree, config.path);
-      if (outcome.kind === 'edited') context.logger.info(`${config.label}: jest compiles ${ESM_PACKAGES.join(' and ')} (ESM only) to CommonJS with babel-jest.`);
+      const outcome =
+        config.path.endsWith('.json') || config.inPackageJson ? editJsonConfig(tree, config) : editCodeConfig(tree, config.path);
+      if (outcome.kind === 'edited')
+        context.logger.info(`${config.label}: jest compiles ${ESM_PACKAGES.join(' and ')} (ESM only) to CommonJS with babel-jest.`);
       if (outcome.kind === 'manual') printManualLines(context, config.label, outcome.why);
     }
-    return addPackages(plan.project.packageJson, { devDependencies: jestEsmPackages(plan.profile.dependencies['jest']) }, plan.options.skipInstall);
+    return addPackages(
+      plan.project.packageJson,
+      { devDependencies: jestEsmPackages(plan.profile.dependencies['jest']) },
+      plan.options.skipInstall,
+    );
   };
 }
 
@@ -95,7 +108,10 @@ function jestConfigs(tree: Tree, packageJsonPath: string): JestConfig[] {
 function configArguments(script: string): string[] {
   const found: string[] = [];
   for (const command of script.split(/&&|\|\||;/)) {
-    const words = command.trim().split(/\s+/).map((w) => w.replace(/^['"]|['"]$/g, ''));
+    const words = command
+      .trim()
+      .split(/\s+/)
+      .map((w) => w.replace(/^['"]|['"]$/g, ''));
     if (!words.some((w) => w === 'jest' || w.endsWith('/jest') || w.endsWith('/jest.js'))) continue;
     words.forEach((word, i) => {
       if ((word === '--config' || word === '-c') && words[i + 1]) found.push(words[i + 1]);
@@ -128,7 +144,10 @@ function editJsonConfig(tree: Tree, config: JestConfig): Outcome {
   if (Array.isArray(options['extensionsToTreatAsEsm']) && options['extensionsToTreatAsEsm'].length > 0) return { kind: 'esm' };
   const transform = options['transform'];
   if (typeof transform !== 'object' || transform === null || Array.isArray(transform)) {
-    return { kind: 'manual', why: transform === undefined ? 'it has no "transform" to put the ESM packages first in' : '"transform" is not an object' };
+    return {
+      kind: 'manual',
+      why: transform === undefined ? 'it has no "transform" to put the ESM packages first in' : '"transform" is not an object',
+    };
   }
   const ignore = options['transformIgnorePatterns'];
   if (ignore !== undefined && !(Array.isArray(ignore) && ignore.every((p): p is string => typeof p === 'string'))) {
@@ -137,12 +156,16 @@ function editJsonConfig(tree: Tree, config: JestConfig): Outcome {
   const patterns = (ignore as string[] | undefined) ?? [];
   const defaultAt = patterns.indexOf(JEST_DEFAULT_IGNORE);
   const blocking = patterns.filter((p, i) => i !== defaultAt && ignoresEsmPackages([p]));
-  if (blocking.length > 0) return { kind: 'manual', why: `its transformIgnorePatterns ${JSON.stringify(blocking)} leave the ESM packages untransformed` };
+  if (blocking.length > 0)
+    return { kind: 'manual', why: `its transformIgnorePatterns ${JSON.stringify(blocking)} leave the ESM packages untransformed` };
 
   let edited = false;
   if (!(ESM_TRANSFORM_PATTERN in transform)) {
     const text = tree.readText(config.path);
-    tree.overwrite(config.path, applyTextEdits(text, [firstPropertyEdit(text, [...base, 'transform'], ESM_TRANSFORM_PATTERN, ESM_TRANSFORMER)]));
+    tree.overwrite(
+      config.path,
+      applyTextEdits(text, [firstPropertyEdit(text, [...base, 'transform'], ESM_TRANSFORM_PATTERN, ESM_TRANSFORMER)]),
+    );
     edited = true;
   }
   const after = new JSONFile(tree, config.path);
@@ -183,7 +206,10 @@ function editCodeConfig(tree: Tree, path: string): Outcome {
   if (esm && ts.isArrayLiteralExpression(esm.initializer) && esm.initializer.elements.length > 0) return { kind: 'esm' };
   const transform = objectProperty(object, 'transform');
   if (!transform || !ts.isObjectLiteralExpression(transform.initializer)) {
-    return { kind: 'manual', why: transform ? '"transform" is not an object literal' : 'it has no "transform" to put the ESM packages first in' };
+    return {
+      kind: 'manual',
+      why: transform ? '"transform" is not an object literal' : 'it has no "transform" to put the ESM packages first in',
+    };
   }
   const ignore = objectProperty(object, 'transformIgnorePatterns');
   if (ignore && !(ts.isArrayLiteralExpression(ignore.initializer) && ignore.initializer.elements.every(ts.isStringLiteralLike))) {
@@ -192,12 +218,26 @@ function editCodeConfig(tree: Tree, path: string): Outcome {
   const elements = ignore ? (ignore.initializer as ts.ArrayLiteralExpression).elements.map((e) => e as ts.StringLiteralLike) : [];
   const defaultEntry = elements.find((e) => e.text === JEST_DEFAULT_IGNORE);
   const blocking = elements.filter((e) => e !== defaultEntry && ignoresEsmPackages([e.text]));
-  if (blocking.length > 0) return { kind: 'manual', why: `its transformIgnorePatterns ${blocking.map((e) => e.getText(source)).join(', ')} leave the ESM packages untransformed` };
+  if (blocking.length > 0)
+    return {
+      kind: 'manual',
+      why: `its transformIgnorePatterns ${blocking.map((e) => e.getText(source)).join(', ')} leave the ESM packages untransformed`,
+    };
 
   const insertions: Insertion[] = [];
-  const keyed = transform.initializer.properties.some((p) => p.name && (ts.isStringLiteralLike(p.name) || ts.isIdentifier(p.name)) && p.name.text === ESM_TRANSFORM_PATTERN);
+  const keyed = transform.initializer.properties.some(
+    (p) => p.name && (ts.isStringLiteralLike(p.name) || ts.isIdentifier(p.name)) && p.name.text === ESM_TRANSFORM_PATTERN,
+  );
   if (!keyed) {
-    insertions.push(propertyInsertion(source, style, transform.initializer, `${quoted(escaped(ESM_TRANSFORM_PATTERN), style)}: ${code(ESM_TRANSFORMER, style)}`, 'first'));
+    insertions.push(
+      propertyInsertion(
+        source,
+        style,
+        transform.initializer,
+        `${quoted(escaped(ESM_TRANSFORM_PATTERN), style)}: ${code(ESM_TRANSFORMER, style)}`,
+        'first',
+      ),
+    );
   }
   const pattern = quoted(escaped(ESM_IGNORE_PATTERN), style);
   if (!ignore) insertions.push(propertyInsertion(source, style, object, `transformIgnorePatterns: [${pattern}]`));
@@ -221,7 +261,9 @@ function exportedObject(source: ts.SourceFile): ts.ObjectLiteralExpression | und
     }
   }
   const unwrap = (node: ts.Expression | undefined): ts.Expression | undefined =>
-    node && (ts.isSatisfiesExpression(node) || ts.isAsExpression(node) || ts.isParenthesizedExpression(node)) ? unwrap(node.expression) : node;
+    node && (ts.isSatisfiesExpression(node) || ts.isAsExpression(node) || ts.isParenthesizedExpression(node))
+      ? unwrap(node.expression)
+      : node;
   exported = unwrap(exported);
   if (exported && ts.isIdentifier(exported)) {
     const name = exported.text;
@@ -243,7 +285,10 @@ function escaped(pattern: string): string {
 function code(value: unknown, style: SourceStyle): string {
   if (typeof value === 'string') return quoted(escaped(value), style);
   if (Array.isArray(value)) return `[${value.map((v) => code(v, style)).join(', ')}]`;
-  if (typeof value === 'object' && value !== null) return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${code(v, style)}`).join(', ')} }`;
+  if (typeof value === 'object' && value !== null)
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${code(v, style)}`)
+      .join(', ')} }`;
   return String(value);
 }
 
@@ -259,4 +304,3 @@ function printManualLines(context: SchematicContext, label: string, why: string)
     ].join('\n'),
   );
 }
-

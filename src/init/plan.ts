@@ -107,7 +107,9 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     if (taken || isNameTaken(appModuleSource, databaseModuleClass) || tree.exists(databaseModulePath)) {
       databaseModuleClass = 'MikroOrmDatabaseModule';
       databaseModulePath = `${project.sourceRoot}/${folder}/mikro-orm-database.module.ts`;
-      notes.push(`${taken?.fileName ?? appModulePath} already has a DatabaseModule: MikroORM's module is ${databaseModuleClass} (${databaseModulePath}).`);
+      notes.push(
+        `${taken?.fileName ?? appModulePath} already has a DatabaseModule: MikroORM's module is ${databaseModuleClass} (${databaseModulePath}).`,
+      );
     }
     const imports = appModule.metadata && objectProperty(appModule.metadata, 'imports');
     if (!appModule.metadata || (imports && !ts.isArrayLiteralExpression(imports.initializer))) {
@@ -125,7 +127,11 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     defaultsUsed,
     project,
     profile,
-    orm: alignedWithApp(ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }), profile, tree),
+    orm: alignedWithApp(
+      ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }),
+      profile,
+      tree,
+    ),
     bootstrap,
     appModulePath,
     appModuleClass: appModule.name,
@@ -146,7 +152,10 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
 
 /** main.ts's own global ValidationPipe is kept: the setup adds no second one (two pipes with other options would disagree). */
 function usesValidationPipe(main: ts.SourceFile, notes: string[]): boolean {
-  const pipe = findNodes(main, (n): n is ts.NewExpression => ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'ValidationPipe')[0];
+  const pipe = findNodes(
+    main,
+    (n): n is ts.NewExpression => ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'ValidationPipe',
+  )[0];
   if (pipe) notes.push(`${main.fileName}:${lineOf(main, pipe)} has a ValidationPipe of its own: kept, and setupApp adds none.`);
   return !!pipe;
 }
@@ -158,7 +167,11 @@ function usesValidationPipe(main: ts.SourceFile, notes: string[]): boolean {
  */
 function takesBodies(sources: Map<string, ts.SourceFile>, notes: string[]): boolean {
   for (const source of sources.values()) {
-    const body = findNodes(source, (n): n is ts.Decorator => ts.isDecorator(n) && ts.isCallExpression(n.expression) && n.expression.expression.getText(source) === 'Body')[0];
+    const body = findNodes(
+      source,
+      (n): n is ts.Decorator =>
+        ts.isDecorator(n) && ts.isCallExpression(n.expression) && n.expression.expression.getText(source) === 'Body',
+    )[0];
     if (!body) continue;
     notes.push(
       `${source.fileName}:${lineOf(source, body)} takes a request body already: setupApp gets no global ValidationPipe (whitelist would strip the fields of DTOs without class-validator decorators). Add it there once they are decorated.`,
@@ -172,11 +185,14 @@ function takesBodies(sources: Map<string, ts.SourceFile>, notes: string[]): bool
 function refuseUnsupportedVersions(profile: AppProfile, project: NestProject): void {
   const found: string[] = [];
   const nest = profile.dependencies['@nestjs/core'];
-  if (profile.nestMajor !== undefined && profile.nestMajor < MIN_NEST_MAJOR) found.push(`@nestjs/core ${nest} (init needs Nest ${MIN_NEST_MAJOR} or later)`);
+  if (profile.nestMajor !== undefined && profile.nestMajor < MIN_NEST_MAJOR)
+    found.push(`@nestjs/core ${nest} (init needs Nest ${MIN_NEST_MAJOR} or later)`);
   const core = profile.dependencies['@mikro-orm/core'];
   const coreMajor = majorOf(core);
-  if (coreMajor !== undefined && coreMajor < MIN_ORM_MAJOR) found.push(`@mikro-orm/core ${core} (init needs MikroORM ${MIN_ORM_MAJOR} or later)`);
-  if (profile.hasDependency('mikro-orm')) found.push(`the legacy mikro-orm package ${profile.dependencies['mikro-orm']} (init needs @mikro-orm/core ${MIN_ORM_MAJOR} or later)`);
+  if (coreMajor !== undefined && coreMajor < MIN_ORM_MAJOR)
+    found.push(`@mikro-orm/core ${core} (init needs MikroORM ${MIN_ORM_MAJOR} or later)`);
+  if (profile.hasDependency('mikro-orm'))
+    found.push(`the legacy mikro-orm package ${profile.dependencies['mikro-orm']} (init needs @mikro-orm/core ${MIN_ORM_MAJOR} or later)`);
   if (found.length === 0) return;
   throw new SchematicsException(
     `${project.packageJson} lists ${found.join(' and ')}: upgrade first (Nest: https://docs.nestjs.com/migration-guide, ` +
@@ -218,17 +234,25 @@ function contextPaths(
     );
   }
   if (ormRoots.length > 1) {
-    refuse(`The app has ${ormRoots.length} MikroOrmModule roots (${ormRoots.map(at).join(', ')}): init sets up one ORM. Register a context for each (MikroOrmModule.forMiddleware()) by hand.`);
+    refuse(
+      `The app has ${ormRoots.length} MikroOrmModule roots (${ormRoots.map(at).join(', ')}): init sets up one ORM. Register a context for each (MikroOrmModule.forMiddleware()) by hand.`,
+    );
   }
   if (middlewareModules.length > 0) {
-    refuse(`${middlewareModules.join(', ')}: MikroOrmModule.forMiddleware() already opens a context per request for several ORMs; init handles apps with one.`);
+    refuse(
+      `${middlewareModules.join(', ')}: MikroOrmModule.forMiddleware() already opens a context per request for several ORMs; init handles apps with one.`,
+    );
   }
   if (registrations.length > 1) {
-    refuse(`The app opens a request context ${registrations.length} times (${registrations.map((r) => `${r.what} at ${at(r)}`).join(', ')}): each request forks twice. Keep one (the first, right after NestFactory.create), then run init again.`);
+    refuse(
+      `The app opens a request context ${registrations.length} times (${registrations.map((r) => `${r.what} at ${at(r)}`).join(', ')}): each request forks twice. Keep one (the first, right after NestFactory.create), then run init again.`,
+    );
   }
   const manual = ormRoots.filter((r) => r.middleware !== 'off' && r.manual);
   if (manual.length > 0) {
-    refuse(`@mikro-orm/nestjs's middleware would open a second context per request, and init cannot switch it off safely: ${manual.map((r) => r.manual).join('; ')}.`);
+    refuse(
+      `@mikro-orm/nestjs's middleware would open a second context per request, and init cannot switch it off safely: ${manual.map((r) => r.manual).join('; ')}.`,
+    );
   }
   return { registrations, ormRoots };
 }
@@ -241,7 +265,8 @@ function contextPaths(
 function appSources(tree: Tree, project: NestProject, main: ts.SourceFile): Map<string, ts.SourceFile> {
   const parsed = new Map<string, ts.SourceFile>([[project.main, main]]);
   const open = (path: string) => {
-    if (!parsed.has(path) && tree.exists(path) && path.endsWith('.ts') && !path.endsWith('.d.ts')) parsed.set(path, parseSource(tree, path));
+    if (!parsed.has(path) && tree.exists(path) && path.endsWith('.ts') && !path.endsWith('.d.ts'))
+      parsed.set(path, parseSource(tree, path));
     return parsed.get(path);
   };
   const reachable = reachableFiles(project.main, open, importResolver(tree, project.tsconfig));
@@ -266,7 +291,9 @@ function chooseDriver(raw: InitOptions, defaultsUsed: string[], { listed, servin
     }
     if (given !== undefined) return given as Driver;
     if (existing.length > 1) {
-      throw new SchematicsException(`The app lists ${existing.map(driverPackage).join(' and ')}: say which one serves its requests with --driver. Nothing was changed.`);
+      throw new SchematicsException(
+        `The app lists ${existing.map(driverPackage).join(' and ')}: say which one serves its requests with --driver. Nothing was changed.`,
+      );
     }
     defaultsUsed.push(`driver=${existing[0]} (the app's)`);
     return existing[0];
@@ -279,7 +306,10 @@ function chooseDriver(raw: InitOptions, defaultsUsed: string[], { listed, servin
 }
 
 function cleanFolder(path: string): string {
-  const parts = path.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.');
+  const parts = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p && p !== '.');
   if (parts.length === 0 || parts.some((p) => p === '..' || !/^[\w.-]+$/.test(p))) {
     throw new SchematicsException(`Invalid --path "${path}": give a folder inside the source root, e.g. "database".`);
   }
@@ -319,7 +349,12 @@ function alignedWithApp(orm: OrmPackages, profile: AppProfile, tree: Tree): OrmP
   const installed = readJson<{ version?: string }>(tree, 'node_modules/@mikro-orm/core/package.json')?.version;
   const core = installed ?? range.replace(/^[\^~=v\s]+/, '');
   const align = (packages: Record<string, string>) =>
-    Object.fromEntries(Object.entries(packages).map(([name, version]) => [name, name.startsWith('@mikro-orm/') && name !== '@mikro-orm/nestjs' ? core : version]));
+    Object.fromEntries(
+      Object.entries(packages).map(([name, version]) => [
+        name,
+        name.startsWith('@mikro-orm/') && name !== '@mikro-orm/nestjs' ? core : version,
+      ]),
+    );
   return { ...orm, dependencies: align(orm.dependencies), devDependencies: align(orm.devDependencies) };
 }
 

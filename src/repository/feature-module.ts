@@ -1,6 +1,15 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
-import { applyInsertions, arrayElementInsertion, importInsertion, Insertion, isMethodCall, lineIndent, objectProperty, parseSource } from '../utils/ast';
+import {
+  applyInsertions,
+  arrayElementInsertion,
+  importInsertion,
+  Insertion,
+  isMethodCall,
+  lineIndent,
+  objectProperty,
+  parseSource,
+} from '../utils/ast';
 import { findModuleClass, moduleArrayInsertions } from '../utils/module';
 import { detectSourceStyle } from '../utils/source-style';
 
@@ -56,7 +65,9 @@ export function moduleFileParts(module: FeatureModule): { fileImports: string[];
     parts[entry.property].push(entry.element);
     for (const { names, from } of entry.imports) byModule.set(from, [...(byModule.get(from) ?? []), ...names]);
   }
-  const order = [...byModule.keys()].sort((a, b) => Number(a.startsWith('.')) - Number(b.startsWith('.')) || (a.startsWith('.') ? (a < b ? -1 : a > b ? 1 : 0) : 0));
+  const order = [...byModule.keys()].sort(
+    (a, b) => Number(a.startsWith('.')) - Number(b.startsWith('.')) || (a.startsWith('.') ? (a < b ? -1 : a > b ? 1 : 0) : 0),
+  );
   const fileImports = order.map((from) => `import { ${[...new Set(byModule.get(from))].sort().join(', ')} } from '${from}';`);
   return { fileImports, parts };
 }
@@ -142,7 +153,11 @@ function hasEntry(source: ts.SourceFile, metadata: ts.ObjectLiteralExpression, e
  * The module a new feature module is imported into, as `nest g module` does: the nearest
  * `*.module.ts` with a @Module() class in the feature's parent folders, up to the source root.
  */
-export function findParentModule(tree: Tree, featureModulePath: string, sourceRoot: string): { path: string; className: string } | undefined {
+export function findParentModule(
+  tree: Tree,
+  featureModulePath: string,
+  sourceRoot: string,
+): { path: string; className: string } | undefined {
   const own = featureModulePath.split('/');
   let dir = own.slice(0, -1);
   const root = sourceRoot.split('/');

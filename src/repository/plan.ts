@@ -40,13 +40,18 @@ export function planRepository(
   const defaultsUsed: string[] = [];
   const pattern = options.pattern ?? (defaultsUsed.push('pattern=repository'), 'repository');
   if (pattern !== 'repository' && pattern !== 'custom') {
-    throw new SchematicsException(`Invalid --pattern "${pattern}": use repository (a port and its MikroORM adapter) or custom (MikroORM's custom repository class).`);
+    throw new SchematicsException(
+      `Invalid --pattern "${pattern}": use repository (a port and its MikroORM adapter) or custom (MikroORM's custom repository class).`,
+    );
   }
   const { names, folder } = feature;
   const files = {
     port: `${folder}/${names.plural.kebab}.repository.ts`,
     adapter: `${folder}/${names.plural.kebab}.repository.mikro-orm.ts`,
-    spec: pattern === 'custom' ? `${folder}/${names.singular.kebab}.repository.spec.ts` : `${folder}/${names.plural.kebab}.repository.mikro-orm.spec.ts`,
+    spec:
+      pattern === 'custom'
+        ? `${folder}/${names.singular.kebab}.repository.spec.ts`
+        : `${folder}/${names.plural.kebab}.repository.mikro-orm.spec.ts`,
     custom: `${folder}/${names.singular.kebab}.repository.ts`,
     module: `${folder}/${names.plural.kebab}.module.ts`,
   };
@@ -85,7 +90,14 @@ export function planRepository(
           },
           { property: 'exports', element: port, key: port, imports: [{ names: [port], from: fromFolder(files.port) }] },
         ]
-      : [{ property: 'exports', element: 'MikroOrmModule', key: 'MikroOrmModule', imports: [{ names: ['MikroOrmModule'], from: '@mikro-orm/nestjs' }] }];
+      : [
+          {
+            property: 'exports',
+            element: 'MikroOrmModule',
+            key: 'MikroOrmModule',
+            imports: [{ names: ['MikroOrmModule'], from: '@mikro-orm/nestjs' }],
+          },
+        ];
   const module: FeatureModule = {
     path: files.module,
     className: moduleClass,
@@ -99,7 +111,8 @@ export function planRepository(
   if (!feature.skipImport && !parent) notes.push(`No parent module found above ${files.module}: import ${moduleClass} where you need it.`);
 
   const sample = sampleRow(model, (className) => relatedModel(tree, entity, className));
-  if (feature.spec && !sample) notes.push(`${model.className} has required relations that form a cycle: no spec was generated (seed the rows yourself).`);
+  if (feature.spec && !sample)
+    notes.push(`${model.className} has required relations that form a cycle: no spec was generated (seed the rows yourself).`);
   const config = configFile(tree, feature.project);
   const tokenOf = (className: string) => relatedModel(tree, entity, className)?.token ?? className;
   const pk = model.pk;
@@ -121,7 +134,11 @@ export function planRepository(
     entity: entityValues(model, entityFrom, names.singular.kebab, names.plural.kebab),
     pk,
     data: model.data,
-    writable: (indent: string) => writableData(model.data.map((p) => p.name), indent),
+    writable: (indent: string) =>
+      writableData(
+        model.data.map((p) => p.name),
+        indent,
+      ),
     driverPackage: feature.driverPackage,
     ormMajor: feature.ormMajor,
     sample: sample ?? { entries: [], seeds: [] },
@@ -149,9 +166,11 @@ export function planRepository(
  * imported under an alias (`Post as PostEntity` beside Nest's @Post()).
  */
 const TAKEN_NAMES = new Set(
-  ('Body Controller DefaultValuePipe Delete Get HttpCode Param ParseIntPipe ParseUUIDPipe Patch Post Query Injectable ' +
+  (
+    'Body Controller DefaultValuePipe Delete Get HttpCode Param ParseIntPipe ParseUUIDPipe Patch Post Query Injectable ' +
     'NotFoundException InjectRepository EntityManager EntityRepository Page MikroORM RequestContext MikroOrmModule Test ' +
-    'TestingModule SqliteDriver INestApplication ValidationPipe App Module request config').split(' '),
+    'TestingModule SqliteDriver INestApplication ValidationPipe App Module request config'
+  ).split(' '),
 );
 
 /** How the repository and resource files refer to the entity, and the import lines that bring it in. */
@@ -232,7 +251,9 @@ export function testDatabase(
     }
   }
   options.push('registerRequestContext: false');
-  const entityImports = [...byFile].map(([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`);
+  const entityImports = [...byFile].map(
+    ([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`,
+  );
   return { imports: [...packages, ...entityImports], options: `{ ${options.join(', ')} }` };
 }
 

@@ -9,22 +9,14 @@ import { RepositoryPlan } from './plan';
 const TEMPLATES = '../../templates/repository';
 
 export function repositoryRules(plan: RepositoryPlan): Rule[] {
-  return [
-    ...entityRules(plan.entity),
-    renderRepository(plan),
-    wireModule(plan),
-    importModuleIntoParent(plan),
-    addTestDependencies(plan),
-  ];
+  return [...entityRules(plan.entity), renderRepository(plan), wireModule(plan), importModuleIntoParent(plan), addTestDependencies(plan)];
 }
 
 function renderRepository(plan: RepositoryPlan): Rule {
   const { feature, values } = plan;
   const folders = plan.pattern === 'repository' ? ['port', 'adapter'] : ['custom'];
   if (feature.spec && plan.sample) folders.push('spec');
-  return chain(
-    folders.map((name) => renderFiles({ from: `${TEMPLATES}/${name}`, to: feature.folder, values, force: feature.force })),
-  );
+  return chain(folders.map((name) => renderFiles({ from: `${TEMPLATES}/${name}`, to: feature.folder, values, force: feature.force })));
 }
 
 /** Creates the feature module, or adds forFeature, the provider and the export to the one that exists. */
@@ -56,7 +48,11 @@ function addTestDependencies(plan: RepositoryPlan): Rule {
   if (!plan.feature.spec || plan.feature.driver === 'sqlite' || !plan.sample) return () => undefined;
   const { packageJson } = plan.feature.project;
   return chain([
-    addPackages(packageJson, { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } }, plan.feature.skipInstall),
+    addPackages(
+      packageJson,
+      { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } },
+      plan.feature.skipInstall,
+    ),
     allowSqliteInstallScript(packageJson, plan.feature.ormMajor),
   ]);
 }
@@ -64,7 +60,8 @@ function addTestDependencies(plan: RepositoryPlan): Rule {
 export function reportRepository(plan: RepositoryPlan, context: SchematicContext): Rule {
   return (tree) => {
     reportEntity({ ...plan.entity, defaultsUsed: plan.defaultsUsed, notes: plan.notes }, context)(tree, context);
-    if (plan.entity.create === false) context.logger.info(`Using the existing entity ${plan.entity.model.className} (${plan.entity.model.path}).`);
+    if (plan.entity.create === false)
+      context.logger.info(`Using the existing entity ${plan.entity.model.className} (${plan.entity.model.path}).`);
     if (plan.feature.driver !== 'sqlite' && plan.feature.spec && plan.sample) {
       context.logger.info(
         `The specs run on in-memory SQLite: @mikro-orm/sqlite is in devDependencies${plan.feature.skipInstall ? " (--skip-install: run your package manager's install)" : ''}.`,

@@ -41,7 +41,9 @@ export function sampleValue(p: DataProperty, index: string | number): string {
     case 'string':
       return literal ? `'${p.name} ${index}'` : `\`${p.name} \${${index}}\``;
     case 'uuid':
-      return literal ? `'00000000-0000-4000-8000-${String(index).padStart(12, '0')}'` : `\`00000000-0000-4000-8000-\${String(${index}).padStart(12, '0')}\``;
+      return literal
+        ? `'00000000-0000-4000-8000-${String(index).padStart(12, '0')}'`
+        : `\`00000000-0000-4000-8000-\${String(${index}).padStart(12, '0')}\``;
     case 'integer':
       return `${index}`;
     case 'float':

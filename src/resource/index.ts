@@ -29,6 +29,11 @@ export function resource(options: ResourceOptions): Rule {
       return externalSchematic('@nestjs/schematics', 'resource', passed);
     }
     const plan = planResource(tree, options);
-    return chain([...repositoryRules(plan.repository), renderResource(plan), reportResource(plan, context), formatWithAppPrettier(options)]);
+    return chain([
+      ...repositoryRules(plan.repository),
+      renderResource(plan),
+      reportResource(plan, context),
+      formatWithAppPrettier(options),
+    ]);
   };
 }

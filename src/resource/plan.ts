@@ -20,8 +20,18 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
     const local = (file: string) => `./${file}${feature.profile.importSuffix}`;
     const plural = feature.names.plural;
     return [
-      { property: 'controllers', element: `${plural.pascal}Controller`, key: `${plural.pascal}Controller`, imports: [{ names: [`${plural.pascal}Controller`], from: local(`${plural.kebab}.controller`) }] },
-      { property: 'providers', element: `${plural.pascal}Service`, key: `${plural.pascal}Service`, imports: [{ names: [`${plural.pascal}Service`], from: local(`${plural.kebab}.service`) }] },
+      {
+        property: 'controllers',
+        element: `${plural.pascal}Controller`,
+        key: `${plural.pascal}Controller`,
+        imports: [{ names: [`${plural.pascal}Controller`], from: local(`${plural.kebab}.controller`) }],
+      },
+      {
+        property: 'providers',
+        element: `${plural.pascal}Service`,
+        key: `${plural.pascal}Service`,
+        imports: [{ names: [`${plural.pascal}Service`], from: local(`${plural.kebab}.service`) }],
+      },
     ];
   });
   const { feature, entity } = repository;
@@ -33,7 +43,20 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
   // init's setupApp (the pipes and filters main.ts applies), which the e2e spec applies too.
   const setupPath = `${feature.project.sourceRoot}/${SETUP_FILE}`;
   const pkPipe = pk.kind === 'int' ? 'ParseIntPipe' : pk.kind === 'uuid' ? 'ParseUUIDPipe' : undefined;
-  const commonNames = ['Body', 'Controller', 'DefaultValuePipe', 'Delete', 'Get', 'HttpCode', 'Param', 'ParseIntPipe', 'Patch', 'Post', 'Query', ...(pkPipe ? [pkPipe] : [])];
+  const commonNames = [
+    'Body',
+    'Controller',
+    'DefaultValuePipe',
+    'Delete',
+    'Get',
+    'HttpCode',
+    'Param',
+    'ParseIntPipe',
+    'Patch',
+    'Post',
+    'Query',
+    ...(pkPipe ? [pkPipe] : []),
+  ];
   const dto = dtoParts(feature, model.data, model.className, validated, `${feature.folder}/dto/x.ts`, repository);
   const values = {
     ...repository.values,
@@ -79,7 +102,14 @@ function isEmailName(name: string): boolean {
   return name === 'email' || name.endsWith('Email');
 }
 
-function dtoParts(feature: FeaturePlan, data: DataProperty[], className: string, validated: boolean, from: string, repository: RepositoryPlan) {
+function dtoParts(
+  feature: FeaturePlan,
+  data: DataProperty[],
+  className: string,
+  validated: boolean,
+  from: string,
+  repository: RepositoryPlan,
+) {
   const validatorNames = new Set<string>();
   const enums = new Set<string>();
   const properties = data.map((p) => {

@@ -16,7 +16,14 @@ export function renderResource(plan: ResourcePlan): Rule {
         from: `${TEMPLATES}/e2e`,
         to: folder,
         // The e2e template's one suffix is on a package subpath (supertest/types), which never takes `.ts`.
-        values: { ...plan.values, suffix: feature.profile.subpathSuffix, pluralFile: plan.e2ePath.split('/').pop()!.replace(/\.e2e-spec\.ts$/, '') },
+        values: {
+          ...plan.values,
+          suffix: feature.profile.subpathSuffix,
+          pluralFile: plan.e2ePath
+            .split('/')
+            .pop()!
+            .replace(/\.e2e-spec\.ts$/, ''),
+        },
         force,
       }),
     );

@@ -60,7 +60,9 @@ export function readAppProfile(tree: Tree, project: NestProject): AppProfile {
     testRunner: vitest ? 'vitest' : 'jest',
     nestMajor: majorOf(dependencies['@nestjs/core']),
     ormMajor: ormMajor === 6 || ormMajor === 7 ? ormMajor : undefined,
-    typescriptMajor: majorOf(readJson<{ version?: string }>(tree, 'node_modules/typescript/package.json')?.version ?? dependencies['typescript']),
+    typescriptMajor: majorOf(
+      readJson<{ version?: string }>(tree, 'node_modules/typescript/package.json')?.version ?? dependencies['typescript'],
+    ),
     platform: '@nestjs/platform-fastify' in dependencies && !('@nestjs/platform-express' in dependencies) ? 'fastify' : 'express',
     dependencies,
     hasDependency: (name) => name in dependencies,
@@ -75,20 +77,27 @@ export function readAppProfile(tree: Tree, project: NestProject): AppProfile {
  * ESM app under node16/nodenext (TS2835). With no relative import anywhere, rewriteRelativeImportExtensions
  * (which exists only for `.ts` imports) says `.ts`, and otherwise the module setting decides.
  */
-function importSuffix(tree: Tree, project: NestProject, facts: { required: '' | '.js'; esm: boolean; nodeResolution: boolean }): ImportSuffix {
+function importSuffix(
+  tree: Tree,
+  project: NestProject,
+  facts: { required: '' | '.js'; esm: boolean; nodeResolution: boolean },
+): ImportSuffix {
   const option = (name: string) => compilerOption(tree, project.tsconfig, name) === true;
   const rewrites = option('rewriteRelativeImportExtensions');
   const allowsTs = rewrites || option('allowImportingTsExtensions');
   const valid = (suffix: ImportSuffix) => (suffix === '.ts' ? allowsTs : suffix === '' ? !(facts.esm && facts.nodeResolution) : true);
 
   const main = project.main;
-  const first = tree.exists(main) ? [main, ...relativeSpecifiers(tree, main).flatMap((s) => importedSourceFiles(main, s).find((p) => tree.exists(p)) ?? [])] : [];
+  const first = tree.exists(main)
+    ? [main, ...relativeSpecifiers(tree, main).flatMap((s) => importedSourceFiles(main, s).find((p) => tree.exists(p)) ?? [])]
+    : [];
   let seen = suffixesOf(tree, [...new Set(first)]);
   if (seen.length === 0) seen = suffixesOf(tree, sourceFiles(tree, project.sourceRoot));
   const counts = new Map<ImportSuffix, number>();
   for (const suffix of seen) counts.set(suffix, (counts.get(suffix) ?? 0) + 1);
   const ranked = [...counts.keys()].sort(
-    (a, b) => counts.get(b)! - counts.get(a)! || Number(b === facts.required) - Number(a === facts.required) || seen.indexOf(a) - seen.indexOf(b),
+    (a, b) =>
+      counts.get(b)! - counts.get(a)! || Number(b === facts.required) - Number(a === facts.required) || seen.indexOf(a) - seen.indexOf(b),
   );
   const chosen = ranked.find(valid);
   if (chosen !== undefined) return chosen;
@@ -96,7 +105,27 @@ function importSuffix(tree: Tree, project: NestProject, facts: { required: '' | 
 }
 
 /** Extensions that name a file other than a TypeScript module (`./data.json`), which say nothing of the app's convention. */
-const OTHER_EXTENSIONS = new Set(['json', 'mjs', 'cjs', 'mts', 'cts', 'tsx', 'jsx', 'node', 'css', 'scss', 'html', 'txt', 'md', 'graphql', 'gql', 'yaml', 'yml', 'svg', 'wasm']);
+const OTHER_EXTENSIONS = new Set([
+  'json',
+  'mjs',
+  'cjs',
+  'mts',
+  'cts',
+  'tsx',
+  'jsx',
+  'node',
+  'css',
+  'scss',
+  'html',
+  'txt',
+  'md',
+  'graphql',
+  'gql',
+  'yaml',
+  'yml',
+  'svg',
+  'wasm',
+]);
 
 /** The suffix of every relative import of these files, in order. */
 function suffixesOf(tree: Tree, files: string[]): ImportSuffix[] {
@@ -126,7 +155,8 @@ function relativeSpecifiers(tree: Tree, path: string): string[] {
   const visit = (node: ts.Node): void => {
     let specifier: ts.Expression | undefined;
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) specifier = node.moduleSpecifier;
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) specifier = node.moduleReference.expression;
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference))
+      specifier = node.moduleReference.expression;
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) specifier = node.arguments[0];
     if (specifier && ts.isStringLiteralLike(specifier) && (specifier.text.startsWith('./') || specifier.text.startsWith('../'))) {
       specifiers.push(specifier.text);
@@ -146,7 +176,12 @@ export function compilerOption(tree: Tree, path: string, name: string): unknown 
 }
 
 /** A field of a tsconfig through its `extends` chain, with the config that sets it (relative paths in it are relative to that one). */
-export function tsconfigField(tree: Tree, path: string, pick: (config: TsConfig) => unknown, seen = new Set<string>()): { value: unknown; from: string } | undefined {
+export function tsconfigField(
+  tree: Tree,
+  path: string,
+  pick: (config: TsConfig) => unknown,
+  seen = new Set<string>(),
+): { value: unknown; from: string } | undefined {
   if (seen.has(path)) return undefined;
   seen.add(path);
   const config = readJson<TsConfig>(tree, path);
@@ -223,12 +258,15 @@ export function compiledPath(
   const outDir = compilerPath(tree, tsconfig, 'outDir');
   const rootDir = compilerPath(tree, tsconfig, 'rootDir');
   if (build.builder === 'swc') {
-    const strip = !build.sourceRoot.includes('/') && (rootDir === undefined || rootDir === build.sourceRoot || rootDir.endsWith(`/${build.sourceRoot}`));
+    const strip =
+      !build.sourceRoot.includes('/') &&
+      (rootDir === undefined || rootDir === build.sourceRoot || rootDir.endsWith(`/${build.sourceRoot}`));
     const under = strip ? posix.relative(build.sourceRoot, file) : file;
     return under.startsWith('..') ? undefined : js(posix.join(outDir ?? 'dist', under));
   }
   if (outDir === undefined) return js(file);
-  const inferred = build.typescriptMajor !== undefined && build.typescriptMajor < 6 ? commonSourceFolder(tree, tsconfig) : posix.dirname(tsconfig);
+  const inferred =
+    build.typescriptMajor !== undefined && build.typescriptMajor < 6 ? commonSourceFolder(tree, tsconfig) : posix.dirname(tsconfig);
   const under = posix.relative(rootDir ?? inferred ?? posix.dirname(file), file);
   return under.startsWith('..') ? undefined : js(posix.join(outDir, under));
 }
@@ -250,7 +288,8 @@ export function commonSourceFolder(tree: Tree, tsconfig: string): string | undef
   const files = list('files');
   const include = list('include') ?? (files ? [] : [workspacePath(tsconfig, '**/*')]);
   const outDir = compilerPath(tree, tsconfig, 'outDir');
-  const exclude = list('exclude') ?? [...ALWAYS_SKIPPED].map((p) => workspacePath(tsconfig, p)).concat(outDir !== undefined ? [outDir] : []);
+  const exclude =
+    list('exclude') ?? [...ALWAYS_SKIPPED].map((p) => workspacePath(tsconfig, p)).concat(outDir !== undefined ? [outDir] : []);
   const excluded = (path: string) => exclude.some((pattern) => globMatches(pattern, path, true));
   const inputs = (files ?? []).filter((path) => tree.exists(path) && isSource(path));
   for (const written of include) {

@@ -109,10 +109,7 @@ export function isNameTaken(source: ts.SourceFile, name: string): boolean {
       const bindings = clause?.namedBindings;
       if (bindings && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.name.text === name)) return true;
       if (bindings && ts.isNamespaceImport(bindings) && bindings.name.text === name) return true;
-    } else if (
-      (ts.isClassDeclaration(statement) || ts.isFunctionDeclaration(statement)) &&
-      statement.name?.text === name
-    ) {
+    } else if ((ts.isClassDeclaration(statement) || ts.isFunctionDeclaration(statement)) && statement.name?.text === name) {
       return true;
     } else if (ts.isVariableStatement(statement)) {
       if (statement.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) return true;
@@ -345,7 +342,12 @@ export function dottedName(node: ts.Expression): string | undefined {
 }
 
 /** `Symbol.method(...)` calls in (a part of) a file, whatever local name or namespace reaches the symbol. */
-export function staticCalls(source: ts.SourceFile, symbol: ExportedSymbol, methods: readonly string[], root: ts.Node = source): ts.CallExpression[] {
+export function staticCalls(
+  source: ts.SourceFile,
+  symbol: ExportedSymbol,
+  methods: readonly string[],
+  root: ts.Node = source,
+): ts.CallExpression[] {
   const spellings = new Set(symbolSpellings(source, symbol));
   return findNodes(
     root,

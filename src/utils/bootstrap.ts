@@ -1,5 +1,15 @@
 import * as ts from 'typescript';
-import { decoratorArgument, dottedName, ExportedSymbol, findNodes, lineOf, methodName, objectProperty, staticCalls, symbolSpellings } from './ast';
+import {
+  decoratorArgument,
+  dottedName,
+  ExportedSymbol,
+  findNodes,
+  lineOf,
+  methodName,
+  objectProperty,
+  staticCalls,
+  symbolSpellings,
+} from './ast';
 
 const isMikroOrmPackage = (specifier: string) => specifier.startsWith('@mikro-orm/') || specifier === 'mikro-orm';
 export const NEST_FACTORY: ExportedSymbol = { name: 'NestFactory', from: (m) => m === '@nestjs/core' };
@@ -101,9 +111,7 @@ function isFastify(source: ts.SourceFile, create: ts.CallExpression): boolean {
  * `new FastifyAdapter(...)` written in the call (to be moved into a variable), or a variable declared
  * with it earlier in the same block. Undefined for anything else (an adapter built elsewhere).
  */
-export type FastifyAdapterSite =
-  | { kind: 'inline'; expression: ts.NewExpression; name: string }
-  | { kind: 'variable'; name: string };
+export type FastifyAdapterSite = { kind: 'inline'; expression: ts.NewExpression; name: string } | { kind: 'variable'; name: string };
 
 export function fastifyAdapterSite(source: ts.SourceFile, bootstrap: Bootstrap): FastifyAdapterSite | undefined {
   const { statement } = bootstrap;
@@ -121,7 +129,12 @@ export function fastifyAdapterSite(source: ts.SourceFile, bootstrap: Bootstrap):
     (s) =>
       ts.isVariableStatement(s) &&
       s.declarationList.declarations.some(
-        (d) => ts.isIdentifier(d.name) && d.name.text === arg.text && !!d.initializer && ts.isNewExpression(d.initializer) && isFastifyAdapterClass(d.initializer),
+        (d) =>
+          ts.isIdentifier(d.name) &&
+          d.name.text === arg.text &&
+          !!d.initializer &&
+          ts.isNewExpression(d.initializer) &&
+          isFastifyAdapterClass(d.initializer),
       ),
   );
   return declared ? { kind: 'variable', name: arg.text } : undefined;
@@ -149,7 +162,12 @@ export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean
   // The library's middleware class applied by hand (`consumer.apply(MikroOrmMiddleware)`); an app's own class of that name is counted above.
   const libraryMiddleware = new Set(symbolSpellings(source, LIBRARY_MIDDLEWARE));
   for (const node of findNodes(source, (n): n is ts.Expression => ts.isIdentifier(n) || ts.isPropertyAccessExpression(n))) {
-    if (!libraryMiddleware.has(dottedName(node) ?? '') || !ts.isCallExpression(node.parent) || !node.parent.arguments.some((a) => a === node)) continue;
+    if (
+      !libraryMiddleware.has(dottedName(node) ?? '') ||
+      !ts.isCallExpression(node.parent) ||
+      !node.parent.arguments.some((a) => a === node)
+    )
+      continue;
     found.push(at(node, 'MikroOrmMiddleware'));
   }
   return found;
@@ -166,7 +184,10 @@ export interface OwnOrm {
 export function ownOrms(source: ts.SourceFile): OwnOrm[] {
   const inits: ts.Node[] = [
     ...staticCalls(source, MIKRO_ORM, ['init']),
-    ...findNodes(source, (n): n is ts.NewExpression => ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'MikroORM'),
+    ...findNodes(
+      source,
+      (n): n is ts.NewExpression => ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'MikroORM',
+    ),
   ];
   return inits.flatMap((node) => {
     for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {

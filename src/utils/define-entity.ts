@@ -39,11 +39,13 @@ export function readDefineEntityModel(source: ts.SourceFile, entityName: string)
   )[0];
   if (!call) return undefined;
   const meta = call.arguments[0] as ts.ObjectLiteralExpression;
-  const holder = call.parent && ts.isVariableDeclaration(call.parent) && ts.isIdentifier(call.parent.name) ? call.parent.name.text : undefined;
+  const holder =
+    call.parent && ts.isVariableDeclaration(call.parent) && ts.isIdentifier(call.parent.name) ? call.parent.name.text : undefined;
   const cls = holder
     ? source.statements.find(
         (s): s is ts.ClassDeclaration =>
-          ts.isClassDeclaration(s) && !!s.heritageClauses?.some((h) => h.types.some((t) => t.expression.getText(source) === `${holder}.class`)),
+          ts.isClassDeclaration(s) &&
+          !!s.heritageClauses?.some((h) => h.types.some((t) => t.expression.getText(source) === `${holder}.class`)),
       )
     : undefined;
   const props = objectProperty(meta, 'properties')?.initializer;
@@ -62,7 +64,11 @@ export function readDefineEntityModel(source: ts.SourceFile, entityName: string)
       const has = (method: string) => chain.methods.some((m) => m.name === method);
       const kind = BUILDER_KINDS[chain.root.name];
       if (has('primary')) {
-        pk ??= { name, kind: kind === 'uuid' ? 'uuid' : kind === 'integer' ? 'int' : 'string', ts: kind === 'integer' ? 'number' : 'string' };
+        pk ??= {
+          name,
+          kind: kind === 'uuid' ? 'uuid' : kind === 'integer' ? 'int' : 'string',
+          ts: kind === 'integer' ? 'number' : 'string',
+        };
         continue;
       }
       if (!kind || has('onCreate') || has('onUpdate') || has('persist') || has('mappedBy') || has('formula')) continue;
@@ -76,7 +82,16 @@ export function readDefineEntityModel(source: ts.SourceFile, entityName: string)
         const items = arg && ts.isArrowFunction(arg) && ts.isIdentifier(arg.body) ? arg.body.text : undefined;
         if (items) data.push({ ...base, kind, ts: items, enumName: items });
       } else {
-        const ts_ = kind === 'integer' || kind === 'float' ? 'number' : kind === 'boolean' ? 'boolean' : kind === 'date' ? 'Date | string' : kind === 'json' ? 'Record<string, unknown>' : 'string';
+        const ts_ =
+          kind === 'integer' || kind === 'float'
+            ? 'number'
+            : kind === 'boolean'
+              ? 'boolean'
+              : kind === 'date'
+                ? 'Date | string'
+                : kind === 'json'
+                  ? 'Record<string, unknown>'
+                  : 'string';
         data.push({ ...base, kind, ts: ts_ });
       }
     }

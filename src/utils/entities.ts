@@ -68,7 +68,10 @@ function entityNames(source: ts.SourceFile): string[] {
       names.push(statement.name.text);
     }
   }
-  for (const call of findNodes(source, (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'defineEntity')) {
+  for (const call of findNodes(
+    source,
+    (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'defineEntity',
+  )) {
     const [meta] = call.arguments;
     const name = meta && ts.isObjectLiteralExpression(meta) ? objectProperty(meta, 'name')?.initializer : undefined;
     if (name && ts.isStringLiteral(name)) names.push(name.text);
@@ -100,7 +103,9 @@ export function readEntityModel(source: ts.SourceFile, className: string): Entit
       .map((d) => d.expression)
       .filter(ts.isCallExpression)
       .filter((c) => ts.isIdentifier(c.expression));
-    const decorator = decorators.find((c) => ['PrimaryKey', 'Property', 'Enum', 'ManyToOne', 'OneToOne'].includes((c.expression as ts.Identifier).text));
+    const decorator = decorators.find((c) =>
+      ['PrimaryKey', 'Property', 'Enum', 'ManyToOne', 'OneToOne'].includes((c.expression as ts.Identifier).text),
+    );
     if (!decorator || decorators.some((c) => SKIPPED_DECORATORS.has((c.expression as ts.Identifier).text))) continue;
     const kind = (decorator.expression as ts.Identifier).text;
     const options = decorator.arguments.find(ts.isObjectLiteralExpression);
@@ -128,7 +133,11 @@ export function readEntityModel(source: ts.SourceFile, className: string): Entit
     if (kind === 'Enum') {
       const items = option('items');
       const enumName =
-        items && ts.isArrowFunction(items) && ts.isIdentifier(items.body) ? items.body.text : typeText && /^[A-Z]\w*$/.test(typeText) ? typeText : undefined;
+        items && ts.isArrowFunction(items) && ts.isIdentifier(items.body)
+          ? items.body.text
+          : typeText && /^[A-Z]\w*$/.test(typeText)
+            ? typeText
+            : undefined;
       if (!enumName) continue;
       data.push({ name, kind: 'enum', ts: enumName, optional, nullable, unique, enumName, enumMember: enumFirstMember(source, enumName) });
       continue;
@@ -145,8 +154,7 @@ export function readEntityModel(source: ts.SourceFile, className: string): Entit
     pk: pk ?? { name: 'id', kind: 'int', ts: 'number' },
     data,
     properties,
-    customRepository:
-      repository && ts.isArrowFunction(repository) && ts.isIdentifier(repository.body) ? repository.body.text : undefined,
+    customRepository: repository && ts.isArrowFunction(repository) && ts.isIdentifier(repository.body) ? repository.body.text : undefined,
   };
 }
 

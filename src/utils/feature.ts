@@ -84,7 +84,11 @@ export function planFeature(tree: Tree, options: FeatureOptions): FeaturePlan {
 /** `--path`, relative to the source root (a leading source root is accepted too); '' when not given. */
 export function featurePath(path: string | undefined, sourceRoot: string): string {
   if (path === undefined || path.trim() === '') return '';
-  const parts = path.trim().replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = path
+    .trim()
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   if (path.trim().startsWith('/') || parts.some((p) => p === '..' || !/^[\w.@-]+$/.test(p))) {
     throw new SchematicsException(`Invalid --path "${path}": give a folder inside the source root, e.g. "features" or "admin".`);
   }

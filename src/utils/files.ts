@@ -81,10 +81,18 @@ function codeTokens(text: string): string[] {
     if (kind === ts.SyntaxKind.WhitespaceTrivia || kind === ts.SyntaxKind.NewLineTrivia || kind === ts.SyntaxKind.SemicolonToken) continue;
     const literal = kind === ts.SyntaxKind.StringLiteral || kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral;
     const value = literal ? JSON.stringify(scanner.getTokenValue()) : scanner.getTokenText();
-    tokens.push({ kind, text: kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia ? value.replace(/\s+/g, ' ') : value });
+    tokens.push({
+      kind,
+      text:
+        kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia
+          ? value.replace(/\s+/g, ' ')
+          : value,
+    });
   }
   // A comma before a closing bracket is a trailing comma: layout, not code.
-  return tokens.filter((t, i) => !(t.kind === ts.SyntaxKind.CommaToken && tokens[i + 1] && CLOSERS.has(tokens[i + 1].kind))).map((t) => `${t.kind}:${t.text}`);
+  return tokens
+    .filter((t, i) => !(t.kind === ts.SyntaxKind.CommaToken && tokens[i + 1] && CLOSERS.has(tokens[i + 1].kind)))
+    .map((t) => `${t.kind}:${t.text}`);
 }
 
 /** Creates a file from text unless it exists; same rules as renderFiles. */

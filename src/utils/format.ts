@@ -87,10 +87,17 @@ function readOriginal(file: string): string | undefined {
  * for that path), or undefined when prettier leaves it alone (ignored, or a kind of file it has no
  * parser for).
  */
-async function formatFile(prettier: Prettier, root: string, path: string, content: string, original: string | undefined): Promise<string | undefined> {
+async function formatFile(
+  prettier: Prettier,
+  root: string,
+  path: string,
+  content: string,
+  original: string | undefined,
+): Promise<string | undefined> {
   const filepath = join(root, path);
   // The CLI reads both ignore files from the folder it runs in since prettier 3, only .prettierignore before.
-  const ignorePath = Number.parseInt(prettier.version, 10) >= 3 ? [join(root, '.gitignore'), join(root, '.prettierignore')] : join(root, '.prettierignore');
+  const ignorePath =
+    Number.parseInt(prettier.version, 10) >= 3 ? [join(root, '.gitignore'), join(root, '.prettierignore')] : join(root, '.prettierignore');
   const info = await prettier.getFileInfo(filepath, { ignorePath, resolveConfig: true });
   if (info.ignored || !info.inferredParser) return undefined;
   const config: PrettierOptions = { ...(await prettier.resolveConfig(filepath, { editorconfig: true })), filepath };

@@ -186,7 +186,8 @@ export function contextFreeOrmWork(
     const role = memberRole(member, repositories);
     if (role === 'orm') {
       const use = access.parent;
-      if (!ts.isPropertyAccessExpression(use) || use.expression !== access || !CONTEXT_FREE_ORM_MEMBERS.has(use.name.text)) return undefined;
+      if (!ts.isPropertyAccessExpression(use) || use.expression !== access || !CONTEXT_FREE_ORM_MEMBERS.has(use.name.text))
+        return undefined;
       work ??= use.getText();
       continue;
     }
@@ -214,14 +215,17 @@ export function touchesDatabase(
   // A fork the class stored once never touches the global EntityManager, so no context is missing
   // there; the stored fork is a problem of its own, which the doctor tells.
   const forks = new Set(storedForks(cls.node).map((f) => f.field));
-  const methods = new Set(cls.node.members.filter((m) => ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m)).map((m) => m.name?.getText()));
+  const methods = new Set(
+    cls.node.members.filter((m) => ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m)).map((m) => m.name?.getText()),
+  );
   const selves = findNodes(method.body, (n): n is ts.Node => n.kind === ts.SyntaxKind.ThisKeyword || n.kind === ts.SyntaxKind.SuperKeyword);
   for (const self of selves) {
     if (self.kind === ts.SyntaxKind.SuperKeyword) return true;
     const access = self.parent;
     if (!ts.isPropertyAccessExpression(access) || access.expression !== self) {
       // `fn.bind(this)` hands `this` to a method reference only.
-      const bound = ts.isCallExpression(access) && ts.isPropertyAccessExpression(access.expression) && access.expression.name.text === 'bind';
+      const bound =
+        ts.isCallExpression(access) && ts.isPropertyAccessExpression(access.expression) && access.expression.name.text === 'bind';
       if (bound) continue;
       return true;
     }
@@ -234,7 +238,9 @@ export function touchesDatabase(
     if (!methods.has(access.name.text)) return true;
     // An own method: called here, it runs inside the handler (and counts as what it does); referred to, it runs later.
     if (ts.isCallExpression(access.parent) && access.parent.expression === access) {
-      const callee = cls.node.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText() === access.name.text);
+      const callee = cls.node.members.find(
+        (m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText() === access.name.text,
+      );
       if (!callee || seen.has(callee)) return !callee;
       seen.add(callee);
       if (touchesDatabase(callee, cls, database, repositories, seen)) return true;
@@ -280,13 +286,24 @@ export function classFacts(source: ts.SourceFile, path: string): ClassFacts[] {
         decorators: decoratorNames(parameter),
         kind: 'parameter',
         isProperty: (ts.getModifiers(parameter) ?? []).some((m) =>
-          [ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.PublicKeyword, ts.SyntaxKind.ReadonlyKeyword].includes(m.kind),
+          [
+            ts.SyntaxKind.PrivateKeyword,
+            ts.SyntaxKind.ProtectedKeyword,
+            ts.SyntaxKind.PublicKeyword,
+            ts.SyntaxKind.ReadonlyKeyword,
+          ].includes(m.kind),
         ),
       });
     }
     for (const member of cls.members) {
       if (!ts.isPropertyDeclaration(member) || !(ts.isIdentifier(member.name) || ts.isPrivateIdentifier(member.name))) continue;
-      members.push({ name: member.name.text, type: typeName(member.type), decorators: decoratorNames(member), kind: 'property', isProperty: true });
+      members.push({
+        name: member.name.text,
+        type: typeName(member.type),
+        decorators: decoratorNames(member),
+        kind: 'property',
+        isProperty: true,
+      });
     }
     const heritage = (token: ts.SyntaxKind) =>
       (cls.heritageClauses ?? []).filter((h) => h.token === token).flatMap((h) => h.types.map((t) => t.expression.getText(source)));
@@ -316,11 +333,15 @@ function decoratorNames(node: ts.HasDecorators): string[] {
 }
 
 /** What a member gives access to, when it is a MikroORM object. */
-export function memberRole(member: ClassMember, repositoryClasses: ReadonlySet<string> = new Set()): 'orm' | 'em' | 'repository' | undefined {
+export function memberRole(
+  member: ClassMember,
+  repositoryClasses: ReadonlySet<string> = new Set(),
+): 'orm' | 'em' | 'repository' | undefined {
   const type = member.type;
   if (member.decorators.includes('InjectMikroORM') || (type && ORM_TYPES.has(type))) return 'orm';
   if (member.decorators.includes('InjectEntityManager') || (type && ENTITY_MANAGER_TYPES.has(type))) return 'em';
-  if (member.decorators.includes('InjectRepository') || (type && (REPOSITORY_TYPES.has(type) || repositoryClasses.has(type)))) return 'repository';
+  if (member.decorators.includes('InjectRepository') || (type && (REPOSITORY_TYPES.has(type) || repositoryClasses.has(type))))
+    return 'repository';
   return undefined;
 }
 
@@ -335,7 +356,10 @@ function forkIn(node: ts.Node): ts.CallExpression | undefined {
   const calls = findNodes(node, (n): n is ts.CallExpression => ts.isCallExpression(n)).filter((c) => !insideFunction(c, node));
   if (ts.isCallExpression(node)) calls.unshift(node);
   return calls.find(
-    (c) => ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'fork' && isEntityManagerExpression(c.expression.expression),
+    (c) =>
+      ts.isPropertyAccessExpression(c.expression) &&
+      c.expression.name.text === 'fork' &&
+      isEntityManagerExpression(c.expression.expression),
   );
 }
 
@@ -385,16 +409,19 @@ export function databaseClasses(classes: readonly ClassFacts[]): Map<string, str
     const direct = cls.members.find((m) => memberRole(m) !== undefined);
     if (direct) reasons.set(cls.name, `${cls.name} injects ${direct.type ?? `@${direct.decorators[0]}()`} (${direct.name})`);
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const cls of classes) {
       if (reasons.has(cls.name)) continue;
-      const via = cls.members.find((m) => m.type !== undefined && (reasons.has(m.type) || (!known.has(m.type) && /Repository$/.test(m.type))));
-      const subclass = classes.find(
-        (c) => reasons.has(c.name) && (c.extendsName === cls.name || c.implementsNames.includes(cls.name)),
+      const via = cls.members.find(
+        (m) => m.type !== undefined && (reasons.has(m.type) || (!known.has(m.type) && /Repository$/.test(m.type))),
       );
+      const subclass = classes.find((c) => reasons.has(c.name) && (c.extendsName === cls.name || c.implementsNames.includes(cls.name)));
       if (via) {
-        reasons.set(cls.name, `${cls.name} injects ${via.type} (${via.name})${reasons.has(via.type!) ? `, and ${reasons.get(via.type!)}` : ''}`);
+        reasons.set(
+          cls.name,
+          `${cls.name} injects ${via.type} (${via.name})${reasons.has(via.type!) ? `, and ${reasons.get(via.type!)}` : ''}`,
+        );
         changed = true;
       } else if (subclass) {
         reasons.set(cls.name, `${subclass.name}, bound to ${cls.name}, reaches the database`);
@@ -430,7 +457,12 @@ export function contextAccess(
  * context wrapper must be in place before them. On the line of the last decorator when it shares the
  * method's line, else on its own line.
  */
-export function methodDecoratorInsertion(source: ts.SourceFile, style: SourceStyle, method: ts.MethodDeclaration, decorator: string): Insertion {
+export function methodDecoratorInsertion(
+  source: ts.SourceFile,
+  style: SourceStyle,
+  method: ts.MethodDeclaration,
+  decorator: string,
+): Insertion {
   const first = (ts.getModifiers(method) ?? [])[0] ?? method.asteriskToken ?? method.name;
   const pos = first.getStart(source);
   const decorators = ts.getDecorators(method) ?? [];
@@ -465,7 +497,9 @@ export function constructorParameterInsertion(
       : { pos: last.getEnd(), text: `,${style.eol}${indent}${parameter}` };
   }
   if (cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) return undefined;
-  const anchor = cls.members.find((m) => !ts.isPropertyDeclaration(m) && !ts.isIndexSignatureDeclaration(m) && !ts.isClassStaticBlockDeclaration(m));
+  const anchor = cls.members.find(
+    (m) => !ts.isPropertyDeclaration(m) && !ts.isIndexSignatureDeclaration(m) && !ts.isClassStaticBlockDeclaration(m),
+  );
   const constructor = `constructor(${parameter}) {}`;
   if (anchor) {
     return { pos: anchor.getStart(source), text: `${constructor}${style.eol}${style.eol}${lineIndent(source, anchor)}` };

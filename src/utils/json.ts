@@ -1,5 +1,15 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
-import { createScanner, findNodeAtLocation, getNodeValue, Node, parse, parseTree, ParseError, printParseErrorCode, SyntaxKind } from 'jsonc-parser';
+import {
+  createScanner,
+  findNodeAtLocation,
+  getNodeValue,
+  Node,
+  parse,
+  parseTree,
+  ParseError,
+  printParseErrorCode,
+  SyntaxKind,
+} from 'jsonc-parser';
 
 /** Reads a JSON-with-comments file, or undefined when it does not exist. Throws, naming the file, when it does not parse. */
 export function readJson<T = Record<string, unknown>>(tree: Tree, path: string): T | undefined {
@@ -165,7 +175,7 @@ class Layout {
         }
       }
       for (const child of node.children ?? []) {
-        const found = this.indentUnit(child.type === 'property' ? child.children?.[1] ?? child : child);
+        const found = this.indentUnit(child.type === 'property' ? (child.children?.[1] ?? child) : child);
         if (found) return found;
       }
     }

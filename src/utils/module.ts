@@ -1,12 +1,5 @@
 import * as ts from 'typescript';
-import {
-  arrayPropertyInsertion,
-  classesWithDecorator,
-  decoratorArgument,
-  importInsertion,
-  Insertion,
-  lineIndent,
-} from './ast';
+import { arrayPropertyInsertion, classesWithDecorator, decoratorArgument, importInsertion, Insertion, lineIndent } from './ast';
 import { SourceStyle } from './source-style';
 
 /** A Nest module class and its metadata object (`@Module({...})`). */
@@ -56,9 +49,7 @@ export function middlewareInsertions(
   const cls = module.node;
   const q = style.quote;
   const semi = style.semicolon ? ';' : '';
-  const configure = cls.members.find(
-    (m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(source) === 'configure',
-  );
+  const configure = cls.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(source) === 'configure');
   if (configure?.body) {
     const param = configure.parameters[0]?.name.getText(source) ?? 'consumer';
     const body = configure.body;
@@ -82,7 +73,10 @@ export function middlewareInsertions(
   const lastLineIndent = lineIndent(source, cls);
   insertions.push(
     cls.members.length === 0
-      ? { pos: closing, text: `${beforeClosing.includes('\n') ? '' : style.eol}${method}${style.eol}${beforeClosing.includes('\n') ? '' : lastLineIndent}` }
+      ? {
+          pos: closing,
+          text: `${beforeClosing.includes('\n') ? '' : style.eol}${method}${style.eol}${beforeClosing.includes('\n') ? '' : lastLineIndent}`,
+        }
       : { pos: cls.members.end, text: `${style.eol}${style.eol}${method}` },
   );
   const heritage = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ImplementsKeyword);

@@ -78,7 +78,14 @@ export function featureNames(input: string | undefined, what = 'name'): FeatureN
       );
     }
   }
-  return { directory: segments.slice(0, -1).map((s) => spell(words(s)).kebab).join('/'), singular, plural };
+  return {
+    directory: segments
+      .slice(0, -1)
+      .map((s) => spell(words(s)).kebab)
+      .join('/'),
+    singular,
+    plural,
+  };
 }
 
 /** `UserProfile` → `userProfile`: a class name as a variable or property name. */

@@ -16,7 +16,10 @@ import { importedSourceFiles } from './workspace';
  */
 export type OpenSource = (path: string) => ts.SourceFile | undefined;
 
-export const MIKRO_ORM_MODULE: ExportedSymbol = { name: 'MikroOrmModule', from: (m) => m === '@mikro-orm/nestjs' || m === 'nestjs-mikro-orm' };
+export const MIKRO_ORM_MODULE: ExportedSymbol = {
+  name: 'MikroOrmModule',
+  from: (m) => m === '@mikro-orm/nestjs' || m === 'nestjs-mikro-orm',
+};
 
 /** What a set of options says: the middleware is `off`, `on` (said, or left to the default), or `unknown` (built where we cannot see). */
 export type MiddlewareSetting = 'off' | 'on' | 'unknown';
@@ -65,12 +68,22 @@ export function analyseOrmRoot(call: ts.CallExpression, open: OpenSource, cliCon
   const where = `${source.fileName}:${base.line}`;
   const [arg] = call.arguments;
   if (call.arguments.length > 1 || (arg && ts.isArrayLiteralExpression(unwrap(arg)))) {
-    return { ...base, middleware: 'unknown', edits: [], manual: `${where}: MikroOrmModule.${method} with several ORMs: pass registerRequestContext: false in each one's options, or keep the library's middleware and leave init out` };
+    return {
+      ...base,
+      middleware: 'unknown',
+      edits: [],
+      manual: `${where}: MikroOrmModule.${method} with several ORMs: pass registerRequestContext: false in each one's options, or keep the library's middleware and leave init out`,
+    };
   }
   if (method === 'forRoot') {
     if (!arg) {
       if (!cliConfig) {
-        return { ...base, middleware: 'on', edits: [], manual: `${where}: MikroOrmModule.forRoot() loads the MikroORM CLI config, but its middleware stays on whatever that config says: write MikroOrmModule.forRoot({ ...config, registerRequestContext: false }) with config imported from your mikro-orm.config.ts` };
+        return {
+          ...base,
+          middleware: 'on',
+          edits: [],
+          manual: `${where}: MikroOrmModule.forRoot() loads the MikroORM CLI config, but its middleware stays on whatever that config says: write MikroOrmModule.forRoot({ ...config, registerRequestContext: false }) with config imported from your mikro-orm.config.ts`,
+        };
       }
       return { ...base, middleware: 'on', edits: [{ kind: 'argument', call, configFile: cliConfig }] };
     }
@@ -79,11 +92,21 @@ export function analyseOrmRoot(call: ts.CallExpression, open: OpenSource, cliCon
   const async = arg && ts.isObjectLiteralExpression(unwrap(arg)) ? (unwrap(arg) as ts.ObjectLiteralExpression) : undefined;
   const factory = async && factoryFunction(async, open);
   if (!factory) {
-    return { ...base, middleware: 'unknown', edits: [], manual: `${where}: the options of MikroOrmModule.forRootAsync come from code init cannot follow: make the options it returns say registerRequestContext: false` };
+    return {
+      ...base,
+      middleware: 'unknown',
+      edits: [],
+      manual: `${where}: the options of MikroOrmModule.forRootAsync come from code init cannot follow: make the options it returns say registerRequestContext: false`,
+    };
   }
   const returns = returnedExpressions(factory);
   if (returns.length === 0) {
-    return { ...base, middleware: 'unknown', edits: [], manual: `${where}: the forRootAsync options factory returns nothing init can read: make the options it returns say registerRequestContext: false` };
+    return {
+      ...base,
+      middleware: 'unknown',
+      edits: [],
+      manual: `${where}: the forRootAsync options factory returns nothing init can read: make the options it returns say registerRequestContext: false`,
+    };
   }
   const isAsync = (ts.getModifiers(factory) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
   return { ...base, ...returnedOptions(returns, isAsync, open) };
@@ -97,7 +120,14 @@ function returnedOptions(expressions: ts.Expression[], isAsync: boolean, open: O
     if (settings[i] === 'off') return [];
     const inner = unwrap(expression);
     if (ts.isObjectLiteralExpression(inner)) return [{ kind: 'set', object: inner, value: ownSetting(inner)?.initializer }];
-    return [{ kind: 'wrap', expression, parenthesize: ts.isArrowFunction(expression.parent) && expression.parent.body === expression, awaitIt: isAsync && !ts.isAwaitExpression(expression) && mayBePromise(inner) }];
+    return [
+      {
+        kind: 'wrap',
+        expression,
+        parenthesize: ts.isArrowFunction(expression.parent) && expression.parent.body === expression,
+        awaitIt: isAsync && !ts.isAwaitExpression(expression) && mayBePromise(inner),
+      },
+    ];
   });
   return { middleware, edits };
 }
@@ -171,14 +201,19 @@ export function resolveObject(expression: ts.Expression, open: OpenSource, depth
   if (local) return resolveObject(local, open, depth + 1);
   const binding = importBindings(source).get(node.text);
   if (!binding || !binding.from.startsWith('.') || binding.name === '*') return undefined;
-  const target = importedSourceFiles(source.fileName, binding.from).map(open).find((s) => !!s);
+  const target = importedSourceFiles(source.fileName, binding.from)
+    .map(open)
+    .find((s) => !!s);
   const exported = target && exportedExpression(target, binding.name);
   return exported ? resolveObject(exported, open, depth + 1) : undefined;
 }
 
 /** The initializer of a `const name = ...` anywhere in the file (the top-level one first). */
 function variableInitializer(source: ts.SourceFile, name: string): ts.Expression | undefined {
-  const declarations = findNodes(source, (n): n is ts.VariableDeclaration => ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name);
+  const declarations = findNodes(
+    source,
+    (n): n is ts.VariableDeclaration => ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name,
+  );
   return declarations.find((d) => d.parent.parent.parent === source)?.initializer ?? declarations[0]?.initializer;
 }
 
@@ -186,7 +221,11 @@ function variableInitializer(source: ts.SourceFile, name: string): ts.Expression
 export function exportedExpression(source: ts.SourceFile, name: string): ts.Expression | undefined {
   for (const statement of source.statements) {
     if (name === 'default' && ts.isExportAssignment(statement) && !statement.isExportEquals) return statement.expression;
-    if (name !== 'default' && ts.isVariableStatement(statement) && statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+    if (
+      name !== 'default' &&
+      ts.isVariableStatement(statement) &&
+      statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+    ) {
       const declaration = statement.declarationList.declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === name);
       if (declaration?.initializer) return declaration.initializer;
     }
@@ -224,7 +263,9 @@ function classDeclaration(name: ts.Identifier, open: OpenSource): ts.ClassDeclar
   if (local) return local;
   const binding = importBindings(source).get(name.text);
   if (!binding || !binding.from.startsWith('.') || binding.name === 'default' || binding.name === '*') return undefined;
-  const target = importedSourceFiles(source.fileName, binding.from).map(open).find((s) => !!s);
+  const target = importedSourceFiles(source.fileName, binding.from)
+    .map(open)
+    .find((s) => !!s);
   return target?.statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === binding.name);
 }
 

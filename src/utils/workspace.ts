@@ -67,9 +67,7 @@ export function resolveProject(tree: Tree, options: ProjectOptions): NestProject
 
   if (options.project !== undefined) {
     if (!/^[A-Za-z0-9@][\w.@/-]*$/.test(options.project)) {
-      throw new SchematicsException(
-        `Invalid project name "${options.project}": use one of the names under "projects" in ${nestCli}.`,
-      );
+      throw new SchematicsException(`Invalid project name "${options.project}": use one of the names under "projects" in ${nestCli}.`);
     }
     if (!projects[options.project]) {
       const known = Object.keys(projects);
@@ -109,7 +107,11 @@ export function resolveProject(tree: Tree, options: ProjectOptions): NestProject
 
 /** A path relative to the workspace root, without leading `./` or `/` or a trailing slash. */
 function clean(path: string): string {
-  return normalize(path).replace(/^\.?\/+/, '').replace(/\/+$/, '') || '.';
+  return (
+    normalize(path)
+      .replace(/^\.?\/+/, '')
+      .replace(/\/+$/, '') || '.'
+  );
 }
 
 /** How an app ends its relative imports: `./app.module`, `./app.module.js` or `./app.module.ts`. */
@@ -169,8 +171,10 @@ export function projectBuild(tree: Tree, project: NestProject): ProjectBuild {
   const top = config.compilerOptions ?? {};
   const option = <K extends keyof NestCompilerOptions>(key: K): NestCompilerOptions[K] => (own[key] !== undefined ? own[key] : top[key]);
   const builderOption = option('builder');
-  const builder = option('webpack') === true ? 'webpack' : ((typeof builderOption === 'string' ? builderOption : builderOption?.type) ?? 'tsc');
+  const builder =
+    option('webpack') === true ? 'webpack' : ((typeof builderOption === 'string' ? builderOption : builderOption?.type) ?? 'tsc');
   const builderConfig = typeof builderOption === 'object' && builderOption.type === 'tsc' ? builderOption.options?.configPath : undefined;
-  const tsconfig = option('tsConfigPath') ?? builderConfig ?? (tree.exists('tsconfig.build.json') ? 'tsconfig.build.json' : 'tsconfig.json');
+  const tsconfig =
+    option('tsConfigPath') ?? builderConfig ?? (tree.exists('tsconfig.build.json') ? 'tsconfig.build.json' : 'tsconfig.json');
   return { tsconfig: clean(tsconfig), builder, bundled: builder === 'webpack' || builder === 'rspack' };
 }

@@ -24,13 +24,20 @@ const OURS = `const app = await NestFactory.create(AppModule);\napp.use((q, s, n
 
 describe('globalContextRule', () => {
   it('reads env files line by line: export, quotes, t/1/true; not false, not comments', () => {
-    const env = ['# MIKRO_ORM_ALLOW_GLOBAL_CONTEXT=true', 'export MIKRO_ORM_ALLOW_GLOBAL_CONTEXT="1"', 'MIKRO_ORM_ALLOW_GLOBAL_CONTEXT=false', 'MIKRO_ORM_ALLOW_GLOBAL_CONTEXT = t'].join('\r\n');
+    const env = [
+      '# MIKRO_ORM_ALLOW_GLOBAL_CONTEXT=true',
+      'export MIKRO_ORM_ALLOW_GLOBAL_CONTEXT="1"',
+      'MIKRO_ORM_ALLOW_GLOBAL_CONTEXT=false',
+      'MIKRO_ORM_ALLOW_GLOBAL_CONTEXT = t',
+    ].join('\r\n');
     const found = globalContextRule(input({}, { envFiles: [{ path: '.env.local', text: env }] }));
     expect(found.map((f) => `${f.file}:${f.line}`)).toEqual(['.env.local:2', '.env.local:4']);
   });
 
   it('only the literal true, quoted keys included', () => {
-    const found = globalContextRule(input({ 'a.ts': `x({ allowGlobalContext: false });\ny({ 'allowGlobalContext': true });\nz({ allowGlobalContext: flag });\n` }));
+    const found = globalContextRule(
+      input({ 'a.ts': `x({ allowGlobalContext: false });\ny({ 'allowGlobalContext': true });\nz({ allowGlobalContext: flag });\n` }),
+    );
     expect(found.map((f) => f.line)).toEqual([2]);
   });
 });
@@ -46,7 +53,7 @@ describe('storedForkRule', () => {
       '  run() { this.e = this.em.fork(); }',
       '  f = () => cluster.fork();',
       '}',
-      "@Injectable({ scope: Scope.REQUEST }) class B { a = this.em.fork(); }",
+      '@Injectable({ scope: Scope.REQUEST }) class B { a = this.em.fork(); }',
     ].join('\n');
     expect(storedForkRule(input({ 'a.ts': text })).map((f) => f.line)).toEqual([2, 4, 5]);
   });
@@ -54,15 +61,24 @@ describe('storedForkRule', () => {
 
 describe('registrationRule', () => {
   it('the library middleware counts unless registerRequestContext: false, also through a config module', () => {
-    const module = (args: string) => `import config from './mikro-orm.config.js';\n@Module({ imports: [MikroOrmModule.forRoot(${args})] }) class AppModule {}\n`;
+    const module = (args: string) =>
+      `import config from './mikro-orm.config.js';\n@Module({ imports: [MikroOrmModule.forRoot(${args})] }) class AppModule {}\n`;
     const config = `export default defineConfig({ dbName: 'x' });\n`;
-    const twice = registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module('config'), 'src/mikro-orm.config.ts': config }));
+    const twice = registrationRule(
+      input({ 'src/main.ts': OURS, 'src/app.module.ts': module('config'), 'src/mikro-orm.config.ts': config }),
+    );
     expect(twice.map((f) => `${f.file}:${f.line} ${f.fixBy ?? '-'}`)).toEqual(['src/app.module.ts:2 init']);
-    const literal = registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module('{ ...config }'), 'src/mikro-orm.config.ts': config }));
+    const literal = registrationRule(
+      input({ 'src/main.ts': OURS, 'src/app.module.ts': module('{ ...config }'), 'src/mikro-orm.config.ts': config }),
+    );
     expect(literal.map((f) => `${f.file}:${f.line} ${f.fixBy}`)).toEqual(['src/app.module.ts:2 init']);
-    expect(registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module('{ ...config, registerRequestContext: false }') }))).toEqual([]);
+    expect(
+      registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': module('{ ...config, registerRequestContext: false }') })),
+    ).toEqual([]);
     // Only the library's: registered once.
-    expect(registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': module('config'), 'src/mikro-orm.config.ts': config }))).toEqual([]);
+    expect(
+      registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': module('config'), 'src/mikro-orm.config.ts': config })),
+    ).toEqual([]);
   });
 
   it('options it cannot see are given the benefit of the doubt; no NestFactory.create, no HTTP, no finding', () => {
@@ -71,7 +87,9 @@ describe('registrationRule', () => {
     const worker = `const app = await NestFactory.createMicroservice(AppModule, {});\n`;
     const off = `@Module({ imports: [MikroOrmModule.forRoot({ registerRequestContext: false })] }) class AppModule {}\n`;
     expect(registrationRule(input({ 'src/main.ts': worker, 'src/app.module.ts': off }))).toEqual([]);
-    expect(registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': off })).map((f) => `${f.file}:${f.line} ${f.fixBy}`)).toEqual(['src/main.ts:1 init']);
+    expect(registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': off })).map((f) => `${f.file}:${f.line} ${f.fixBy}`)).toEqual(
+      ['src/main.ts:1 init'],
+    );
   });
 
   it('counts only what main.ts reaches: a test helper with a forRoot of its own is no second path', () => {
@@ -85,7 +103,9 @@ describe('registrationRule', () => {
   it("an app's own middleware class named MikroOrmMiddleware is one path, not two", () => {
     const middleware = `export class MikroOrmMiddleware implements NestMiddleware { use(req, res, next) { RequestContext.create(this.orm.em, next); } }\n`;
     const module = `import { MikroOrmMiddleware } from './mikro-orm.middleware';\n@Module({ imports: [MikroOrmModule.forRoot({ registerRequestContext: false })] }) class AppModule { configure(c) { c.apply(MikroOrmMiddleware).forRoutes('*'); } }\n`;
-    expect(registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': module, 'src/mikro-orm.middleware.ts': middleware }))).toEqual([]);
+    expect(
+      registrationRule(input({ 'src/main.ts': MAIN, 'src/app.module.ts': module, 'src/mikro-orm.middleware.ts': middleware })),
+    ).toEqual([]);
     const library = module.replace("from './mikro-orm.middleware'", "from '@mikro-orm/nestjs'");
     expect(registrationRule(input({ 'src/main.ts': OURS, 'src/app.module.ts': library })).map((f) => f.line)).toEqual([2]);
   });
@@ -98,9 +118,18 @@ describe('registrationRule', () => {
 
 describe('globalContextRule and what main.ts reaches', () => {
   it('a test helper the app does not import gets a warning; the app and the MikroORM config an error', () => {
-    const files = { 'src/main.ts': MAIN, 'src/setup-tests.ts': 'const o = { allowGlobalContext: true };\n', 'src/mikro-orm.config.ts': 'export default { allowGlobalContext: true };\n', 'src/app.module.ts': 'const o = { allowGlobalContext: true };\n' };
+    const files = {
+      'src/main.ts': MAIN,
+      'src/setup-tests.ts': 'const o = { allowGlobalContext: true };\n',
+      'src/mikro-orm.config.ts': 'export default { allowGlobalContext: true };\n',
+      'src/app.module.ts': 'const o = { allowGlobalContext: true };\n',
+    };
     const found = globalContextRule(input(files, { reachable: new Set(['src/main.ts', 'src/app.module.ts']) }));
-    expect(found.map((f) => `${f.file} ${f.severity}`).sort()).toEqual(['src/app.module.ts error', 'src/mikro-orm.config.ts error', 'src/setup-tests.ts warning']);
+    expect(found.map((f) => `${f.file} ${f.severity}`).sort()).toEqual([
+      'src/app.module.ts error',
+      'src/mikro-orm.config.ts error',
+      'src/setup-tests.ts warning',
+    ]);
   });
 });
 
@@ -112,12 +141,20 @@ describe('storedForkRule and functions', () => {
 });
 
 describe('versionsRule', () => {
-  const pkg = (deps: Record<string, string>) => ({ path: 'package.json', text: JSON.stringify({ name: 'x', dependencies: deps }, null, 2) });
+  const pkg = (deps: Record<string, string>) => ({
+    path: 'package.json',
+    text: JSON.stringify({ name: 'x', dependencies: deps }, null, 2),
+  });
 
   it('a consistent set is silent', () => {
     const text = pkg({ '@mikro-orm/core': '7.2.1', '@mikro-orm/nestjs': '7.1.0', '@mikro-orm/sqlite': '7.2.1', '@nestjs/core': '^11.1.0' });
     expect(versionsRule(input({}, { packageJson: text }))).toEqual([]);
-    const six = pkg({ '@mikro-orm/core': '^6.6.16', '@mikro-orm/nestjs': '^6.1.2', '@mikro-orm/postgresql': '6.6.16', '@nestjs/core': '^10.4.0' });
+    const six = pkg({
+      '@mikro-orm/core': '^6.6.16',
+      '@mikro-orm/nestjs': '^6.1.2',
+      '@mikro-orm/postgresql': '6.6.16',
+      '@nestjs/core': '^10.4.0',
+    });
     expect(versionsRule(input({}, { packageJson: six }))).toEqual([]);
   });
 
@@ -136,7 +173,9 @@ describe('versionsRule', () => {
   });
 
   it('Nest 12 with @mikro-orm/nestjs 6, at the line of the entry, with the set to use', () => {
-    const found = versionsRule(input({}, { packageJson: pkg({ '@nestjs/core': '^12.0.1', '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2' }) }));
+    const found = versionsRule(
+      input({}, { packageJson: pkg({ '@nestjs/core': '^12.0.1', '@mikro-orm/core': '6.6.16', '@mikro-orm/nestjs': '6.1.2' }) }),
+    );
     expect(found.map(formatFinding)).toEqual([
       'package.json:6 error @mikro-orm/nestjs 6.1.2 supports Nest 10 and 11, but this app has Nest 12 — Nest 12 needs @mikro-orm/nestjs 7.1.0 with MikroORM 7.2.1 (every @mikro-orm/* package)',
     ]);

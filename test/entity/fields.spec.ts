@@ -31,7 +31,22 @@ describe('parseFields', () => {
       'a:string, b:text, c:int, d:integer, e:float, f:double, g:number, h:boolean, i:bool, j:date, k:datetime, l:uuid, m:json, n?:string, o:string:INDEX:unique, p:Date',
     );
     expect(fields.map((f) => (f.kind === 'scalar' ? f.type : f.kind))).toEqual([
-      'string', 'text', 'int', 'int', 'float', 'float', 'number', 'boolean', 'boolean', 'date', 'date', 'uuid', 'json', 'string', 'string', 'date',
+      'string',
+      'text',
+      'int',
+      'int',
+      'float',
+      'float',
+      'number',
+      'boolean',
+      'boolean',
+      'date',
+      'date',
+      'uuid',
+      'json',
+      'string',
+      'string',
+      'date',
     ]);
     expect(fields[13]).toMatchObject({ name: 'n', nullable: true });
     expect(fields[14]).toMatchObject({ unique: true, index: true });

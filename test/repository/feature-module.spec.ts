@@ -33,8 +33,18 @@ const feature = (exists: boolean): FeatureModule => ({
         { names: ['UsersRepositoryMikroORM'], from: './users.repository.mikro-orm' },
       ],
     },
-    { property: 'exports', element: 'UsersRepository', key: 'UsersRepository', imports: [{ names: ['UsersRepository'], from: './users.repository' }] },
-    { property: 'controllers', element: 'UsersController', key: 'UsersController', imports: [{ names: ['UsersController'], from: './users.controller' }] },
+    {
+      property: 'exports',
+      element: 'UsersRepository',
+      key: 'UsersRepository',
+      imports: [{ names: ['UsersRepository'], from: './users.repository' }],
+    },
+    {
+      property: 'controllers',
+      element: 'UsersController',
+      key: 'UsersController',
+      imports: [{ names: ['UsersController'], from: './users.controller' }],
+    },
   ],
 });
 
@@ -94,19 +104,22 @@ describe('feature module wiring', () => {
   });
 
   it('refuses, before editing, a module without an object literal', () => {
-    const host = tree({ 'src/users/users.module.ts': "@Module()\nexport class UsersModule {}\n" });
+    const host = tree({ 'src/users/users.module.ts': '@Module()\nexport class UsersModule {}\n' });
     expect(() => checkFeatureModule(host, feature(true))).toThrow(SchematicsException);
     expect(() => checkFeatureModule(host, feature(true))).toThrow(/has no object literal/);
   });
 
   it('finds the nearest parent module, preferring app.module.ts, and imports the feature once', () => {
     const host = tree({
-      'src/app.module.ts': "@Module({ imports: [] })\nexport class AppModule {}\n",
-      'src/other.module.ts': "@Module({})\nexport class OtherModule {}\n",
-      'src/admin/admin.module.ts': "@Module({ imports: [] })\nexport class AdminModule {}\n",
-      'src/admin/users/users.module.ts': "@Module({})\nexport class UsersModule {}\n",
+      'src/app.module.ts': '@Module({ imports: [] })\nexport class AppModule {}\n',
+      'src/other.module.ts': '@Module({})\nexport class OtherModule {}\n',
+      'src/admin/admin.module.ts': '@Module({ imports: [] })\nexport class AdminModule {}\n',
+      'src/admin/users/users.module.ts': '@Module({})\nexport class UsersModule {}\n',
     });
-    expect(findParentModule(host, 'src/admin/users/users.module.ts', 'src')).toEqual({ path: 'src/admin/admin.module.ts', className: 'AdminModule' });
+    expect(findParentModule(host, 'src/admin/users/users.module.ts', 'src')).toEqual({
+      path: 'src/admin/admin.module.ts',
+      className: 'AdminModule',
+    });
     expect(findParentModule(host, 'src/users/users.module.ts', 'src')).toEqual({ path: 'src/app.module.ts', className: 'AppModule' });
     expect(findParentModule(host, 'src/users.module.ts', 'src')).toEqual({ path: 'src/app.module.ts', className: 'AppModule' });
     const parent = { path: 'src/app.module.ts', className: 'AppModule' };
@@ -124,7 +137,12 @@ describe('entity registration in the MikroORM options', () => {
     const host = tree({ 'src/mikro-orm.config.ts': config('entities: [Post],'), 'nest-cli.json': '{}' });
     const project = resolveProject(host, {});
     expect(findEntityDiscovery(host, project)).toEqual({ kind: 'list', path: 'src/mikro-orm.config.ts' });
-    const edit = () => applyInsertions(host, 'src/mikro-orm.config.ts', entityRegistrationInsertions(host, 'src/mikro-orm.config.ts', true, 'User', './users/user.entity'));
+    const edit = () =>
+      applyInsertions(
+        host,
+        'src/mikro-orm.config.ts',
+        entityRegistrationInsertions(host, 'src/mikro-orm.config.ts', true, 'User', './users/user.entity'),
+      );
     edit();
     edit();
     const text = host.readText('src/mikro-orm.config.ts');
@@ -136,22 +154,38 @@ describe('entity registration in the MikroORM options', () => {
     const globs = tree({ 'src/mikro-orm.config.ts': config("entities: ['dist/**/*.entity.js'],") });
     expect(findEntityDiscovery(globs, resolveProject(globs, {}))).toMatchObject({ kind: 'automatic', how: 'entity globs' });
     const auto = tree({
-      'src/app.module.ts': "@Module({ imports: [MikroOrmModule.forRoot({ autoLoadEntities: true, dbName: 'x' })] })\nexport class AppModule {}\n",
+      'src/app.module.ts':
+        "@Module({ imports: [MikroOrmModule.forRoot({ autoLoadEntities: true, dbName: 'x' })] })\nexport class AppModule {}\n",
     });
-    expect(findEntityDiscovery(auto, resolveProject(auto, {}))).toEqual({ kind: 'automatic', path: 'src/app.module.ts', how: 'autoLoadEntities: true' });
+    expect(findEntityDiscovery(auto, resolveProject(auto, {}))).toEqual({
+      kind: 'automatic',
+      path: 'src/app.module.ts',
+      how: 'autoLoadEntities: true',
+    });
     const inline = tree({
       'src/app.module.ts': "@Module({ imports: [MikroOrmModule.forRoot({ dbName: 'x' })] })\nexport class AppModule {}\n",
     });
     expect(findEntityDiscovery(inline, resolveProject(inline, {}))).toEqual({ kind: 'none', path: 'src/app.module.ts' });
-    applyInsertions(inline, 'src/app.module.ts', entityRegistrationInsertions(inline, 'src/app.module.ts', false, 'User', './users/user.entity'));
+    applyInsertions(
+      inline,
+      'src/app.module.ts',
+      entityRegistrationInsertions(inline, 'src/app.module.ts', false, 'User', './users/user.entity'),
+    );
     expect(inline.readText('src/app.module.ts')).toContain("forRoot({ dbName: 'x', entities: [User] })");
   });
 
   it('finds the list inside forRoot(defineConfig({...})) and inside a spread { ...defineConfig({...}) }', () => {
-    for (const options of ["defineConfig({ dbName: 'x', entities: [] })", "{ ...defineConfig({ dbName: 'x', entities: [] }), registerRequestContext: false }"]) {
+    for (const options of [
+      "defineConfig({ dbName: 'x', entities: [] })",
+      "{ ...defineConfig({ dbName: 'x', entities: [] }), registerRequestContext: false }",
+    ]) {
       const host = tree({ 'src/app.module.ts': `@Module({ imports: [MikroOrmModule.forRoot(${options})] })\nexport class AppModule {}\n` });
       expect(findEntityDiscovery(host, resolveProject(host, {}))).toEqual({ kind: 'list', path: 'src/app.module.ts' });
-      applyInsertions(host, 'src/app.module.ts', entityRegistrationInsertions(host, 'src/app.module.ts', false, 'User', './users/user.entity'));
+      applyInsertions(
+        host,
+        'src/app.module.ts',
+        entityRegistrationInsertions(host, 'src/app.module.ts', false, 'User', './users/user.entity'),
+      );
       expect(host.readText('src/app.module.ts')).toContain("defineConfig({ dbName: 'x', entities: [User] })");
     }
   });

@@ -48,7 +48,9 @@ export function decorators(node: ts.Node): string[] {
 }
 
 /** The class's property declarations: name → { decorators, type text, initializer text, optional }. */
-export function properties(cls: ts.ClassDeclaration): Map<string, { decorators: string[]; type?: string; initializer?: string; optional: boolean }> {
+export function properties(
+  cls: ts.ClassDeclaration,
+): Map<string, { decorators: string[]; type?: string; initializer?: string; optional: boolean }> {
   const file = cls.getSourceFile();
   const map = new Map<string, { decorators: string[]; type?: string; initializer?: string; optional: boolean }>();
   for (const member of cls.members) {
@@ -64,7 +66,9 @@ export function properties(cls: ts.ClassDeclaration): Map<string, { decorators: 
 }
 
 /** The class's methods: name → { decorators, parameters (text), abstract, return type }. */
-export function methods(cls: ts.ClassDeclaration): Map<string, { decorators: string[]; parameters: string[]; abstract: boolean; returns?: string }> {
+export function methods(
+  cls: ts.ClassDeclaration,
+): Map<string, { decorators: string[]; parameters: string[]; abstract: boolean; returns?: string }> {
   const file = cls.getSourceFile();
   const map = new Map<string, { decorators: string[]; parameters: string[]; abstract: boolean; returns?: string }>();
   for (const member of cls.members) {

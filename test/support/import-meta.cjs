@@ -15,7 +15,9 @@ function factory({ configSet }) {
     if (property === 'filename') return f.createIdentifier('__filename');
     if (property === 'url') {
       const url = f.createCallExpression(f.createIdentifier('require'), undefined, [f.createStringLiteral('node:url')]);
-      const toUrl = f.createCallExpression(f.createPropertyAccessExpression(url, 'pathToFileURL'), undefined, [f.createIdentifier('__filename')]);
+      const toUrl = f.createCallExpression(f.createPropertyAccessExpression(url, 'pathToFileURL'), undefined, [
+        f.createIdentifier('__filename'),
+      ]);
       return f.createPropertyAccessExpression(toUrl, 'href');
     }
     return undefined;

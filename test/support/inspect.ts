@@ -62,7 +62,10 @@ export function moduleMetadata(source: ts.SourceFile, className: string): Map<st
       if (!arg || !ts.isObjectLiteralExpression(arg)) continue;
       for (const prop of arg.properties) {
         if (ts.isPropertyAssignment(prop) && ts.isArrayLiteralExpression(prop.initializer)) {
-          result.set(prop.name.getText(source), prop.initializer.elements.map((e) => e.getText(source)));
+          result.set(
+            prop.name.getText(source),
+            prop.initializer.elements.map((e) => e.getText(source)),
+          );
         }
       }
     }

@@ -30,7 +30,8 @@ export function applyUnifiedDiff(oldText: string, diff: string): string {
       const noEol = lines[i + 1] === '\\ No newline at end of file';
       const line = noEol ? text : `${text}\n`;
       if (kind === ' ' || kind === '-') {
-        if (old[cursor] !== line) throw new Error(`line ${cursor + 1} is ${JSON.stringify(old[cursor])}, the diff expects ${JSON.stringify(line)}`);
+        if (old[cursor] !== line)
+          throw new Error(`line ${cursor + 1} is ${JSON.stringify(old[cursor])}, the diff expects ${JSON.stringify(line)}`);
         cursor++;
         seenOld++;
       }
@@ -41,7 +42,8 @@ export function applyUnifiedDiff(oldText: string, diff: string): string {
       if (kind !== ' ' && kind !== '-' && kind !== '+') throw new Error(`unexpected diff line: ${lines[i]}`);
       i += noEol ? 2 : 1;
     }
-    if (seenOld !== oldCount || seenNew !== newCount) throw new Error(`hunk counts ${oldCount}/${newCount} do not match its lines ${seenOld}/${seenNew}`);
+    if (seenOld !== oldCount || seenNew !== newCount)
+      throw new Error(`hunk counts ${oldCount}/${newCount} do not match its lines ${seenOld}/${seenNew}`);
   }
   out.push(...old.slice(cursor));
   return out.join('');

@@ -66,30 +66,49 @@ export function describeVariant(spec: AppSpec, { extras = [] }: { extras?: Extra
         beforeAll(async () => {
           if (!built) throw new Error(`${name} did not build: see the first error of this block.`);
           // SQLite files in RAM where the OS has it: every PATCH commits, and fsyncs on a shared disk would set the pace.
-          run = await proof.startBuild(built![kind], { count: INSTANCES, sqliteDir: spec.driver === 'sqlite' ? proof.ramFolder() : undefined });
+          run = await proof.startBuild(built![kind], {
+            count: INSTANCES,
+            sqliteDir: spec.driver === 'sqlite' ? proof.ramFolder() : undefined,
+          });
         }, 180_000);
         afterAll(() => run?.stop(), 60_000);
 
-        it(kind === 'generated' ? 'the six steps: instance A serves "Mike" once B has renamed the user' : 'the six steps: instance A serves the stale "John"', async () => {
-          const { steps, stale, fresh } = await proof.runScenario({ a: run!.instances[0], b: run!.instances[1], database: run!.database });
-          const shown = steps.map((s) => `${s.step} ${s.action} on ${s.instance}: ${s.actual}`);
-          summary.push(`${name} | ${kind} | six steps | ${steps.at(-1)!.actual} on A after B wrote "Mike"`);
-          // The steps before the decisive read behave the same in both builds.
-          expect(steps.slice(0, -1).filter((s) => !s.ok).map((s) => `${s.step} ${s.action}: ${s.actual}`)).toEqual([]);
-          if (kind === 'generated') {
-            expect(fresh).toBe(true);
-            expect(shown.at(-1)).toMatch(/: Mike$/);
-          } else {
-            // Without this, the scenario would not show the bug and the generated app's pass would prove nothing.
-            expect(stale).toBe(true);
-          }
-        });
+        it(
+          kind === 'generated'
+            ? 'the six steps: instance A serves "Mike" once B has renamed the user'
+            : 'the six steps: instance A serves the stale "John"',
+          async () => {
+            const { steps, stale, fresh } = await proof.runScenario({
+              a: run!.instances[0],
+              b: run!.instances[1],
+              database: run!.database,
+            });
+            const shown = steps.map((s) => `${s.step} ${s.action} on ${s.instance}: ${s.actual}`);
+            summary.push(`${name} | ${kind} | six steps | ${steps.at(-1)!.actual} on A after B wrote "Mike"`);
+            // The steps before the decisive read behave the same in both builds.
+            expect(
+              steps
+                .slice(0, -1)
+                .filter((s) => !s.ok)
+                .map((s) => `${s.step} ${s.action}: ${s.actual}`),
+            ).toEqual([]);
+            if (kind === 'generated') {
+              expect(fresh).toBe(true);
+              expect(shown.at(-1)).toMatch(/: Mike$/);
+            } else {
+              // Without this, the scenario would not show the bug and the generated app's pass would prove nothing.
+              expect(stale).toBe(true);
+            }
+          },
+        );
 
         it(`load: ${OPERATIONS} interleaved GET/PATCH over ${USERS} users on ${INSTANCES} instances, checked for stale reads`, async () => {
           const report = await proof.runLoad({ instances: run!.instances, users: USERS, operations: OPERATIONS, concurrency: 16 });
           const line = proof.describeLoad(report);
           summary.push(`${name} | ${kind} | load | ${line}`);
-          console.log(`${name}, ${kind}: ${line}${report.examples.length ? `\n  e.g. ${report.examples.slice(0, 3).join('\n  e.g. ')}` : ''}`);
+          console.log(
+            `${name}, ${kind}: ${line}${report.examples.length ? `\n  e.g. ${report.examples.slice(0, 3).join('\n  e.g. ')}` : ''}`,
+          );
           expect(report.gets + report.patches + report.errors).toBe(OPERATIONS);
           expect(report.gets).toBeGreaterThan(OPERATIONS / 4);
           expect(report.patches).toBeGreaterThan(OPERATIONS / 4);
@@ -167,7 +186,10 @@ export function describeVariant(spec: AppSpec, { extras = [] }: { extras?: Extra
         let run: RunningBuild | undefined;
         beforeAll(async () => {
           if (!built) throw new Error(`${name} did not build: see the first error of this block.`);
-          run = await proof.startBuild(built!.extras[kind]!, { count: 2, sqliteDir: spec.driver === 'sqlite' ? proof.ramFolder() : undefined });
+          run = await proof.startBuild(built!.extras[kind]!, {
+            count: 2,
+            sqliteDir: spec.driver === 'sqlite' ? proof.ramFolder() : undefined,
+          });
         }, 180_000);
         afterAll(() => run?.stop(), 60_000);
 
@@ -222,7 +244,10 @@ export function printSummary(title: string): void {
 
 /** The app's sources and configuration (no build output, no databases), path → text. */
 function sourceTexts(dir: string): Map<string, string> {
-  const skip = (entry: string) => ['node_modules', 'dist'].includes(entry) || /\.(sqlite3|tsbuildinfo)$/.test(entry) || ['PROOF-CONTROL.md', 'PROOF-DOUBLE-CONTEXT.md'].includes(entry);
+  const skip = (entry: string) =>
+    ['node_modules', 'dist'].includes(entry) ||
+    /\.(sqlite3|tsbuildinfo)$/.test(entry) ||
+    ['PROOF-CONTROL.md', 'PROOF-DOUBLE-CONTEXT.md'].includes(entry);
   return new Map(listFiles(dir, skip).map((path) => [path, readFileSync(join(dir, path), 'utf8')]));
 }
 
@@ -234,7 +259,12 @@ function registrations(text: string, style: 'main' | 'middleware'): number {
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
       const callee = node.expression;
       if (style === 'main' && callee.expression.getText(source) === 'RequestContext' && callee.name.text === 'create') count++;
-      if (style === 'middleware' && callee.name.text === 'apply' && node.arguments.some((a) => a.getText(source) === 'MikroOrmRequestContextMiddleware')) count++;
+      if (
+        style === 'middleware' &&
+        callee.name.text === 'apply' &&
+        node.arguments.some((a) => a.getText(source) === 'MikroOrmRequestContextMiddleware')
+      )
+        count++;
     }
     ts.forEachChild(node, visit);
   };
@@ -259,7 +289,11 @@ function allowGlobalContext(text: string): boolean {
   const source = parse(text);
   let found = false;
   const visit = (node: ts.Node): void => {
-    if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'allowGlobalContext' && node.initializer.kind === ts.SyntaxKind.TrueKeyword) {
+    if (
+      ts.isPropertyAssignment(node) &&
+      node.name.getText(source) === 'allowGlobalContext' &&
+      node.initializer.kind === ts.SyntaxKind.TrueKeyword
+    ) {
       found = true;
     }
     ts.forEachChild(node, visit);

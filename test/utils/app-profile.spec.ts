@@ -19,7 +19,7 @@ function write(tree: UnitTestTree, path: string, text: string): void {
   else tree.create(path, text);
 }
 
-describe('importSuffix: the app\'s own convention for relative imports', () => {
+describe("importSuffix: the app's own convention for relative imports", () => {
   it('.ts when the app writes ./app.module.ts and its tsconfig rewrites or allows such imports', () => {
     const rewrites = profile(fixtureTree('esm-ts-imports'));
     expect(rewrites.importSuffix).toBe('.ts');
@@ -28,7 +28,10 @@ describe('importSuffix: the app\'s own convention for relative imports', () => {
 
     const allows = fixtureTree('esm-ts-imports');
     const text = allows.readContent('/tsconfig.json');
-    allows.overwrite('/tsconfig.json', text.replace('"rewriteRelativeImportExtensions": true', '"allowImportingTsExtensions": true, "noEmit": true'));
+    allows.overwrite(
+      '/tsconfig.json',
+      text.replace('"rewriteRelativeImportExtensions": true', '"allowImportingTsExtensions": true, "noEmit": true'),
+    );
     expect(compilerOption(allows, 'tsconfig.json', 'allowImportingTsExtensions')).toBe(true);
     expect(profile(allows).importSuffix).toBe('.ts');
   });
@@ -53,13 +56,21 @@ describe('importSuffix: the app\'s own convention for relative imports', () => {
 
     // main.ts: one .ts import; the root module: two .js imports.
     const mixed = fixtureTree('esm-ts-imports');
-    write(mixed, '/src/app.module.ts', mixed.readContent('/src/app.module.ts').split("service.ts'").join("service.js'").split("controller.ts'").join("controller.js'"));
+    write(
+      mixed,
+      '/src/app.module.ts',
+      mixed.readContent('/src/app.module.ts').split("service.ts'").join("service.js'").split("controller.ts'").join("controller.js'"),
+    );
     expect(profile(mixed).importSuffix).toBe('.js');
   });
 
   it('a tie goes to what the module setting requires', () => {
     const tree = fixtureTree('esm-ts-imports');
-    write(tree, '/src/app.module.ts', tree.readContent('/src/app.module.ts').split("service.ts'").join("service.js'").split("controller.ts'").join("controller.js'"));
+    write(
+      tree,
+      '/src/app.module.ts',
+      tree.readContent('/src/app.module.ts').split("service.ts'").join("service.js'").split("controller.ts'").join("controller.js'"),
+    );
     write(tree, '/src/main.ts', `${tree.readContent('/src/main.ts')}export { AppService } from './app.service.ts';\n`);
     expect(profile(tree).importSuffix).toBe('.js');
   });
@@ -84,7 +95,8 @@ describe('compilerOption follows every kind of extends', () => {
     return t;
   };
   const decorators = (t: UnitTestTree, path = 'tsconfig.json') => compilerOption(t, path, 'experimentalDecorators');
-  const base = (options: Record<string, unknown>, extra: Record<string, unknown> = {}) => JSON.stringify({ ...extra, compilerOptions: options });
+  const base = (options: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ ...extra, compilerOptions: options });
 
   it('a package file, with or without .json (resolved from node_modules in the tree)', () => {
     for (const extendsValue of ['@tsconfig/node22/tsconfig.json', '@tsconfig/node22/tsconfig']) {
@@ -121,7 +133,7 @@ describe('compilerOption follows every kind of extends', () => {
     expect(decorators(t, 'apps/api/tsconfig.app.json')).toBe('nearest');
   });
 
-  it('an array: later entries win over earlier ones, the config\'s own options over all', () => {
+  it("an array: later entries win over earlier ones, the config's own options over all", () => {
     const t = tree();
     t.overwrite('/tsconfig.json', base({}, { extends: ['./a.json', './b'] }));
     t.create('/a.json', base({ experimentalDecorators: true, target: 'ES2020' }));
@@ -142,7 +154,13 @@ describe('compilerOption follows every kind of extends', () => {
 });
 
 describe('compiledPath: where the build puts a source file', () => {
-  const config = (fixture: string, file: string, tsconfig: string, build: { builder?: string; sourceRoot?: string; typescriptMajor?: number } = {}, edit?: (tree: UnitTestTree) => void) => {
+  const config = (
+    fixture: string,
+    file: string,
+    tsconfig: string,
+    build: { builder?: string; sourceRoot?: string; typescriptMajor?: number } = {},
+    edit?: (tree: UnitTestTree) => void,
+  ) => {
     const tree = fixtureTree(fixture);
     edit?.(tree);
     return compiledPath(tree, tsconfig, file, { builder: 'tsc', sourceRoot: 'src', ...build });
@@ -154,26 +172,40 @@ describe('compiledPath: where the build puts a source file', () => {
   it('tsc: outDir and rootDir as the configs set them, each relative to its own config', () => {
     expect(config('nest12', 'src/mikro-orm.config.ts', 'tsconfig.build.json')).toBe('dist/mikro-orm.config.js');
     expect(config('custom-source-root', 'server/mikro-orm.config.ts', 'tsconfig.json')).toBe('dist/mikro-orm.config.js');
-    expect(config('monorepo-scoped', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', api)).toBe('dist/apps/api/mikro-orm.config.js');
+    expect(config('monorepo-scoped', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', api)).toBe(
+      'dist/apps/api/mikro-orm.config.js',
+    );
     // The monorepo's root config says rootDir "./": tsc keeps the whole path under the project's outDir.
-    expect(config('monorepo', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', api)).toBe('dist/apps/api/apps/api/src/mikro-orm.config.js');
+    expect(config('monorepo', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', api)).toBe(
+      'dist/apps/api/apps/api/src/mikro-orm.config.js',
+    );
   });
 
   it('tsc 5 without rootDir: the common folder of the files the config compiles (checked against tsc 5.9)', () => {
     const ts5 = { ...api, typescriptMajor: 5 };
-    expect(config('monorepo-scoped', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', ts5, withoutRootDir)).toBe('dist/apps/api/mikro-orm.config.js');
+    expect(config('monorepo-scoped', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', ts5, withoutRootDir)).toBe(
+      'dist/apps/api/mikro-orm.config.js',
+    );
     // nest11's tsconfig.build.json excludes test/: only src/ is compiled.
     expect(config('nest11', 'src/mikro-orm.config.ts', 'tsconfig.build.json', { typescriptMajor: 5 })).toBe('dist/mikro-orm.config.js');
     expect(commonSourceFolder(fixtureTree('nest11'), 'tsconfig.build.json')).toBe('src');
     // A .ts file at the root (not excluded) makes the root the common folder.
     const setup = (t: UnitTestTree) => t.create('/jest.setup.ts', 'export {};\n');
-    expect(config('nest11', 'src/mikro-orm.config.ts', 'tsconfig.build.json', { typescriptMajor: 5 }, setup)).toBe('dist/src/mikro-orm.config.js');
+    expect(config('nest11', 'src/mikro-orm.config.ts', 'tsconfig.build.json', { typescriptMajor: 5 }, setup)).toBe(
+      'dist/src/mikro-orm.config.js',
+    );
   });
 
-  it('tsc 6 (or an unknown version) without rootDir: the tsconfig\'s own folder (checked against tsc 6.0)', () => {
-    expect(config('monorepo-scoped', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', { ...api, typescriptMajor: 6 }, withoutRootDir)).toBe(
-      'dist/apps/api/src/mikro-orm.config.js',
-    );
+  it("tsc 6 (or an unknown version) without rootDir: the tsconfig's own folder (checked against tsc 6.0)", () => {
+    expect(
+      config(
+        'monorepo-scoped',
+        'apps/api/src/mikro-orm.config.ts',
+        'apps/api/tsconfig.app.json',
+        { ...api, typescriptMajor: 6 },
+        withoutRootDir,
+      ),
+    ).toBe('dist/apps/api/src/mikro-orm.config.js');
     expect(config('nest11', 'src/mikro-orm.config.ts', 'tsconfig.build.json')).toBe('dist/src/mikro-orm.config.js');
   });
 
@@ -182,7 +214,7 @@ describe('compiledPath: where the build puts a source file', () => {
     expect(config('nest11', 'src/mikro-orm.config.ts', 'tsconfig.json', {}, edit)).toBe('src/mikro-orm.config.js');
   });
 
-  it('swc (@nestjs/cli defaults): a one-folder source root is stripped, a project\'s deeper one is not', () => {
+  it("swc (@nestjs/cli defaults): a one-folder source root is stripped, a project's deeper one is not", () => {
     expect(config('nest11', 'src/mikro-orm.config.ts', 'tsconfig.build.json', { builder: 'swc' })).toBe('dist/mikro-orm.config.js');
     expect(config('monorepo-scoped', 'apps/api/src/mikro-orm.config.ts', 'apps/api/tsconfig.app.json', { ...api, builder: 'swc' })).toBe(
       'dist/apps/api/apps/api/src/mikro-orm.config.js',

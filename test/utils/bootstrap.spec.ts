@@ -15,7 +15,9 @@ function bootstrapOf(body: string): { source: ts.SourceFile; bootstrap: Bootstra
 
 describe('findBootstrap', () => {
   it('finds the create call, the app variable, the statement to follow and the adapter', () => {
-    const { source, bootstrap } = bootstrapOf('  const server = await NestFactory.create(AppModule, new FastifyAdapter());\n  await server.listen(3000);');
+    const { source, bootstrap } = bootstrapOf(
+      '  const server = await NestFactory.create(AppModule, new FastifyAdapter());\n  await server.listen(3000);',
+    );
     expect(bootstrap.appVariable).toBe('server');
     expect(bootstrap.statement!.getText(source)).toBe('const server = await NestFactory.create(AppModule, new FastifyAdapter());');
     expect(bootstrap.adapter).toBe('fastify');
@@ -40,17 +42,24 @@ describe('fastifyAdapterSite: where a hook can go on the adapter before create',
   it('a name already used in the file: fastifyAdapter, then none at all', () => {
     const one = bootstrapOf('  const adapter = 1;\n  const app = await NestFactory.create(AppModule, new FastifyAdapter());');
     expect(fastifyAdapterSite(one.source, one.bootstrap)?.name).toBe('fastifyAdapter');
-    const both = bootstrapOf('  const adapter = 1, fastifyAdapter = 2;\n  const app = await NestFactory.create(AppModule, new FastifyAdapter());');
+    const both = bootstrapOf(
+      '  const adapter = 1, fastifyAdapter = 2;\n  const app = await NestFactory.create(AppModule, new FastifyAdapter());',
+    );
     expect(fastifyAdapterSite(both.source, both.bootstrap)).toBeUndefined();
   });
 
   it('a variable declared with new FastifyAdapter(...) earlier in the same block', () => {
-    const { source, bootstrap } = bootstrapOf('  const fastify = new FastifyAdapter();\n  const app = await NestFactory.create(AppModule, fastify);');
+    const { source, bootstrap } = bootstrapOf(
+      '  const fastify = new FastifyAdapter();\n  const app = await NestFactory.create(AppModule, fastify);',
+    );
     expect(fastifyAdapterSite(source, bootstrap)).toEqual({ kind: 'variable', name: 'fastify' });
   });
 
   it('a create statement at the top level of an ES module', () => {
-    const source = parseText('main.ts', 'const fastify = new FastifyAdapter();\nconst app = await NestFactory.create(AppModule, fastify);\n');
+    const source = parseText(
+      'main.ts',
+      'const fastify = new FastifyAdapter();\nconst app = await NestFactory.create(AppModule, fastify);\n',
+    );
     const bootstrap = findBootstrap(source) as Bootstrap;
     expect(fastifyAdapterSite(source, bootstrap)).toEqual({ kind: 'variable', name: 'fastify' });
   });

@@ -153,13 +153,25 @@ describe('entityCode', () => {
   it('lists what the file imports: decorators, core names, enums and other entities (not itself)', () => {
     expect(code.decorators).toEqual(['Entity', 'Enum', 'ManyToOne', 'OneToMany', 'PrimaryKey', 'Property']);
     expect(code.core).toEqual(['Collection', 'type Opt', 'type Rel']);
-    expect(code.enums).toEqual([{ name: 'Status', members: [{ key: 'Draft', value: 'draft' }, { key: 'Live', value: 'live' }] }]);
+    expect(code.enums).toEqual([
+      {
+        name: 'Status',
+        members: [
+          { key: 'Draft', value: 'draft' },
+          { key: 'Live', value: 'live' },
+        ],
+      },
+    ]);
     expect(code.targets).toEqual(['Tag', 'User']);
   });
 });
 
 describe('sampleRow', () => {
-  const model = (className: string, data: EntityModel['data'], pk: EntityModel['pk'] = { name: 'id', kind: 'int', ts: 'number' }): EntityModel => ({
+  const model = (
+    className: string,
+    data: EntityModel['data'],
+    pk: EntityModel['pk'] = { name: 'id', kind: 'int', ts: 'number' },
+  ): EntityModel => ({
     className,
     token: className,
     typeOnly: false,
@@ -171,27 +183,52 @@ describe('sampleRow', () => {
   const user = model('User', [{ name: 'name', kind: 'string', ts: 'string', optional: false, nullable: false, unique: true }]);
   const post = model('Post', [
     { name: 'title', kind: 'string', ts: 'string', optional: false, nullable: false, unique: false },
-    { name: 'status', kind: 'enum', ts: 'Status', optional: false, nullable: false, unique: false, enumName: 'Status', enumMember: 'Status.Draft' },
+    {
+      name: 'status',
+      kind: 'enum',
+      ts: 'Status',
+      optional: false,
+      nullable: false,
+      unique: false,
+      enumName: 'Status',
+      enumMember: 'Status.Draft',
+    },
     { name: 'author', kind: 'relation', ts: 'number', optional: false, nullable: false, unique: false, target: 'User' },
     { name: 'editor', kind: 'relation', ts: 'number', optional: true, nullable: true, unique: false, target: 'User' },
   ]);
-  const models = new Map([['User', user], ['Post', post]]);
+  const models = new Map([
+    ['User', user],
+    ['Post', post],
+  ]);
 
   it('gives distinct rows per index, seeds the required relations and leaves out the optional ones', () => {
     const row = sampleRow(post, (name) => models.get(name))!;
     expect(row.entries).toEqual(['title: `title ${i}`', 'status: Status.Draft', 'author: userId']);
     expect(row.enums).toEqual(['Status']);
     expect(row.seeds).toEqual([
-      { variable: 'userId', token: 'User', keyType: 'number', key: 'id', row: 'userRow', data: "{ name: 'name 1' }", className: 'User', enums: [] },
+      {
+        variable: 'userId',
+        token: 'User',
+        keyType: 'number',
+        key: 'id',
+        row: 'userRow',
+        data: "{ name: 'name 1' }",
+        className: 'User',
+        enums: [],
+      },
     ]);
     expect(row.probe).toEqual({ name: 'title', first: "'title 1'", second: "'title 2'" });
   });
 
   it('seeds in dependency order and refuses a cycle of required relations', () => {
-    const comment = model('Comment', [{ name: 'post', kind: 'relation', ts: 'number', optional: false, nullable: false, unique: false, target: 'Post' }]);
+    const comment = model('Comment', [
+      { name: 'post', kind: 'relation', ts: 'number', optional: false, nullable: false, unique: false, target: 'Post' },
+    ]);
     const all = new Map([...models, ['Comment', comment]]);
     expect(sampleRow(comment, (name) => all.get(name))!.seeds.map((s) => s.variable)).toEqual(['userId', 'postId']);
-    const selfish = model('Node', [{ name: 'parent', kind: 'relation', ts: 'number', optional: false, nullable: false, unique: false, target: 'Node' }]);
+    const selfish = model('Node', [
+      { name: 'parent', kind: 'relation', ts: 'number', optional: false, nullable: false, unique: false, target: 'Node' },
+    ]);
     expect(sampleRow(selfish, () => undefined)).toBeUndefined();
   });
 

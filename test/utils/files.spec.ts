@@ -37,6 +37,8 @@ describe('sameCode', () => {
     expect(sameCode(template, template.replace('{ limit, offset }', '{ limit, offset, orderBy }'))).toBe(false);
     expect(sameCode(template, template.replace('the formatter keeps', 'the user wrote'))).toBe(false);
     expect(sameCode(template, template.replace('} of ${', '} from ${'))).toBe(false);
-    expect(sameCode(template, template.replace('(limit: number, offset: number)', '(limit: number, offset: number, extra: string)'))).toBe(false);
+    expect(sameCode(template, template.replace('(limit: number, offset: number)', '(limit: number, offset: number, extra: string)'))).toBe(
+      false,
+    );
   });
 });

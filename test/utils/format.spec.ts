@@ -59,10 +59,18 @@ function makeApp({ lists = true, installed = true, files = {} }: AppSetup = {}):
 }
 
 /** The rule run on a tree of the app folder where a schematic wrote `files`: the files as it leaves them. */
-async function formatRule(root: string, files: Record<string, string>, appRoot = true): Promise<{ files: Record<string, string>; warnings: string[] }> {
-  const { stdout } = await exec(process.execPath, [join(__dirname, '..', 'support', 'format-rule.cjs'), JSON.stringify({ root, files, appRoot })], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+async function formatRule(
+  root: string,
+  files: Record<string, string>,
+  appRoot = true,
+): Promise<{ files: Record<string, string>; warnings: string[] }> {
+  const { stdout } = await exec(
+    process.execPath,
+    [join(__dirname, '..', 'support', 'format-rule.cjs'), JSON.stringify({ root, files, appRoot })],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   return JSON.parse(stdout) as { files: Record<string, string>; warnings: string[] };
 }
 
@@ -151,8 +159,21 @@ describe('formatWithAppPrettier', () => {
 
   it('leaves a changed line as written when prettier would have to reformat user lines around it', async () => {
     // A new array entry inside the decorator: prettier's range widens to the whole class, which holds the user's lines.
-    const original = ['import { Module } from "@nestjs/core"', '', '@Module({', '  imports: [', '    UsersModule ,', '  ],', '})', 'export class AppModule {}', ''].join('\n');
-    const updated = original.replace('    UsersModule ,\n', '    UsersModule ,\n    MikroOrmModule.forRoot({ registerRequestContext:false }),\n');
+    const original = [
+      'import { Module } from "@nestjs/core"',
+      '',
+      '@Module({',
+      '  imports: [',
+      '    UsersModule ,',
+      '  ],',
+      '})',
+      'export class AppModule {}',
+      '',
+    ].join('\n');
+    const updated = original.replace(
+      '    UsersModule ,\n',
+      '    UsersModule ,\n    MikroOrmModule.forRoot({ registerRequestContext:false }),\n',
+    );
     const root = makeApp({ files: { 'src/app.module.ts': original } });
     const { files } = await formatRule(root, { 'src/app.module.ts': updated });
     expect(files['src/app.module.ts']).toBe(updated);

@@ -113,7 +113,18 @@ export class NotAProperty { constructor(em: EntityManager) {} }
 
   it('follows injections through the app, ports to their adapters, and custom repositories', () => {
     expect([...reasons.keys()].sort()).toEqual(
-      ['Custom', 'External', 'NotAProperty', 'Report', 'UserRepository', 'UsersAdapter', 'UsersPort', 'UsersService', 'WithEm', 'WithOrm'].sort(),
+      [
+        'Custom',
+        'External',
+        'NotAProperty',
+        'Report',
+        'UserRepository',
+        'UsersAdapter',
+        'UsersPort',
+        'UsersService',
+        'WithEm',
+        'WithOrm',
+      ].sort(),
     );
     expect(reasons.get('Report')).toBe(
       'Report injects UsersService (service), and UsersService injects UsersPort (users), and UsersAdapter, bound to UsersPort, reaches the database',
@@ -123,7 +134,12 @@ export class NotAProperty { constructor(em: EntityManager) {} }
   });
 
   it('says how the decorator reaches the ORM: this.em / this.orm, another member, or nothing', () => {
-    const of = (name: string, major = 7) => contextAccess(facts.find((f) => f.name === name)!, major, repositoryClasses(facts));
+    const of = (name: string, major = 7) =>
+      contextAccess(
+        facts.find((f) => f.name === name)!,
+        major,
+        repositoryClasses(facts),
+      );
     expect(of('WithEm')).toEqual({ kind: 'this', member: 'em' });
     expect(of('WithOrm')).toEqual({ kind: 'this', member: 'orm' });
     expect(of('WithEm', 5)).toBeUndefined();
@@ -199,15 +215,28 @@ describe('insertions', () => {
     const source = parseText('a.ts', text);
     const cls = source.statements[0] as ts.ClassDeclaration;
     const methods = cls.members.filter(ts.isMethodDeclaration);
-    const out = apply(text, methods.map((m) => methodDecoratorInsertion(source, DEFAULT_STYLE, m, '@Ctx()')));
-    expect(out).toBe(`class A {\n  @Cron('x')\n  @Ctx()\n  async run() {}\n  @Cron('y') @Ctx() async inline() {}\n  @Ctx()\n  async bare() {}\n}\n`);
+    const out = apply(
+      text,
+      methods.map((m) => methodDecoratorInsertion(source, DEFAULT_STYLE, m, '@Ctx()')),
+    );
+    expect(out).toBe(
+      `class A {\n  @Cron('x')\n  @Ctx()\n  async run() {}\n  @Cron('y') @Ctx() async inline() {}\n  @Ctx()\n  async bare() {}\n}\n`,
+    );
   });
 
   it.each([
     ['one line', `class A {\n  constructor(private a: A) {}\n}\n`, `class A {\n  constructor(private a: A, private orm: O) {}\n}\n`],
     ['empty', `class A {\n  constructor() {}\n}\n`, `class A {\n  constructor(private orm: O) {}\n}\n`],
-    ['one per line', `class A {\n  constructor(\n    private a: A,\n  ) {}\n}\n`, `class A {\n  constructor(\n    private a: A,\n    private orm: O,\n  ) {}\n}\n`],
-    ['no constructor', `class A {\n  x = 1;\n\n  run() {}\n}\n`, `class A {\n  x = 1;\n\n  constructor(private orm: O) {}\n\n  run() {}\n}\n`],
+    [
+      'one per line',
+      `class A {\n  constructor(\n    private a: A,\n  ) {}\n}\n`,
+      `class A {\n  constructor(\n    private a: A,\n    private orm: O,\n  ) {}\n}\n`,
+    ],
+    [
+      'no constructor',
+      `class A {\n  x = 1;\n\n  run() {}\n}\n`,
+      `class A {\n  x = 1;\n\n  constructor(private orm: O) {}\n\n  run() {}\n}\n`,
+    ],
   ])('a constructor parameter: %s', (_name, text, expected) => {
     const source = parseText('a.ts', text);
     const insertion = constructorParameterInsertion(source, DEFAULT_STYLE, source.statements[0] as ts.ClassDeclaration, 'private orm: O');
@@ -216,7 +245,9 @@ describe('insertions', () => {
 
   it('no constructor can be added to a subclass without one', () => {
     const source = parseText('a.ts', `class A extends B {\n  run() {}\n}\n`);
-    expect(constructorParameterInsertion(source, DEFAULT_STYLE, source.statements[0] as ts.ClassDeclaration, 'private orm: O')).toBeUndefined();
+    expect(
+      constructorParameterInsertion(source, DEFAULT_STYLE, source.statements[0] as ts.ClassDeclaration, 'private orm: O'),
+    ).toBeUndefined();
   });
 });
 

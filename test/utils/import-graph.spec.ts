@@ -10,9 +10,12 @@ function tree(files: Record<string, string>): HostTree {
 
 describe('reachableFiles', () => {
   const files = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: './', paths: { '@app/*': ['libs/*/src'], '@shared': ['libs/shared/index.ts'] } } }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { baseUrl: './', paths: { '@app/*': ['libs/*/src'], '@shared': ['libs/shared/index.ts'] } },
+    }),
     'src/main.ts': "import { AppModule } from './app.module.js';\nimport { util } from 'src/util';\nconst lazy = () => import('./lazy');\n",
-    'src/app.module.ts': "import { Core } from '@app/core';\nimport { Shared } from '@shared';\nexport * from './reexported';\nimport { Module } from '@nestjs/common';\n",
+    'src/app.module.ts':
+      "import { Core } from '@app/core';\nimport { Shared } from '@shared';\nexport * from './reexported';\nimport { Module } from '@nestjs/common';\n",
     'src/util.ts': 'export const util = 1;\n',
     'src/lazy.ts': 'export const lazy = 1;\n',
     'src/reexported.ts': 'export const x = 1;\n',

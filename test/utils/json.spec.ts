@@ -25,7 +25,7 @@ const TSCONFIG = [
 ].join('\n');
 
 describe('setJsonValue: a new property keeps the layout around it', () => {
-  it('goes after the last property, on its own line with its siblings\' indentation; its comment stays on its line', () => {
+  it("goes after the last property, on its own line with its siblings' indentation; its comment stays on its line", () => {
     const after = setJsonValue(TSCONFIG, ['compilerOptions', 'experimentalDecorators'], true);
     expect(after).toBe(
       [
@@ -53,20 +53,22 @@ describe('setJsonValue: a new property keeps the layout around it', () => {
     expect(parsed(after)).toEqual({ compilerOptions: { strict: true, emitDecoratorMetadata: true } });
   });
 
-  it('after a block comment that ends the last property\'s line, and after a last property whose value spans lines', () => {
+  it("after a block comment that ends the last property's line, and after a last property whose value spans lines", () => {
     const before = '{\n  "lib": [\n    "es2023"\n  ] /* the runtime */\n}';
     const after = setJsonValue(before, ['target'], 'ES2023');
     expect(after).toBe('{\n  "lib": [\n    "es2023"\n  ], /* the runtime */\n  "target": "ES2023"\n}');
     expect(parsed(after)).toEqual({ lib: ['es2023'], target: 'ES2023' });
   });
 
-  it('CRLF and tabs: the file\'s own line ending and indentation', () => {
+  it("CRLF and tabs: the file's own line ending and indentation", () => {
     const before = '{\r\n\t"compilerOptions": {\r\n\t\t"lib": ["es2023", "dom"] // both\r\n\t}\r\n}\r\n';
     const after = setJsonValue(before, ['compilerOptions', 'experimentalDecorators'], true);
-    expect(after).toBe('{\r\n\t"compilerOptions": {\r\n\t\t"lib": ["es2023", "dom"], // both\r\n\t\t"experimentalDecorators": true\r\n\t}\r\n}\r\n');
+    expect(after).toBe(
+      '{\r\n\t"compilerOptions": {\r\n\t\t"lib": ["es2023", "dom"], // both\r\n\t\t"experimentalDecorators": true\r\n\t}\r\n}\r\n',
+    );
   });
 
-  it('an empty object gets the property with the file\'s indentation step (4 spaces, tabs), and a missing parent is created', () => {
+  it("an empty object gets the property with the file's indentation step (4 spaces, tabs), and a missing parent is created", () => {
     const four = '{\n    "extends": "./base.json",\n    "compilerOptions": {}\n}\n';
     expect(setJsonValue(four, ['compilerOptions', 'experimentalDecorators'], true)).toBe(
       '{\n    "extends": "./base.json",\n    "compilerOptions": {\n        "experimentalDecorators": true\n    }\n}\n',
@@ -92,7 +94,7 @@ describe('setJsonValue: a new property keeps the layout around it', () => {
     );
   });
 
-  it('an object or array value is laid out with the file\'s indentation from the property\'s line', () => {
+  it("an object or array value is laid out with the file's indentation from the property's line", () => {
     const pkg = '{\n  "name": "app",\n  "scripts": {\n    "build": "nest build"\n  }\n}\n';
     expect(setJsonValue(pkg, ['mikro-orm', 'configPaths'], ['./src/mikro-orm.config.ts', './dist/mikro-orm.config.js'])).toBe(
       '{\n  "name": "app",\n  "scripts": {\n    "build": "nest build"\n  },\n  "mikro-orm": {\n    "configPaths": [\n' +

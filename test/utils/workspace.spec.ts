@@ -70,7 +70,7 @@ describe('.ts import suffixes (allowImportingTsExtensions, rewriteRelativeImport
 });
 
 describe('resolveProject in a monorepo whose projects have scoped names', () => {
-  it('finds the project by its scoped name, and reads package.json\'s name', () => {
+  it("finds the project by its scoped name, and reads package.json's name", () => {
     expect(resolveProject(fixtureTree('monorepo-scoped'), { project: '@acme/api' })).toMatchObject({
       name: '@acme/api',
       root: 'apps/api',
@@ -96,7 +96,7 @@ describe('projectBuild: how nest build builds a project (@nestjs/cli 12 getValue
     return projectBuild(tree, resolveProject(tree, { project: '@acme/api' }));
   };
 
-  it('tsc with the project\'s tsconfig when nothing says otherwise: webpack is not a runtime default, even in a monorepo', () => {
+  it("tsc with the project's tsconfig when nothing says otherwise: webpack is not a runtime default, even in a monorepo", () => {
     expect(withCli(() => undefined)).toEqual({ tsconfig: 'apps/api/tsconfig.app.json', builder: 'tsc', bundled: false });
   });
 
@@ -108,12 +108,18 @@ describe('projectBuild: how nest build builds a project (@nestjs/cli 12 getValue
         cli.projects['@acme/api'].compilerOptions.webpack = false;
       }),
     ).toMatchObject({ builder: 'tsc', bundled: false });
-    expect(withCli((cli) => (cli.projects['@acme/api'].compilerOptions.webpack = true))).toMatchObject({ builder: 'webpack', bundled: true });
+    expect(withCli((cli) => (cli.projects['@acme/api'].compilerOptions.webpack = true))).toMatchObject({
+      builder: 'webpack',
+      bundled: true,
+    });
   });
 
   it('builder: rspack bundles (what `nest g app` writes in Nest 12), swc and a tsc builder object do not', () => {
     expect(withCli((cli) => (cli.compilerOptions.builder = 'rspack'))).toMatchObject({ builder: 'rspack', bundled: true });
-    expect(withCli((cli) => (cli.projects['@acme/api'].compilerOptions.builder = { type: 'swc' }))).toMatchObject({ builder: 'swc', bundled: false });
+    expect(withCli((cli) => (cli.projects['@acme/api'].compilerOptions.builder = { type: 'swc' }))).toMatchObject({
+      builder: 'swc',
+      bundled: false,
+    });
     expect(
       withCli((cli) => {
         delete cli.compilerOptions.tsConfigPath;

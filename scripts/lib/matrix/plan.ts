@@ -39,11 +39,52 @@ export interface Shape {
 const single = { sourceRoot: 'src', testRoot: 'test', buildArgs: [], formatGlobs: ['src/**/*.ts', 'test/**/*.ts'] };
 
 export const SHAPES: readonly Shape[] = [
-  { name: 'nest12', label: 'Nest 12 `nest new` (CLI 12): ESM, vitest, oxlint, MikroORM 7', fixture: 'nest12-new', caller: 'nest', preinstall: [], lint: 'oxlint', ...single },
-  { name: 'nest11-orm7', label: 'Nest 11 `nest new` (CLI 11): CommonJS, jest, eslint + prettier, MikroORM 7 (init\'s choice)', fixture: 'nest11-new', caller: 'nest', preinstall: [], lint: 'eslint --fix', ...single },
-  { name: 'nest11-orm6', label: 'Nest 11 `nest new` (CLI 11) with @mikro-orm/core@6 installed first: MikroORM 6', fixture: 'nest11-new', caller: 'nest', preinstall: ['@mikro-orm/core@6'], lint: 'eslint --fix', ...single },
-  { name: 'nest10-orm6', label: 'Nest 10 `nest new` (CLI 10): CommonJS, jest, eslint + prettier, MikroORM 6', fixture: 'nest10-new', caller: 'nest', nestType: false, preinstall: [], lint: 'eslint --fix', ...single },
-  { name: 'fastify', label: 'Nest 12 `nest new` (CLI 12) switched to Fastify as the Nest docs say; every step through the bin', fixture: 'fastify-new', caller: 'bin', preinstall: [], lint: 'oxlint', ...single },
+  {
+    name: 'nest12',
+    label: 'Nest 12 `nest new` (CLI 12): ESM, vitest, oxlint, MikroORM 7',
+    fixture: 'nest12-new',
+    caller: 'nest',
+    preinstall: [],
+    lint: 'oxlint',
+    ...single,
+  },
+  {
+    name: 'nest11-orm7',
+    label: "Nest 11 `nest new` (CLI 11): CommonJS, jest, eslint + prettier, MikroORM 7 (init's choice)",
+    fixture: 'nest11-new',
+    caller: 'nest',
+    preinstall: [],
+    lint: 'eslint --fix',
+    ...single,
+  },
+  {
+    name: 'nest11-orm6',
+    label: 'Nest 11 `nest new` (CLI 11) with @mikro-orm/core@6 installed first: MikroORM 6',
+    fixture: 'nest11-new',
+    caller: 'nest',
+    preinstall: ['@mikro-orm/core@6'],
+    lint: 'eslint --fix',
+    ...single,
+  },
+  {
+    name: 'nest10-orm6',
+    label: 'Nest 10 `nest new` (CLI 10): CommonJS, jest, eslint + prettier, MikroORM 6',
+    fixture: 'nest10-new',
+    caller: 'nest',
+    nestType: false,
+    preinstall: [],
+    lint: 'eslint --fix',
+    ...single,
+  },
+  {
+    name: 'fastify',
+    label: 'Nest 12 `nest new` (CLI 12) switched to Fastify as the Nest docs say; every step through the bin',
+    fixture: 'fastify-new',
+    caller: 'bin',
+    preinstall: [],
+    lint: 'oxlint',
+    ...single,
+  },
   {
     name: 'monorepo',
     label: 'Nest 12 monorepo (`nest new` + `nest g app admin`, CLI 12), schematics on project admin',
@@ -98,11 +139,18 @@ export function stepsFor(shape: Shape, driver: Driver): Step[] {
     { name: 'init', commands: [init], creates: ['mikro-orm.config.ts', 'database/database.module.ts'] },
     {
       name: 'entity',
-      commands: [bin(['g', 'entity', 'user', '--fields', ENTITY_FIELDS.user]), bin(['g', 'entity', 'post', '--fields', ENTITY_FIELDS.post])],
+      commands: [
+        bin(['g', 'entity', 'user', '--fields', ENTITY_FIELDS.user]),
+        bin(['g', 'entity', 'post', '--fields', ENTITY_FIELDS.post]),
+      ],
       creates: ['users/user.entity.ts', 'posts/post.entity.ts'],
     },
     { name: 'repository', commands: [g('repository', 'users')], creates: ['users/users.repository.ts', 'users/users.module.ts'] },
-    { name: 'resource', commands: [g('resource', 'posts')], creates: ['posts/posts.controller.ts', 'posts/posts.service.ts', 'test:posts.e2e-spec.ts'] },
+    {
+      name: 'resource',
+      commands: [g('resource', 'posts')],
+      creates: ['posts/posts.controller.ts', 'posts/posts.service.ts', 'test:posts.e2e-spec.ts'],
+    },
     { name: 'context', commands: [g('context')], creates: [] },
   ];
 }

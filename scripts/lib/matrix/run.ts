@@ -156,9 +156,18 @@ export async function prepareShape(shape: Shape, drivers: Driver[], tarball: str
   const base = join(work, shape.name, drivers[0]);
   cpSync(join(FIXTURES, shape.fixture), base, { recursive: true });
   const install = required(`npm install in ${shape.name}`, await exec(base, 'npm', ['install', '--no-audit', '--no-fund', '-D', tarball]));
-  if (shape.preinstall.length > 0) required(`npm install ${shape.preinstall.join(' ')}`, await exec(base, 'npm', ['install', '--no-audit', '--no-fund', ...shape.preinstall]));
+  if (shape.preinstall.length > 0)
+    required(
+      `npm install ${shape.preinstall.join(' ')}`,
+      await exec(base, 'npm', ['install', '--no-audit', '--no-fund', ...shape.preinstall]),
+    );
   log(`[${shape.name}] installed in ${install.seconds.toFixed(0)} s`);
-  const baseline: Row = { shape: shape.name, driver: '-', step: 'nest new', gates: await gates(shape, base, ['build', 'test', 'e2e', 'lint', 'format'], {}) };
+  const baseline: Row = {
+    shape: shape.name,
+    driver: '-',
+    step: 'nest new',
+    gates: await gates(shape, base, ['build', 'test', 'e2e', 'lint', 'format'], {}),
+  };
   log(`[${shape.name}] baseline: ${summary(baseline)}`);
   const apps = { [drivers[0]]: base } as Record<Driver, string>;
   for (const driver of drivers.slice(1)) {
@@ -191,13 +200,27 @@ export async function runCell(shape: Shape, driver: Driver, app: string, policy:
         .map((file) => (file.startsWith('test:') ? join(shape.testRoot, file.slice('test:'.length)) : join(shape.sourceRoot, file)))
         .filter((file) => !existsSync(join(app, file)));
       if (missing.length > 0) failure ??= `missing ${missing.join(', ')}`;
-      const run: Outcome = { ok: failure === undefined, seconds: (performance.now() - started) / 1000, reason: failure, output: outputs.join('\n') };
+      const run: Outcome = {
+        ok: failure === undefined,
+        seconds: (performance.now() - started) / 1000,
+        reason: failure,
+        output: outputs.join('\n'),
+      };
       const row: Row = {
         shape: shape.name,
         driver,
         step: step.name,
         run,
-        gates: await gates(shape, app, gatesAfter(step.name, steps.map((s) => s.name), policy), env),
+        gates: await gates(
+          shape,
+          app,
+          gatesAfter(
+            step.name,
+            steps.map((s) => s.name),
+            policy,
+          ),
+          env,
+        ),
       };
       rows.push(row);
       log(`[${shape.name} ${driver}] ${step.name}: ${summary(row)}`);

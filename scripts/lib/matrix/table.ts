@@ -27,7 +27,8 @@ const cell = (outcome: Outcome | undefined): string => (outcome ? `${outcome.ok 
 export function renderTable(rows: readonly Row[]): string {
   const header = ['shape', 'db', 'step', 'run', ...GATE_NAMES];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
-  for (const row of rows) lines.push(`| ${[row.shape, row.driver, row.step, cell(row.run), ...GATE_NAMES.map((g) => cell(row.gates[g]))].join(' | ')} |`);
+  for (const row of rows)
+    lines.push(`| ${[row.shape, row.driver, row.step, cell(row.run), ...GATE_NAMES.map((g) => cell(row.gates[g]))].join(' | ')} |`);
   return lines.join('\n');
 }
 

@@ -52,10 +52,15 @@ export function sqliteDatabase(dir: string, name = 'proof'): ProofDatabase {
     label: file,
     env: { MIKRO_ORM_DB_NAME: file },
     async readNames(ids) {
-      const Database = projectRequire('better-sqlite3') as new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
+      const Database = projectRequire('better-sqlite3') as new (
+        file: string,
+        options: { readonly: boolean; fileMustExist: boolean },
+      ) => SqliteDatabase;
       const db = new Database(file, { readonly: true, fileMustExist: true });
       try {
-        const rows = db.prepare(`select id, name from "${USER_TABLE}" where id in (select value from json_each(?))`).all(JSON.stringify(ids));
+        const rows = db
+          .prepare(`select id, name from "${USER_TABLE}" where id in (select value from json_each(?))`)
+          .all(JSON.stringify(ids));
         return new Map(rows.map((r) => [Number(r.id), r.name]));
       } finally {
         db.close();

@@ -52,10 +52,11 @@ export function checkForks(replies: { status: number; body: unknown; text?: stri
   const users = new Map<number, number>();
   for (const reply of replies) {
     const body = reply.body as ForkReply | undefined;
-    if (reply.status >= 200 && reply.status < 300 && body && Array.isArray(body.chain)) users.set(body.handler, (users.get(body.handler) ?? 0) + 1);
+    if (reply.status >= 200 && reply.status < 300 && body && Array.isArray(body.chain))
+      users.set(body.handler, (users.get(body.handler) ?? 0) + 1);
   }
   replies.forEach((reply, i) => {
-    const body = (reply.body as ForkReply | undefined);
+    const body = reply.body as ForkReply | undefined;
     if (reply.status < 200 || reply.status >= 300 || !body || !Array.isArray(body.chain) || body.chain.length === 0) {
       report.errors++;
       report.violations++;
@@ -65,7 +66,9 @@ export function checkForks(replies: { status: number; body: unknown; text?: stri
     const endsAtGlobal = body.chain[body.chain.length - 1].global === true;
     const forks = endsAtGlobal ? body.chain.length - 1 : '?';
     report.forks[forks] = (report.forks[forks] ?? 0) + 1;
-    const path = body.chain.map((em: { id: number; global: boolean }) => (em.global ? `global EntityManager ${em.id}` : `fork ${em.id}`)).join(' < ');
+    const path = body.chain
+      .map((em: { id: number; global: boolean }) => (em.global ? `global EntityManager ${em.id}` : `fork ${em.id}`))
+      .join(' < ');
     let violated = false;
     if (forks === 1) report.oneFork++;
     else {

@@ -215,7 +215,9 @@ export function registerController(dir: string, esm: boolean, path: string, clas
     ast.applyInsertions(
       tree,
       appModule,
-      module.moduleArrayInsertions(source, style.detectSourceStyle(source), found, 'controllers', className, [{ names: [className], from }]),
+      module.moduleArrayInsertions(source, style.detectSourceStyle(source), found, 'controllers', className, [
+        { names: [className], from },
+      ]),
     );
   });
 }
@@ -282,17 +284,25 @@ export class ProofForksController {
 /** The one source file of an app that calls MikroOrmModule.forRoot/forRootAsync. */
 export function ormRootFile(dir: string): string {
   const { ast, ormOptions } = utils();
-  const roots = sourcePaths(dir).filter((path) => ormOptions.findOrmRootCalls(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0);
+  const roots = sourcePaths(dir).filter(
+    (path) => ormOptions.findOrmRootCalls(ast.parseText(path, readFileSync(join(dir, path), 'utf8'))).length > 0,
+  );
   if (roots.length !== 1) throw new Error(`Expected one MikroOrmModule.forRoot in ${dir}, found ${roots.length}.`);
   return roots[0];
 }
 
 /** The options literal of an app's MikroOrmModule root, and its own `registerRequestContext` property if it has one. */
-function rootOptions(source: ts.SourceFile, path: string): { options: ts.ObjectLiteralExpression; setting: ts.PropertyAssignment | undefined } {
+function rootOptions(
+  source: ts.SourceFile,
+  path: string,
+): { options: ts.ObjectLiteralExpression; setting: ts.PropertyAssignment | undefined } {
   const { bootstrap, ormOptions } = utils();
   const options = bootstrap.ormRootOptions(ormOptions.findOrmRootCalls(source)[0]);
   if (!options) throw new Error(`${path}: the forRoot options are not an object literal.`);
-  const setting = options.properties.filter(ts.isPropertyAssignment).filter((p) => p.name.getText(source) === 'registerRequestContext').pop();
+  const setting = options.properties
+    .filter(ts.isPropertyAssignment)
+    .filter((p) => p.name.getText(source) === 'registerRequestContext')
+    .pop();
   return { options, setting };
 }
 
@@ -364,7 +374,10 @@ export function makeDoubleContext(app: App): App {
       );
     }
     ast.applyInsertions(tree, root, [
-      { pos: 0, text: `// ${DOUBLE_NOTE}: @mikro-orm/nestjs's middleware is back on (registerRequestContext: true) next to init's registration.\n` },
+      {
+        pos: 0,
+        text: `// ${DOUBLE_NOTE}: @mikro-orm/nestjs's middleware is back on (registerRequestContext: true) next to init's registration.\n`,
+      },
       { pos: setting.initializer.getStart(source), length: setting.initializer.getWidth(source), text: 'true' },
     ]);
   });
@@ -401,9 +414,12 @@ function removeMiddlewareRegistration(dir: string): string {
     const applies = ast.findNodes(
       source,
       (n): n is ts.CallExpression =>
-        ts.isCallExpression(n) && ast.calledName(n) === 'apply' && n.arguments.some((a) => ts.isIdentifier(a) && a.text === 'MikroOrmRequestContextMiddleware'),
+        ts.isCallExpression(n) &&
+        ast.calledName(n) === 'apply' &&
+        n.arguments.some((a) => ts.isIdentifier(a) && a.text === 'MikroOrmRequestContextMiddleware'),
     );
-    if (applies.length !== 1) throw new Error(`${appModule}: expected one consumer.apply(MikroOrmRequestContextMiddleware), found ${applies.length}.`);
+    if (applies.length !== 1)
+      throw new Error(`${appModule}: expected one consumer.apply(MikroOrmRequestContextMiddleware), found ${applies.length}.`);
     const statement = enclosingStatement(applies[0]);
     description = `${appModule}: ${statement.getText(source).split('\n')[0]}`;
     removeStatement(source, tree, appModule, statement);
@@ -445,10 +461,15 @@ export async function compileApps(apps: App[]) {
 export function compileApp(app: App) {
   const tsc = projectRequire.resolve('typescript/bin/tsc', { paths: [app.dir] });
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [tsc, '-p', join(app.dir, 'tsconfig.build.json')], { cwd: app.dir, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`tsc failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
-      else resolve(undefined);
-    });
+    execFile(
+      process.execPath,
+      [tsc, '-p', join(app.dir, 'tsconfig.build.json')],
+      { cwd: app.dir, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`tsc failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
+        else resolve(undefined);
+      },
+    );
   });
 }
 
@@ -527,9 +548,14 @@ export type SchemaSource = 'its migrations' | 'the entities';
 function appCli(app: App, env: Record<string, string>, args: string[]): Promise<string> {
   const cli = join(dirname(createRequire(join(app.dir, 'package.json')).resolve('@mikro-orm/cli/package.json')), 'cli.js');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, ...args], { cwd: app.dir, env: { ...process.env, ...env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`mikro-orm ${args.join(' ')} failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { cwd: app.dir, env: { ...process.env, ...env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`mikro-orm ${args.join(' ')} failed for the ${app.kind} app in ${app.dir}:\n${stdout}${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }

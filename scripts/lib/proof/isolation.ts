@@ -52,7 +52,8 @@ export async function runIsolation({
   const ids = await pooled(
     Array.from({ length: requests }, (_, i) => async () => {
       const created = await request(instance, 'POST', '/users', { name: `iso-${i}-before` });
-      if (created.status >= 300 || created.body?.id === undefined) throw new Error(`Creating user iso-${i} failed: HTTP ${created.status} ${created.text}`);
+      if (created.status >= 300 || created.body?.id === undefined)
+        throw new Error(`Creating user iso-${i} failed: HTTP ${created.status} ${created.text}`);
       return Number(created.body.id);
     }),
     16,

@@ -77,10 +77,7 @@ export function versionOf(key: number, name: unknown): number | undefined {
  * before the GET started is the oldest version it may return. Pure: no clock, no I/O.
  * @param [options] initial: key → the version present before the run (0)
  */
-export function checkHistory(
-  history: Operation[],
-  { initial = new Map() }: { initial?: Map<number, number> } = {},
-): HistoryCheck {
+export function checkHistory(history: Operation[], { initial = new Map() }: { initial?: Map<number, number> } = {}): HistoryCheck {
   const writes: Map<number, { end: number; version: number }[]> = new Map();
   let patches = 0;
   let gets = 0;
@@ -96,7 +93,7 @@ export function checkHistory(
     } else if (o.op === 'PATCH') {
       patches++;
       const list = writes.get(o.key) ?? [];
-      list.push({ end: o.end, version: (o.version as number) });
+      list.push({ end: o.end, version: o.version as number });
       writes.set(o.key, list);
     }
   }
@@ -109,7 +106,7 @@ export function checkHistory(
       if (w.end >= o.start) break;
       required = Math.max(required, w.version);
     }
-    const read = (o.version as number);
+    const read = o.version as number;
     if (read < required) {
       stale++;
       maxLag = Math.max(maxLag, required - read);
@@ -168,7 +165,7 @@ export async function runLoad({
       o.start = performance.now();
       try {
         const reply = patch
-          ? await request(instance, 'PATCH', `/users/${ids[key]}`, { name: valueOf(key, (o.version as number)) })
+          ? await request(instance, 'PATCH', `/users/${ids[key]}`, { name: valueOf(key, o.version as number) })
           : await request(instance, 'GET', `/users/${ids[key]}`);
         o.end = performance.now();
         // A GET sent again after a connection reset started when it was sent again (the stricter bound).

@@ -57,7 +57,14 @@ export interface InstanceOptions {
 }
 
 /** Boots one instance of the compiled app and waits until it answers HTTP. */
-export async function startInstance({ dir, name, env, timeoutMs = 60_000, entry, launcher = [process.execPath] }: InstanceOptions): Promise<Instance> {
+export async function startInstance({
+  dir,
+  name,
+  env,
+  timeoutMs = 60_000,
+  entry,
+  launcher = [process.execPath],
+}: InstanceOptions): Promise<Instance> {
   const port = await freePort();
   let output = '';
   const keep = (chunk: Buffer): void => {

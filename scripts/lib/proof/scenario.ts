@@ -47,7 +47,12 @@ export async function runScenario({
 
   const created = await request(a, 'POST', '/users', { name: FIRST });
   const id = created.body && typeof created.body === 'object' ? created.body.id : undefined;
-  record(`POST /users {"name":"${FIRST}"}`, a.name, `user 1 "${FIRST}"`, id === undefined ? shown(created) : `user ${id} "${shown(created)}"`);
+  record(
+    `POST /users {"name":"${FIRST}"}`,
+    a.name,
+    `user 1 "${FIRST}"`,
+    id === undefined ? shown(created) : `user ${id} "${shown(created)}"`,
+  );
   if (id === undefined) throw new Error(`Creating the user failed on instance ${a.name}: HTTP ${created.status} ${created.text}`);
 
   record(`GET /users/${id}`, a.name, FIRST, shown(await request(a, 'GET', `/users/${id}`)));
@@ -84,7 +89,10 @@ export function verdict({
   forks?: { generated: { violations: number } };
 }): { code: 0 | 1 | 2; message: string } {
   if (!control.stale || (loads && loads.control.stale === 0)) {
-    return { code: 2, message: 'FAIL: the control did not serve stale data, so this run proves nothing (the scenario no longer reproduces the bug).' };
+    return {
+      code: 2,
+      message: 'FAIL: the control did not serve stale data, so this run proves nothing (the scenario no longer reproduces the bug).',
+    };
   }
   if (!generated.fresh || (loads && (loads.generated.stale > 0 || loads.generated.errors > 0))) {
     return { code: 1, message: 'FAIL: the generated app served stale or wrong data (see the table).' };
@@ -107,7 +115,14 @@ export function verdict({
 export function scenarioTable(control: StepResult[], generated: StepResult[]): string {
   const mark = (s: StepResult): string => (s.ok ? s.actual : `${s.actual} (${s.decisive ? 'STALE' : 'unexpected'})`);
   const rows = control.map((c, i) => [String(c.step), c.action, c.instance, c.expected, mark(c), mark(generated[i])]);
-  const head = ['step', 'action', 'instance', 'expected', 'control: global EM, allowGlobalContext', 'generated: init + repository + resource'];
+  const head = [
+    'step',
+    'action',
+    'instance',
+    'expected',
+    'control: global EM, allowGlobalContext',
+    'generated: init + repository + resource',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');

@@ -27,7 +27,11 @@ export async function buildVariant(
     log = () => undefined,
     features,
     extras = [],
-  }: { log?: (line: string) => void; features?: (dir: string, log: string[]) => Promise<void>; extras?: ('before-init' | 'double-context')[] } = {},
+  }: {
+    log?: (line: string) => void;
+    features?: (dir: string, log: string[]) => Promise<void>;
+    extras?: ('before-init' | 'double-context')[];
+  } = {},
 ): Promise<{
   spec: VariantSpec;
   generated: App;
@@ -68,7 +72,10 @@ export interface RunningBuild {
  * A fresh database with the app's schema, and `count` instances of the app on it (A, B, C...).
  * @param [options]  sqliteDir: where the SQLite file goes (default: the app's folder)
  */
-export async function startBuild(app: App, { count = 2, sqliteDir = app.dir }: { count?: number; sqliteDir?: string } = {}): Promise<RunningBuild> {
+export async function startBuild(
+  app: App,
+  { count = 2, sqliteDir = app.dir }: { count?: number; sqliteDir?: string } = {},
+): Promise<RunningBuild> {
   const database = app.spec.driver === 'postgresql' ? await postgresDatabase() : sqliteDatabase(sqliteDir, app.kind);
   const instances: Instance[] = [];
   let schema: SchemaSource;

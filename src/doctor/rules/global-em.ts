@@ -19,24 +19,36 @@ export function globalEntityManagerRule(input: DoctorInput, facts: ClassFacts[])
       if (members.size === 0) continue;
       const uses = (root: ts.Node) =>
         findNodes(root, (n): n is ts.PropertyAccessExpression => ts.isPropertyAccessExpression(n)).filter(
-          (p) =>
-            p.expression.kind === ts.SyntaxKind.ThisKeyword &&
-            members.has(p.name.text) &&
-            usedForQuery(p) &&
-            !insideContext(p),
+          (p) => p.expression.kind === ts.SyntaxKind.ThisKeyword && members.has(p.name.text) && usedForQuery(p) && !insideContext(p),
         );
       const message = (where: string, member: string) =>
         `${cls.name} uses this.${member} ${where}, outside any request context: MikroORM throws its global-context error there (or, with allowGlobalContext, shares the global identity map)`;
-      const fix = 'move the work into an async method with @CreateRequestContext() (for a recurring task, an @Interval()/@Cron() method that nest g context decorates)';
+      const fix =
+        'move the work into an async method with @CreateRequestContext() (for a recurring task, an @Interval()/@Cron() method that nest g context decorates)';
       if (cls.constructorNode?.body) {
         const [first] = uses(cls.constructorNode.body);
-        if (first) findings.push(at(source, first, 'warning', 'global-em-outside-context', message('in its constructor (at startup)', first.name.text), fix));
+        if (first)
+          findings.push(
+            at(source, first, 'warning', 'global-em-outside-context', message('in its constructor (at startup)', first.name.text), fix),
+          );
       }
-      for (const timer of findNodes(cls.node, (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && TIMERS.includes(n.expression.text))) {
+      for (const timer of findNodes(
+        cls.node,
+        (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && TIMERS.includes(n.expression.text),
+      )) {
         const callback = timer.arguments[0];
         const [first] = callback ? uses(callback) : [];
         if (first) {
-          findings.push(at(source, first, 'warning', 'global-em-outside-context', message(`in a ${(timer.expression as ts.Identifier).text}() callback`, first.name.text), fix));
+          findings.push(
+            at(
+              source,
+              first,
+              'warning',
+              'global-em-outside-context',
+              message(`in a ${(timer.expression as ts.Identifier).text}() callback`, first.name.text),
+              fix,
+            ),
+          );
         }
       }
     }

@@ -35,22 +35,40 @@ export function registrationRule(input: DoctorInput): Finding[] {
       });
     }
     for (const call of findOrmMiddlewareCalls(source)) {
-      paths.push({ file: path, line: lineOf(source, call), what: `@mikro-orm/nestjs's middleware (MikroOrmModule.forMiddleware)`, library: true, certain: true });
+      paths.push({
+        file: path,
+        line: lineOf(source, call),
+        what: `@mikro-orm/nestjs's middleware (MikroOrmModule.forMiddleware)`,
+        library: true,
+        certain: true,
+      });
     }
   }
   const findings: Finding[] = own.flatMap((o): Finding[] =>
     roots > 0
-      ? [{
-          file: o.file, line: o.line, severity: 'error', rule: 'context-registration',
-          message: 'the app builds a MikroORM of its own here beside MikroOrmModule\'s: two ORMs, and the request context of one never reaches the other\'s EntityManager',
-          fix: 'keep one ORM: inject the MikroORM that MikroOrmModule provides instead of building another',
-        }]
+      ? [
+          {
+            file: o.file,
+            line: o.line,
+            severity: 'error',
+            rule: 'context-registration',
+            message:
+              "the app builds a MikroORM of its own here beside MikroOrmModule's: two ORMs, and the request context of one never reaches the other's EntityManager",
+            fix: 'keep one ORM: inject the MikroORM that MikroOrmModule provides instead of building another',
+          },
+        ]
       : paths.length === 0
-        ? [{
-            file: o.file, line: o.line, severity: 'error', rule: 'context-registration',
-            message: 'the app builds its own MikroORM here and no request context reaches its EntityManager: every request shares one identity map (stale entities)',
-            fix: 'open a context per request with that ORM right after NestFactory.create: app.use((req, res, next) => RequestContext.create(orm.em, next))',
-          }]
+        ? [
+            {
+              file: o.file,
+              line: o.line,
+              severity: 'error',
+              rule: 'context-registration',
+              message:
+                'the app builds its own MikroORM here and no request context reaches its EntityManager: every request shares one identity map (stale entities)',
+              fix: 'open a context per request with that ORM right after NestFactory.create: app.use((req, res, next) => RequestContext.create(orm.em, next))',
+            },
+          ]
         : [],
   );
   if (paths.length === 0) {
@@ -58,9 +76,14 @@ export function registrationRule(input: DoctorInput): Finding[] {
     return [
       ...findings,
       {
-        ...at(main, bootstrap.create, 'error', 'context-registration',
-          'no request context is registered for HTTP requests: every handler uses the global EntityManager (MikroORM\'s global-context error, or stale entities with allowGlobalContext)',
-          `${INIT} registers one right after NestFactory.create (nest g -c mikro-request-context doctor fix runs it)`),
+        ...at(
+          main,
+          bootstrap.create,
+          'error',
+          'context-registration',
+          "no request context is registered for HTTP requests: every handler uses the global EntityManager (MikroORM's global-context error, or stale entities with allowGlobalContext)",
+          `${INIT} registers one right after NestFactory.create (nest g -c mikro-request-context doctor fix runs it)`,
+        ),
         fixBy: 'init',
       },
     ];
@@ -73,7 +96,7 @@ export function registrationRule(input: DoctorInput): Finding[] {
     line: r.line,
     severity: r.certain ? ('error' as const) : ('warning' as const),
     rule: 'context-registration' as const,
-    message: `the request context is registered ${r.certain ? 'twice' : 'twice unless these options switch the library\'s middleware off'}: ${r.what} here and ${first.what} at ${first.file}:${first.line}; each request forks twice, and entities loaded in the outer context are not the ones handlers see`,
+    message: `the request context is registered ${r.certain ? 'twice' : "twice unless these options switch the library's middleware off"}: ${r.what} here and ${first.what} at ${first.file}:${first.line}; each request forks twice, and entities loaded in the outer context are not the ones handlers see`,
     fix: !r.library
       ? 'keep one registration (the first, right after NestFactory.create) and remove this one'
       : r.fix

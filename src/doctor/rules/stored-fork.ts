@@ -19,7 +19,7 @@ export function storedForkRule(input: DoctorInput): Finding[] {
             'error',
             'stored-fork',
             `${name}.${field} keeps one em.fork() for the life of the ${name} singleton: every request and job shares its identity map (stale entities, memory that only grows)`,
-            'inject EntityManager and use it as it is (inside a request context it resolves to that context\'s fork), or fork inside the method that needs it',
+            "inject EntityManager and use it as it is (inside a request context it resolves to that context's fork), or fork inside the method that needs it",
           ),
         );
       }

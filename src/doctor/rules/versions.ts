@@ -16,7 +16,11 @@ export const NESTJS_SUPPORT: Record<number, { orm: number; nest: number[] }> = {
  * @mikro-orm/nestjs, whose releases follow the MikroORM major but not its versions (NESTJS_SUPPORT
  * checks it instead).
  */
-export const OWN_VERSION_LINE: ReadonlySet<string> = new Set(['@mikro-orm/nestjs', '@mikro-orm/sql-highlighter', '@mikro-orm/mongo-highlighter']);
+export const OWN_VERSION_LINE: ReadonlySet<string> = new Set([
+  '@mikro-orm/nestjs',
+  '@mikro-orm/sql-highlighter',
+  '@mikro-orm/mongo-highlighter',
+]);
 
 /** MikroORM packages of one version, @mikro-orm/nestjs made for that major, and a Nest major it supports. */
 export function versionsRule(input: DoctorInput): Finding[] {
@@ -34,7 +38,12 @@ export function versionsRule(input: DoctorInput): Finding[] {
   }
   const lineAt = (node: JsonNode) => text.slice(0, node.offset).split('\n').length;
   const finding = (name: string, severity: Severity, message: string, fix: string): Finding => ({
-    file: path, line: lineAt(entries.get(name)!.node), severity, rule: 'versions', message, fix,
+    file: path,
+    line: lineAt(entries.get(name)!.node),
+    severity,
+    rule: 'versions',
+    message,
+    fix,
   });
   const findings: Finding[] = [];
   const core = entries.get('@mikro-orm/core');
@@ -46,11 +55,29 @@ export function versionsRule(input: DoctorInput): Finding[] {
     const support = NESTJS_SUPPORT[majorOf(nestjs.version) ?? -1];
     if (support && coreMajor !== undefined && support.orm !== coreMajor) {
       const good = release(coreMajor);
-      findings.push(finding('@mikro-orm/nestjs', 'error', `@mikro-orm/nestjs ${nestjs.version} is made for MikroORM ${support.orm}, but @mikro-orm/core is ${core!.version}`, good ? `use @mikro-orm/nestjs ${good.nestjs} with MikroORM ${good.orm}` : `use the @mikro-orm/nestjs major that matches MikroORM ${coreMajor}`));
+      findings.push(
+        finding(
+          '@mikro-orm/nestjs',
+          'error',
+          `@mikro-orm/nestjs ${nestjs.version} is made for MikroORM ${support.orm}, but @mikro-orm/core is ${core!.version}`,
+          good
+            ? `use @mikro-orm/nestjs ${good.nestjs} with MikroORM ${good.orm}`
+            : `use the @mikro-orm/nestjs major that matches MikroORM ${coreMajor}`,
+        ),
+      );
     } else if (support && nestMajor !== undefined && !support.nest.includes(nestMajor)) {
       const fitting = Object.entries(NESTJS_SUPPORT).find(([, s]) => s.nest.includes(nestMajor));
       const good = fitting ? release(Number(fitting[0])) : undefined;
-      findings.push(finding('@mikro-orm/nestjs', 'error', `@mikro-orm/nestjs ${nestjs.version} supports Nest ${support.nest.join(' and ')}, but this app has Nest ${nestMajor}`, good ? `Nest ${nestMajor} needs @mikro-orm/nestjs ${good.nestjs} with MikroORM ${good.orm} (every @mikro-orm/* package)` : `use a Nest major that @mikro-orm/nestjs supports`));
+      findings.push(
+        finding(
+          '@mikro-orm/nestjs',
+          'error',
+          `@mikro-orm/nestjs ${nestjs.version} supports Nest ${support.nest.join(' and ')}, but this app has Nest ${nestMajor}`,
+          good
+            ? `Nest ${nestMajor} needs @mikro-orm/nestjs ${good.nestjs} with MikroORM ${good.orm} (every @mikro-orm/* package)`
+            : `use a Nest major that @mikro-orm/nestjs supports`,
+        ),
+      );
     }
   }
   if (core) {
@@ -58,9 +85,23 @@ export function versionsRule(input: DoctorInput): Finding[] {
     for (const [name, entry] of entries) {
       if (!name.startsWith('@mikro-orm/') || name === '@mikro-orm/core' || OWN_VERSION_LINE.has(name)) continue;
       if (majorOf(entry.version) !== coreMajor) {
-        findings.push(finding(name, 'error', `${name} ${entry.version} is not the MikroORM major of @mikro-orm/core ${core.version}: two cores get loaded, and entities of one are unknown to the other`, `use ${name} ${bare(core.version)}, the version of @mikro-orm/core`));
+        findings.push(
+          finding(
+            name,
+            'error',
+            `${name} ${entry.version} is not the MikroORM major of @mikro-orm/core ${core.version}: two cores get loaded, and entities of one are unknown to the other`,
+            `use ${name} ${bare(core.version)}, the version of @mikro-orm/core`,
+          ),
+        );
       } else if (bare(entry.version) !== bare(core.version)) {
-        findings.push(finding(name, 'warning', `${name} ${entry.version} and @mikro-orm/core ${core.version} differ: MikroORM releases its packages together, and a driver peers one exact core (npm fails with ERESOLVE, or installs two cores)`, `pin every @mikro-orm/* package to one version (${bare(core.version)}), except those versioned on their own line (${[...OWN_VERSION_LINE].join(', ')})`));
+        findings.push(
+          finding(
+            name,
+            'warning',
+            `${name} ${entry.version} and @mikro-orm/core ${core.version} differ: MikroORM releases its packages together, and a driver peers one exact core (npm fails with ERESOLVE, or installs two cores)`,
+            `pin every @mikro-orm/* package to one version (${bare(core.version)}), except those versioned on their own line (${[...OWN_VERSION_LINE].join(', ')})`,
+          ),
+        );
       }
     }
   }
