@@ -5,7 +5,8 @@
 //
 //   npm run bench                     the full run (writes BENCHMARKS.md)
 //   npm run bench -- --quick          a short development run (writes .tmp/BENCHMARKS.quick.md)
-//   options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --no-instructions  --explain  --out=<file>  --rounds=N  --duration=<s>  --runs=N
+// options: --only=p1,p2,p3  --legs=nest12,fastify  --no-postgres  --no-instructions  --explain  --out=<file>  --rounds=N  --duration=<s>
+// --runs=N
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
 import { dirname, join, relative } from 'node:path';

@@ -4,7 +4,8 @@
 // The corpus apps (test/corpus) are third-party copies kept out of git: this runs only where they
 // are on disk. Each app is copied to .tmp/corpus-tc/<slug> (kept between runs, so a second run does
 // not install again), installed with `npm install --ignore-scripts --legacy-peer-deps` (apps pin old
-// peers), its `*.ts.example` files copied to `*.ts` as its README asks, checked with `tsc --noEmit -p tsconfig.json`, then `init --skip-install` runs through this
+// peers), its `*.ts.example` files copied to `*.ts` as its README asks, checked with `tsc --noEmit -p tsconfig.json`, then `init
+// --skip-install` runs through this
 // package's bin, the packages init added are installed, and tsc runs again. Errors are compared by
 // file, code and message (not line: init inserts lines).
 import { spawnSync } from 'node:child_process';

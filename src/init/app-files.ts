@@ -33,7 +33,10 @@ export function addOrmDependencies(plan: InitPlan): Rule {
   ]);
 }
 
-/** What ValidationPipe and the DTOs' PartialType need: @nestjs/mapped-types 12 is ESM only and peers Nest 10 to 12, 2.x is CommonJS for Nest 10 and 11. */
+/**
+ * What ValidationPipe and the DTOs' PartialType need: @nestjs/mapped-types 12 is ESM only and peers Nest 10 to 12, 2.x is CommonJS for Nest
+ * 10 and 11.
+ */
 export function validationPackages(nestMajor: number | undefined): Record<string, string> {
   return {
     'class-validator': '^0.14.2',
@@ -248,7 +251,10 @@ export function ignoreGeneratedMigrations(plan: InitPlan): Rule {
   };
 }
 
-/** Appends `entry` under a `# comment` line to an ignore file (created if missing), unless a line already says it; keeps the file's line endings. */
+/**
+ * Appends `entry` under a `# comment` line to an ignore file (created if missing), unless a line already says it; keeps the file's line
+ * endings.
+ */
 function addIgnoreEntry(tree: Tree, path: string, entry: string, comment: string): void {
   const current = tree.exists(path) ? tree.readText(path) : '';
   const lines = current.split(/\r?\n/).map((l) => l.trim().replace(/\/$/, ''));

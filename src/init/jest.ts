@@ -246,7 +246,10 @@ function editCodeConfig(tree: Tree, path: string): Outcome {
   return { kind: insertions.length > 0 ? 'edited' : 'ready' };
 }
 
-/** The object literal a config file exports: `export default {…}`, `module.exports = {…}`, or a top-level `const config = {…}` either exports. */
+/**
+ * The object literal a config file exports: `export default {…}`, `module.exports = {…}`, or a top-level `const config = {…}` either
+ * exports.
+ */
 function exportedObject(source: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
   let exported: ts.Expression | undefined;
   for (const statement of source.statements) {

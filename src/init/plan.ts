@@ -49,7 +49,9 @@ export interface InitPlan {
   notes: string[];
 }
 
-/** The oldest majors init supports: @mikro-orm/nestjs 6 peers Nest 10+, and request contexts need MikroORM 6+ (no global-context fallback). */
+/**
+ * The oldest majors init supports: @mikro-orm/nestjs 6 peers Nest 10+, and request contexts need MikroORM 6+ (no global-context fallback).
+ */
 export const MIN_NEST_MAJOR = 10;
 export const MIN_ORM_MAJOR = 6;
 
@@ -202,8 +204,9 @@ function refuseUnsupportedVersions(profile: AppProfile, project: NestProject): v
 
 /**
  * Every way the app already opens a request context for HTTP requests, counted across the files
- * main.ts reaches: its own registrations, and the library's middleware of each MikroOrmModule root. Refuses, naming file:line and the change to make by hand, every app in
- * which init could not end with exactly one context per request and one ORM.
+ * main.ts reaches: its own registrations, and the library's middleware of each MikroOrmModule root.
+ * Refuses, naming file:line and the change to make by hand, every app in which init could not end
+ * with exactly one context per request and one ORM.
  */
 function contextPaths(
   tree: Tree,

@@ -3,7 +3,10 @@ import { migrationCommands } from '../utils/migrations';
 import { connectionDefaults } from './app-files';
 import { InitPlan } from './plan';
 
-/** The tree's changed files and their content when init started: a tree handed over with changes of its own (a test's) is no change of init's. */
+/**
+ * The tree's changed files and their content when init started: a tree handed over with changes of its own (a test's) is no change of
+ * init's.
+ */
 export type Baseline = Map<string, string | undefined>;
 
 export function baseline(tree: Tree): Baseline {

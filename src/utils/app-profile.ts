@@ -227,13 +227,17 @@ export function resolveExtends(tree: Tree, from: string, specifier: string): str
   return undefined;
 }
 
-/** A path-valued compiler option (outDir, rootDir), relative to the workspace root: tsconfig resolves it against the config that sets it. */
+/**
+ * A path-valued compiler option (outDir, rootDir), relative to the workspace root: tsconfig resolves it against the config that sets it.
+ */
 export function compilerPath(tree: Tree, path: string, name: string): string | undefined {
   const found = tsconfigField(tree, path, (config) => config.compilerOptions?.[name]);
   return found && typeof found.value === 'string' ? workspacePath(found.from, found.value) : undefined;
 }
 
-/** A path written in a config file, relative to the workspace root (`apps/api/tsconfig.app.json` + `../../dist/apps/api` → `dist/apps/api`). */
+/**
+ * A path written in a config file, relative to the workspace root (`apps/api/tsconfig.app.json` + `../../dist/apps/api` → `dist/apps/api`).
+ */
 function workspacePath(configFile: string, value: string): string {
   const joined = posix.normalize(posix.join(posix.dirname(configFile), value));
   return joined === '.' || joined === './' ? '' : joined.replace(/\/$/, '');

@@ -159,7 +159,8 @@ export function contextRegistrations(source: ts.SourceFile, isBootstrap: boolean
   for (const call of staticCalls(source, REQUEST_CONTEXT, REQUEST_CONTEXT_METHODS)) {
     if (isBootstrap || insideMiddleware(call)) found.push(at(call, `RequestContext.${methodName(call)}`));
   }
-  // The library's middleware class applied by hand (`consumer.apply(MikroOrmMiddleware)`); an app's own class of that name is counted above.
+  // The library's middleware class applied by hand (`consumer.apply(MikroOrmMiddleware)`); an app's own class of that name is counted
+  // above.
   const libraryMiddleware = new Set(symbolSpellings(source, LIBRARY_MIDDLEWARE));
   for (const node of findNodes(source, (n): n is ts.Expression => ts.isIdentifier(n) || ts.isPropertyAccessExpression(n))) {
     if (

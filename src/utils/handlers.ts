@@ -370,7 +370,10 @@ function insideFunction(node: ts.Node, root: ts.Node): boolean {
 
 const ONCE = new Set(['onModuleInit', 'onApplicationBootstrap']);
 
-/** The fields of a class that keep an em.fork() made once (a field initializer, the constructor, a startup hook), with the node that stores it. */
+/**
+ * The fields of a class that keep an em.fork() made once (a field initializer, the constructor, a startup hook), with the node that stores
+ * it.
+ */
 export function storedForks(cls: ts.ClassDeclaration): { node: ts.Node; field: string }[] {
   const found: { node: ts.Node; field: string }[] = [];
   for (const member of cls.members) {

@@ -28,7 +28,9 @@ export type MiddlewareSetting = 'off' | 'on' | 'unknown';
 export type MiddlewareEdit =
   /** an options literal written in the call: set its property (replace `value`, or add the property) */
   | { kind: 'set'; object: ts.ObjectLiteralExpression; value?: ts.Expression }
-  /** options built elsewhere (an identifier, `defineConfig(...)`, a call): `{ ...<expression>, registerRequestContext: false }` in its place */
+  /**
+   * options built elsewhere (an identifier, `defineConfig(...)`, a call): `{ ...<expression>, registerRequestContext: false }` in its place
+   */
   | { kind: 'wrap'; expression: ts.Expression; parenthesize: boolean; awaitIt: boolean }
   /** `forRoot()` without options: pass the CLI config the ORM loads, spread, with the option */
   | { kind: 'argument'; call: ts.CallExpression; configFile: string };
@@ -233,7 +235,10 @@ export function exportedExpression(source: ts.SourceFile, name: string): ts.Expr
   return undefined;
 }
 
-/** The function that makes forRootAsync's options: `useFactory` (inline, or a function of the file), or `createMikroOrmOptions` of a `useClass`/`useExisting` class of the file. */
+/**
+ * The function that makes forRootAsync's options: `useFactory` (inline, or a function of the file), or `createMikroOrmOptions` of a
+ * `useClass`/`useExisting` class of the file.
+ */
 function factoryFunction(options: ts.ObjectLiteralExpression, open: OpenSource): ts.FunctionLikeDeclaration | undefined {
   const factory = options.properties.find((p) => p.name?.getText() === 'useFactory');
   if (factory && ts.isMethodDeclaration(factory)) return factory;

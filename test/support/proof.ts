@@ -28,7 +28,10 @@ const USERS = 50;
 const ISOLATION_REQUESTS = 200;
 const FORK_REQUESTS = 100;
 
-/** The jest blocks for one variant: generated app and control, scenario + load + isolation + one fork per request; and the extra builds asked for. */
+/**
+ * The jest blocks for one variant: generated app and control, scenario + load + isolation + one fork per request; and the extra builds
+ * asked for.
+ */
 export function describeVariant(spec: AppSpec, { extras = [] }: { extras?: ExtraKind[] } = {}): void {
   const name = proof.variantName(spec);
   describe(name, () => {

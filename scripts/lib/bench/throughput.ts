@@ -65,7 +65,8 @@ async function copyOfSeed(app: App, seed: Seed, label: string): Promise<ProofDat
 /**
  * A database of its own for the app (a copy of the seed) and one instance pinned to the server CPU.
  * @param options
- *   launcher and timeoutMs: the command that runs the main file and how long the instance may take to boot (instructions.ts: node under valgrind)
+ *   launcher and timeoutMs: the command that runs the main file and how long the instance may take to boot (instructions.ts: node under
+ * valgrind)
  */
 export async function startVariant(
   name: VariantName,
