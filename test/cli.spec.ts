@@ -511,11 +511,12 @@ describe('nest add mikro-request-context (the nest-add schematic)', () => {
       expect(real.code).toBe(0);
       expect(imports(source(dir, 'src/mikro-orm.config.ts')).get('@mikro-orm/postgresql')).toContain('defineConfig');
       expect(identifiersInMethod(source(dir, 'src/app.module.ts'), 'AppModule', 'configure')).toContain('MikroOrmRequestContextMiddleware');
-      // nest add installs the library itself (as a dependency), then the schematic's install task runs.
+      // nest add installs the library itself (as a dependency), then the schematic's install task runs,
+      // with the install scripts package.json allows (no --ignore-scripts: MikroORM 6's sqlite3 needs its own).
       expect(installs()).toEqual([
         `npm install --save mikro-request-context@latest @ ${dir}`,
         `npm install --save mikro-request-context@latest @ ${dir}`,
-        `npm install --ignore-scripts @ ${dir}`,
+        `npm install @ ${dir}`,
       ]);
     } finally {
       rmSync(installLog, { force: true });

@@ -1,6 +1,11 @@
 import { chain, Rule } from '@angular-devkit/schematics';
+import { NodePackageInstallTask } from '@angular-devkit/schematics/tasks';
+import { dirname } from 'node:path';
 import { addDependency, DependencyType, ExistingBehavior, InstallBehavior } from '@schematics/angular/utility/dependency';
 import { JSONFile } from './json';
+
+/** The package.json files an install is scheduled for, per schematic run (its context). */
+const installs = new WeakMap<object, Set<string>>();
 
 export interface PackagesToAdd {
   dependencies?: Record<string, string>;
@@ -9,10 +14,11 @@ export interface PackagesToAdd {
 
 /**
  * Adds packages to package.json, keeping any entry the app already has, and schedules one install
- * task for all of them unless `skipInstall` (dry runs never run tasks).
+ * task for all of them unless `skipInstall` (dry runs never run tasks). The install runs the install
+ * scripts package.json allows (`allowScripts`, npm 11): the devkit's default, `--ignore-scripts`,
+ * which `nest g` would pass, leaves MikroORM 6's sqlite3 without its native binding.
  */
 export function addPackages(packageJsonPath: string, packages: PackagesToAdd, skipInstall: boolean): Rule {
-  const install = skipInstall ? InstallBehavior.None : InstallBehavior.Auto;
   const rules = (
     [
       [packages.dependencies ?? {}, DependencyType.Default],
@@ -20,12 +26,22 @@ export function addPackages(packageJsonPath: string, packages: PackagesToAdd, sk
     ] as const
   ).flatMap(([entries, type]) =>
     Object.entries(entries).map(([name, version]) =>
-      addDependency(name, version, { type, packageJsonPath, install, existing: ExistingBehavior.Skip }),
+      addDependency(name, version, { type, packageJsonPath, install: InstallBehavior.None, existing: ExistingBehavior.Skip }),
     ),
   );
   return (tree) => {
-    const endsWithNewline = tree.exists(packageJsonPath) && /\r?\n$/.test(tree.readText(packageJsonPath));
-    return chain([...rules, keepFinalNewline(packageJsonPath, endsWithNewline)]);
+    const before = tree.exists(packageJsonPath) ? tree.readText(packageJsonPath) : undefined;
+    const endsWithNewline = before !== undefined && /\r?\n$/.test(before);
+    const install: Rule = (after, context) => {
+      if (skipInstall || !after.exists(packageJsonPath) || after.readText(packageJsonPath) === before) return;
+      // One install per package.json and schematic run, however many rules add packages to it.
+      const scheduled = installs.get(context) ?? new Set<string>();
+      if (scheduled.has(packageJsonPath)) return;
+      scheduled.add(packageJsonPath);
+      installs.set(context, scheduled);
+      context.addTask(new NodePackageInstallTask({ workingDirectory: dirname(packageJsonPath), allowScripts: true }));
+    };
+    return chain([...rules, keepFinalNewline(packageJsonPath, endsWithNewline), install]);
   };
 }
 
