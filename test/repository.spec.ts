@@ -14,7 +14,7 @@ import {
   run,
   source,
 } from './support/features';
-import { imports, moduleMetadata } from './support/inspect';
+import { callsOf, imports, moduleMetadata, statementPosition } from './support/inspect';
 
 describe('repository users in a default Nest 12 app after init', () => {
   let before: UnitTestTree;
@@ -310,6 +310,16 @@ describe('the driver a feature is generated for', () => {
     expect(JSON.parse(tree.readContent('/package.json')).allowScripts).toEqual({ sqlite3: true });
     // MikroORM 7's SQLite driver needs no install script.
     expect(JSON.parse((await initApp('nest12')).readContent('/package.json')).allowScripts).toBeUndefined();
+  });
+
+  it('MikroORM 6 specs keep their in-memory database when MIKRO_ORM_DB_NAME is set (MikroORM 6 lets it override the options)', async () => {
+    const { tree } = await run('repository', { name: 'users' }, await initApp('nest11', { driver: 'postgresql' }, 6));
+    const spec = source(tree, '/src/users/users.repository.mikro-orm.spec.ts');
+    const before = callsOf(spec, 'Test', 'createTestingModule')[0];
+    const block = statementPosition(before);
+    expect(block.statements[block.index - 1].getText(spec)).toBe('delete process.env.MIKRO_ORM_DB_NAME;');
+    const v7 = (await run('repository', { name: 'users' }, await initApp('nest12', { driver: 'postgresql' }))).tree;
+    expect(v7.readContent('/src/users/users.repository.mikro-orm.spec.ts')).not.toContain('process.env');
   });
 
   it('with two runtime drivers and a config that names neither: a clear error, nothing written', async () => {

@@ -217,7 +217,7 @@ export function testDatabase(
   entity: EntityPlan,
   /** what MikroORM options call an entity of the app: its class, or a v6 schema constant */
   tokenOf: (className: string) => string,
-): { imports: string[]; options: string } {
+): { imports: string[]; options: string; setup: string[] } {
   const packages: string[] = [];
   const byFile = new Map<string, string[]>();
   const add = (path: string | undefined, names: string[]) => {
@@ -254,7 +254,16 @@ export function testDatabase(
   const entityImports = [...byFile].map(
     ([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`,
   );
-  return { imports: [...packages, ...entityImports], options: `{ ${options.join(', ')} }` };
+  // MikroORM 6 lets MIKRO_ORM_* variables override the options it is given (MikroORM 7 does not): the
+  // app's database name (its shell's, or .env's, which the config loads) would replace ':memory:'.
+  const setup =
+    feature.ormMajor === 6
+      ? [
+          "// MikroORM 6 lets MIKRO_ORM_* variables override its options: the app's database name must not replace ':memory:'.",
+          'delete process.env.MIKRO_ORM_DB_NAME;',
+        ]
+      : [];
+  return { imports: [...packages, ...entityImports], options: `{ ${options.join(', ')} }`, setup };
 }
 
 /**
