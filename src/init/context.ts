@@ -1,4 +1,4 @@
-import { Rule } from '@angular-devkit/schematics';
+import { Rule, Tree } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import {
   applyInsertions,
@@ -262,21 +262,18 @@ function middlewareEdit(plan: InitPlan, source: ts.SourceFile, style: SourceStyl
 export function importDatabaseModule(plan: InitPlan): Rule {
   return (tree) => {
     if (plan.ormRoots.length > 0) return;
-    const source = parseSource(tree, plan.appModulePath);
-    const module = findModuleClass(source, plan.appModuleClass)!;
-    const from = relativeImport(plan.appModulePath, plan.databaseModulePath, plan.profile.importSuffix);
-    applyInsertions(
-      tree,
-      plan.appModulePath,
-      moduleArrayInsertions(
-        source,
-        detectSourceStyle(source),
-        module,
-        'imports',
-        plan.databaseModuleClass,
-        [{ names: [plan.databaseModuleClass], from }],
-        'first',
-      ),
-    );
+    importIntoRootModule(tree, plan, plan.databaseModuleClass, plan.databaseModulePath, 'first');
   };
+}
+
+/** Lists a module class of init's in the root module's `imports` (`first`: before the app's own), with its import. */
+export function importIntoRootModule(tree: Tree, plan: InitPlan, className: string, modulePath: string, position: 'first' | 'last'): void {
+  const source = parseSource(tree, plan.appModulePath);
+  const module = findModuleClass(source, plan.appModuleClass)!;
+  const from = relativeImport(plan.appModulePath, modulePath, plan.profile.importSuffix);
+  applyInsertions(
+    tree,
+    plan.appModulePath,
+    moduleArrayInsertions(source, detectSourceStyle(source), module, 'imports', className, [{ names: [className], from }], position),
+  );
 }

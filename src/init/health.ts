@@ -1,11 +1,11 @@
 import { chain, Rule } from '@angular-devkit/schematics';
 import * as ts from 'typescript';
 import { AppProfile } from '../utils/app-profile';
-import { applyInsertions, classesWithDecorator, decoratorArgument, isNameTaken, lineOf, objectProperty, parseSource } from '../utils/ast';
+import { classesWithDecorator, decoratorArgument, isNameTaken, lineOf, objectProperty } from '../utils/ast';
 import { renderFiles } from '../utils/files';
-import { findModuleClass, ModuleClass, moduleArrayInsertions } from '../utils/module';
-import { detectSourceStyle } from '../utils/source-style';
+import { ModuleClass } from '../utils/module';
 import { NestProject, relativeImport } from '../utils/workspace';
+import { importIntoRootModule } from './context';
 import { InitPlan } from './plan';
 import { InitOptions } from './schema';
 
@@ -96,23 +96,6 @@ export function createHealthModule(plan: InitPlan): Rule {
   const values = { controllerImport: relativeImport(health.modulePath, health.controllerPath, plan.profile.importSuffix) };
   return chain([
     renderFiles({ from: TEMPLATES, to: folder, values, force: plan.options.force }),
-    (tree) => {
-      const source = parseSource(tree, plan.appModulePath);
-      const module = findModuleClass(source, plan.appModuleClass)!;
-      const from = relativeImport(plan.appModulePath, health.modulePath, plan.profile.importSuffix);
-      applyInsertions(
-        tree,
-        plan.appModulePath,
-        moduleArrayInsertions(
-          source,
-          detectSourceStyle(source),
-          module,
-          'imports',
-          HEALTH_MODULE,
-          [{ names: [HEALTH_MODULE], from }],
-          'last',
-        ),
-      );
-    },
+    (tree) => importIntoRootModule(tree, plan, HEALTH_MODULE, health.modulePath, 'last'),
   ]);
 }
