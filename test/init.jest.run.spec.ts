@@ -18,9 +18,9 @@ const JEST = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 let dir: string;
 let app: UnitTestTree;
 
-async function generate(): Promise<UnitTestTree> {
+async function generate(driver = 'sqlite'): Promise<UnitTestTree> {
   const schematics = runner();
-  const initialised = await schematics.runSchematic('init', { skipInstall: true }, fixtureTree('nest11-new'));
+  const initialised = await schematics.runSchematic('init', { skipInstall: true, driver }, fixtureTree('nest11-new'));
   return schematics.runSchematic('resource', { name: 'users', skipInstall: true }, initialised);
 }
 
@@ -98,4 +98,27 @@ it('with the configs nest new wrote, the same specs cannot load MikroORM 7 (what
   const unit = await jest(dir, ['src/users']);
   expect(unit.output).toContain('Must use import to load ES Module');
   expect(unit.code).not.toBe(0);
+});
+
+describe('a PostgreSQL app: the specs run on the embedded PostgreSQL (PGlite, ESM like MikroORM 7) under the same jest configs', () => {
+  let pgDir: string;
+
+  beforeAll(async () => {
+    pgDir = mkdtempSync(join(tmpdir(), 'init-jest-run-pg-'));
+    write(await generate('postgresql'), pgDir);
+    linkPackages(pgDir);
+  });
+
+  afterAll(() => rmSync(pgDir, { recursive: true, force: true }));
+
+  it('npm test and npm run test:e2e pass on PGlite', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MIKRO_ORM_')));
+    expect(env.MIKRO_ORM_TEST_CLIENT_URL).toBeUndefined();
+    const unit = await jest(pgDir, ['src/users']);
+    expect(unit.output).toMatch(/PASS src\/users\/users\.repository\.mikro-orm\.spec\.ts/);
+    expect(unit.code).toBe(0);
+    const e2e = await jest(pgDir, ['--config', './test/jest-e2e.json', 'test/users']);
+    expect(e2e.output).toMatch(/PASS test\/users\.e2e-spec\.ts/);
+    expect(e2e.code).toBe(0);
+  });
 });

@@ -115,8 +115,8 @@ describe('init on a CommonJS jest app with MikroORM 7 (the Nest 11 fixture)', ()
       '@babel/plugin-transform-modules-commonjs': expect.stringMatching(/^\^7\./),
       'babel-plugin-transform-import-meta': expect.stringMatching(/^\^2\./),
     });
-    expect(logs).toContain('package.json "jest": jest compiles @mikro-orm and kysely (ESM only) to CommonJS with babel-jest.');
-    expect(logs).toContain('test/jest-e2e.json: jest compiles @mikro-orm and kysely (ESM only) to CommonJS with babel-jest.');
+    expect(logs).toContain('package.json "jest": jest compiles @mikro-orm, kysely, @electric-sql (ESM only) to CommonJS with babel-jest.');
+    expect(logs).toContain('test/jest-e2e.json: jest compiles @mikro-orm, kysely, @electric-sql (ESM only) to CommonJS with babel-jest.');
   });
 
   it('changes nothing when run a second time', async () => {

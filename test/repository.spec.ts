@@ -14,7 +14,7 @@ import {
   run,
   source,
 } from './support/features';
-import { callsOf, imports, moduleMetadata, statementPosition } from './support/inspect';
+import { imports, moduleMetadata } from './support/inspect';
 
 describe('repository users in a default Nest 12 app after init', () => {
   let before: UnitTestTree;
@@ -112,12 +112,19 @@ describe('repository users in a default Nest 12 app after init', () => {
     expect(imports(config).get('./users/user.entity.js')).toEqual(['User']);
   });
 
-  it('writes a spec that runs the adapter on in-memory SQLite in request contexts, covering every method', () => {
+  it("writes a spec that runs the adapter on the testing module's database, a transaction per test, covering every method", () => {
     const file = source(tree, '/src/users/users.repository.mikro-orm.spec.ts');
     const text = file.text;
     expect(imports(file).get('../mikro-orm.config.js')).toEqual(['config']);
-    expect(text).toContain("MikroOrmModule.forRoot({ ...config, dbName: ':memory:', registerRequestContext: false })");
-    expect(text).toContain('RequestContext.create(orm.em, work)');
+    expect(imports(file).get('../../test/mikro-orm.testing.js')).toEqual(['rollbackEachTest', 'testOrmOptions']);
+    expect(text).toContain('MikroOrmModule.forRoot({ ...testOrmOptions(config), registerRequestContext: false })');
+    expect(text).toContain('const inContext = rollbackEachTest(() => orm);');
+    // Rolled back after each test: no clearing between tests.
+    expect(text).not.toMatch(/schema\.clear/);
+    const testing = tree.readContent('/test/mikro-orm.testing.ts');
+    expect(imports(source(tree, '/test/mikro-orm.testing.ts')).get('@mikro-orm/sqlite')).toEqual(['SqliteDriver']);
+    expect(testing).toContain("return { ...options, driver: SqliteDriver, dbName: ':memory:' };");
+    expect(testing).not.toContain('MIKRO_ORM_TEST_CLIENT_URL');
     for (const call of ['repository.create(', 'repository.findById(', 'repository.findAll(', 'repository.update(', 'repository.remove(']) {
       expect(text).toContain(call);
     }
@@ -289,37 +296,41 @@ describe('repository options', () => {
 });
 
 describe('the driver a feature is generated for', () => {
-  it("is the config's, not the SQLite the specs add to devDependencies: EntityRepository from @mikro-orm/postgresql", async () => {
+  it("is the config's, not the PGlite the specs add to devDependencies: EntityRepository from @mikro-orm/postgresql", async () => {
     const app = await initApp('nest12', { driver: 'postgresql' });
     const users = await run('repository', { name: 'users' }, app);
     const pkg = JSON.parse(users.tree.readContent('/package.json'));
-    expect(pkg.devDependencies['@mikro-orm/sqlite']).toBe('7.2.1');
-    expect(users.logs).toContain('info The specs run on in-memory SQLite: @mikro-orm/sqlite is in devDependencies.');
+    expect(pkg.devDependencies['@mikro-orm/pglite']).toBe('7.2.1');
+    expect(users.logs.some((l) => l.includes('The specs run on an embedded PostgreSQL (PGlite, @mikro-orm/pglite)'))).toBe(true);
     const { tree } = await run('resource', { name: 'posts', fields: 'title:string,author:User' }, users.tree);
     const adapter = source(tree, '/src/posts/posts.repository.mikro-orm.ts');
     expect(imports(adapter).get('@mikro-orm/postgresql')).toEqual(['EntityRepository']);
-    expect(imports(adapter).has('@mikro-orm/sqlite')).toBe(false);
+    expect(imports(adapter).has('@mikro-orm/pglite')).toBe(false);
   });
 
   it("MikroORM 6: init's SQLite, and the SQLite a PostgreSQL app's specs get, may run sqlite3's install script (allowScripts)", async () => {
     const sqlite = JSON.parse((await initApp('nest11', {}, 6)).readContent('/package.json'));
     expect(sqlite.allowScripts).toEqual({ sqlite3: true });
-    const postgres = await initApp('nest11', { driver: 'postgresql' }, 6);
-    expect(JSON.parse(postgres.readContent('/package.json')).allowScripts).toBeUndefined();
-    const { tree } = await run('repository', { name: 'users' }, postgres);
-    expect(JSON.parse(tree.readContent('/package.json')).allowScripts).toEqual({ sqlite3: true });
+    // MikroORM 6 has no PGlite driver: the testing module init writes runs the specs on SQLite.
+    const postgres = JSON.parse((await initApp('nest11', { driver: 'postgresql' }, 6)).readContent('/package.json'));
+    expect(postgres.devDependencies['@mikro-orm/sqlite']).toBe('6.6.16');
+    expect(postgres.allowScripts).toEqual({ sqlite3: true });
     // MikroORM 7's SQLite driver needs no install script.
     expect(JSON.parse((await initApp('nest12')).readContent('/package.json')).allowScripts).toBeUndefined();
   });
 
-  it('MikroORM 6 specs keep their in-memory database when MIKRO_ORM_DB_NAME is set (MikroORM 6 lets it override the options)', async () => {
+  it('MikroORM 6 specs keep their test database when MIKRO_ORM_* variables are set (MikroORM 6 lets them override the options)', async () => {
     const { tree } = await run('repository', { name: 'users' }, await initApp('nest11', { driver: 'postgresql' }, 6));
-    const spec = source(tree, '/src/users/users.repository.mikro-orm.spec.ts');
-    const before = callsOf(spec, 'Test', 'createTestingModule')[0];
-    const block = statementPosition(before);
-    expect(block.statements[block.index - 1].getText(spec)).toBe('delete process.env.MIKRO_ORM_DB_NAME;');
+    const testing = source(tree, '/test/mikro-orm.testing.ts');
+    const options = testing.statements.find(
+      (s) => ts.isFunctionDeclaration(s) && s.name?.text === 'testOrmOptions',
+    ) as ts.FunctionDeclaration;
+    expect(options.body!.statements[0].getText(testing)).toBe(
+      "for (const name of ['CLIENT_URL', 'HOST', 'PORT', 'USER', 'PASSWORD', 'DB_NAME']) delete process.env[`MIKRO_ORM_${name}`];",
+    );
+    expect(testing.text).toContain("return { ...options, driver: SqliteDriver, dbName: ':memory:' };");
     const v7 = (await run('repository', { name: 'users' }, await initApp('nest12', { driver: 'postgresql' }))).tree;
-    expect(v7.readContent('/src/users/users.repository.mikro-orm.spec.ts')).not.toContain('process.env');
+    expect(v7.readContent('/test/mikro-orm.testing.ts')).not.toContain('delete process.env');
   });
 
   it('with two runtime drivers and a config that names neither: a clear error, nothing written', async () => {
@@ -344,7 +355,7 @@ describe('repository in other apps', () => {
     expect(imports(source(tree, '/src/users/users.module.ts')).get('./users.repository')).toEqual(['UsersRepository']);
     const spec = tree.readContent('/src/users/users.repository.mikro-orm.spec.ts');
     expect(spec).toContain('await orm.schema.createSchema();');
-    expect(spec).toContain('await orm.schema.clearDatabase();');
+    expect(spec).toContain("import { rollbackEachTest, testOrmOptions } from '../../test/mikro-orm.testing';");
   });
 
   it('an app with tabs, CRLF, double quotes and no semicolons keeps its style in the files it edits', async () => {
@@ -362,7 +373,7 @@ describe('repository in other apps', () => {
     const spec = source(tree, '/src/users/users.repository.mikro-orm.spec.ts');
     expect(imports(spec).get('./user.entity.js')).toEqual(['User']);
     expect(spec.text).toContain(
-      "MikroOrmModule.forRoot({ driver: SqliteDriver, dbName: ':memory:', entities: [User], metadataProvider: ReflectMetadataProvider, registerRequestContext: false })",
+      'MikroOrmModule.forRoot({ ...testOrmOptions({ driver: SqliteDriver, entities: [User], metadataProvider: ReflectMetadataProvider }), registerRequestContext: false })',
     );
   });
 
@@ -373,11 +384,30 @@ describe('repository in other apps', () => {
     expect(moduleMetadata(source(tree, '/apps/api/src/api.module.ts'), 'ApiModule').get('imports')).toContain('UsersModule');
   });
 
-  it('an app on PostgreSQL: EntityRepository from @mikro-orm/postgresql, specs on SQLite with @mikro-orm/sqlite as a dev dependency', async () => {
+  it('an app on PostgreSQL: EntityRepository from @mikro-orm/postgresql, specs on PGlite or the server MIKRO_ORM_TEST_CLIENT_URL names', async () => {
     const { tree, logs } = await run('repository', { name: 'users' }, await initApp('nest12', { driver: 'postgresql' }));
     expect(imports(source(tree, '/src/users/users.repository.mikro-orm.ts')).get('@mikro-orm/postgresql')).toEqual(['EntityRepository']);
-    expect(tree.readContent('/src/users/users.repository.mikro-orm.spec.ts')).toContain("driver: SqliteDriver, dbName: ':memory:'");
-    expect(JSON.parse(tree.readContent('/package.json')).devDependencies['@mikro-orm/sqlite']).toBe('7.2.1');
-    expect(logs.some((l) => l.includes('@mikro-orm/sqlite is in devDependencies'))).toBe(true);
+    const spec = source(tree, '/src/users/users.repository.mikro-orm.spec.ts');
+    expect(imports(spec).get('../../test/mikro-orm.testing.js')).toEqual(['dropTestDatabase', 'rollbackEachTest', 'testOrmOptions']);
+    expect(spec.text).toContain('await dropTestDatabase(orm);');
+    const testing = source(tree, '/test/mikro-orm.testing.ts');
+    expect(imports(testing).get('@mikro-orm/pglite')).toEqual(['PgliteDriver']);
+    expect(testing.text).toContain("if (!serverUrl) return { ...options, driver: PgliteDriver, dbName: 'memory://' };");
+    expect(JSON.parse(tree.readContent('/package.json')).devDependencies['@mikro-orm/sqlite']).toBeUndefined();
+    expect(logs.some((l) => l.includes('MIKRO_ORM_TEST_CLIENT_URL names (postgresql://postgres@127.0.0.1:5432)'))).toBe(true);
+  });
+
+  it('an app on MySQL: specs only on the server MIKRO_ORM_TEST_CLIENT_URL names, skipped (with the reason) without one', async () => {
+    const { tree } = await run('resource', { name: 'users' }, await initApp('nest12', { driver: 'mysql' }));
+    for (const path of ['/src/users/users.repository.mikro-orm.spec.ts', '/test/users.e2e-spec.ts']) {
+      const spec = source(tree, path);
+      const top = spec.statements.find((s) => ts.isExpressionStatement(s) && ts.isCallExpression(s.expression));
+      expect(((top as ts.ExpressionStatement).expression as ts.CallExpression).expression.getText(spec)).toBe('describeWithDatabase');
+    }
+    const testing = tree.readContent('/test/mikro-orm.testing.ts');
+    expect(testing).not.toContain('@mikro-orm/sqlite');
+    expect(testing).toContain('These specs need a MySQL server: set MIKRO_ORM_TEST_CLIENT_URL=mysql://root@127.0.0.1:3306.');
+    expect(JSON.parse(tree.readContent('/package.json')).devDependencies['@mikro-orm/sqlite']).toBeUndefined();
+    expect(tree.readContent('/.env.example')).toContain('# MIKRO_ORM_TEST_CLIENT_URL=mysql://root@127.0.0.1:3306');
   });
 });

@@ -71,6 +71,7 @@ function configuration(tree: Tree, plan: InitPlan): Rule {
     setupFile: plan.setupPath.split('/').pop()!.replace(/\.ts$/, ''),
     filterImport: relativeImport(plan.setupPath, plan.filterPath, plan.profile.importSuffix),
     validation: plan.validation,
+    testServer: plan.testing.server,
   };
   const folder = (path: string) => path.split('/').slice(0, -1).join('/');
   // An app with a MikroOrmModule root keeps its own configuration: only the middleware class may be new.

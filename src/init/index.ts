@@ -1,5 +1,6 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { formatWithAppPrettier } from '../utils/format';
+import { createTestingModule } from '../utils/testing';
 import {
   addMigrationScripts,
   addOrmDependencies,
@@ -36,6 +37,8 @@ export function init(options: InitOptions): Rule {
       callSetup(plan),
       importDatabaseModule(plan),
       createHealthModule(plan),
+      // The specs' database and per-test transaction, for the generated specs and the user's own.
+      createTestingModule(plan.testing, plan.project.packageJson, plan.orm.major, plan.options.skipInstall),
       enableDecorators(plan),
       configureJestForEsm(plan),
       closeE2eApps(plan),

@@ -14,18 +14,25 @@ import { InitPlan } from './plan';
  * its own CommonJS loader, which cannot `require()` them on Node 22 (jest's require(esm) needs Node
  * 24.9+ and --experimental-vm-modules). babel-jest compiles exactly those packages to CommonJS,
  * import.meta included (docs/architecture.md §4, "MikroORM 7 under jest", has the measurements behind this choice).
+ * PGlite (@electric-sql/pglite, the PostgreSQL the specs of a PostgreSQL app run on) has a CommonJS
+ * build, but one that loads Node's modules with `import()`, which jest refuses without
+ * --experimental-vm-modules: babel turns those into `require()`.
  */
-export const ESM_PACKAGES = ['@mikro-orm', 'kysely'] as const;
+export const ESM_PACKAGES = ['@mikro-orm', 'kysely', '@electric-sql'] as const;
 const ESM_GROUP = `(${ESM_PACKAGES.join('|')})`;
 
 /** The transform key: only the ESM packages' files, so the app's own transform keeps every other file. */
-export const ESM_TRANSFORM_PATTERN = `/node_modules/${ESM_GROUP}/.+\\.js$`;
+export const ESM_TRANSFORM_PATTERN = `/node_modules/${ESM_GROUP}/.+\\.c?js$`;
 /** Everything under node_modules stays untransformed (jest's default) but the ESM packages, with npm's and pnpm's layouts. */
 export const ESM_IGNORE_PATTERN = `/node_modules/(?!(\\.pnpm/[^/]+/node_modules/)?${ESM_GROUP}/)`;
 export const ESM_TRANSFORMER: [string, Record<string, unknown>] = [
   'babel-jest',
   // The app's own babel config (if any) is for its code, not for these packages.
-  { babelrc: false, configFile: false, plugins: ['@babel/plugin-transform-modules-commonjs', 'babel-plugin-transform-import-meta'] },
+  {
+    babelrc: false,
+    configFile: false,
+    plugins: ['@babel/plugin-transform-dynamic-import', '@babel/plugin-transform-modules-commonjs', 'babel-plugin-transform-import-meta'],
+  },
 ];
 
 /** jest's own default for transformIgnorePatterns' node_modules entry: replaced by ours. */
@@ -47,6 +54,7 @@ export function jestEsmPackages(jestRange: string | undefined): Record<string, s
   const jestMajor = majorOf(jestRange) ?? 30;
   return {
     '@babel/core': '^7.29.0',
+    '@babel/plugin-transform-dynamic-import': '^7.27.1',
     '@babel/plugin-transform-modules-commonjs': '^7.28.6',
     'babel-jest': jestMajor >= 30 ? `^${jestMajor}.0.0` : '^29.7.0',
     // 3.x needs Babel 8, which babel-jest does not load yet.
@@ -71,7 +79,7 @@ export function configureJestForEsm(plan: InitPlan): Rule {
       const outcome =
         config.path.endsWith('.json') || config.inPackageJson ? editJsonConfig(tree, config) : editCodeConfig(tree, config.path);
       if (outcome.kind === 'edited')
-        context.logger.info(`${config.label}: jest compiles ${ESM_PACKAGES.join(' and ')} (ESM only) to CommonJS with babel-jest.`);
+        context.logger.info(`${config.label}: jest compiles ${ESM_PACKAGES.join(', ')} (ESM only) to CommonJS with babel-jest.`);
       if (outcome.kind === 'manual') printManualLines(context, config.label, outcome.why);
     }
     return addPackages(
@@ -303,7 +311,7 @@ function printManualLines(context: SchematicContext, label: string, why: string)
       `${label}: left as it is (${why}). MikroORM 7 is ESM only: for jest to load it in this CommonJS app, add to this config`,
       `  "transform": { ${JSON.stringify(ESM_TRANSFORM_PATTERN)}: ${JSON.stringify(ESM_TRANSFORMER)}, ...the transforms it has, after this one },`,
       `  "transformIgnorePatterns": [${JSON.stringify(ESM_IGNORE_PATTERN)}]`,
-      `and keep every other ignore pattern from matching node_modules/@mikro-orm or node_modules/kysely.`,
+      `and keep every other ignore pattern from matching node_modules/@mikro-orm, node_modules/kysely or node_modules/@electric-sql.`,
     ].join('\n'),
   );
 }

@@ -11,6 +11,7 @@ import { configFile } from '../utils/orm-config';
 import { analyseOrmRoot, findOrmMiddlewareCalls, findOrmRootCalls, OrmRoot } from '../utils/orm-options';
 import { Driver, driverPackage, DRIVERS, majorOf, OrmPackages, ormPackages } from '../utils/versions';
 import { importedSourceFiles, NestProject, resolveProject } from '../utils/workspace';
+import { planTestingModule, TestingModule } from '../utils/testing';
 import { HealthPlan, planHealth } from './health';
 import { InitOptions } from './schema';
 
@@ -41,6 +42,8 @@ export interface InitPlan {
   validation: boolean;
   /** the /health module init writes (`--health`), unless the app has one */
   health?: HealthPlan;
+  /** the specs' testing module: their database and per-test isolation */
+  testing: TestingModule;
   /** where the app already opens a request context itself (empty: we register ours) */
   registrations: ContextRegistration[];
   /** the MikroOrmModule.forRoot/forRootAsync call the app already has, if any (at most one: see planInit) */
@@ -124,16 +127,17 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
   }
   const setup = ormRoots.length === 0 && registrations.length === 0;
   const health = planHealth(raw, profile, project, sources, appModulePath, appModuleSource, appModule, defaultsUsed, notes);
+  const orm = alignedWithApp(
+    ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }),
+    profile,
+    tree,
+  );
   return {
     options: { driver, style, force: raw.force === true, skipInstall: raw.skipInstall === true, validation: raw.validation !== false },
     defaultsUsed,
     project,
     profile,
-    orm: alignedWithApp(
-      ormPackages(driver, { nestMajor: profile.nestMajor, existingOrmMajor: profile.ormMajor, nodeVersion: process.versions.node }),
-      profile,
-      tree,
-    ),
+    orm,
     bootstrap,
     appModulePath,
     appModuleClass: appModule.name,
@@ -146,6 +150,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     setup,
     validation: setup && raw.validation !== false && !usesValidationPipe(main, notes) && !takesBodies(sources, notes),
     health,
+    testing: planTestingModule(project, driver, orm.major),
     registrations,
     ormRoots,
     notes,

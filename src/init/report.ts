@@ -40,6 +40,7 @@ export function reportNextSteps(plan: InitPlan, context: SchematicContext, befor
           : `  - Set the MIKRO_ORM_* connection variables listed in .env.example (never commit the password).`,
     );
     log.info('  - Generate the repository pattern: nest g repository users');
+    log.info(`  - Specs: ${plan.testing.path} gives them their database and a transaction per test. ${plan.testing.summary}`);
     log.info(
       root
         ? '  - Create the schema with your MikroORM setup (npx mikro-orm migration:create, then migration:up).'

@@ -6,6 +6,8 @@ import { readDefineEntityModel } from '../utils/define-entity';
 import { EntityModel, readEntityModel } from '../utils/entities';
 import { FeaturePlan, planFeature } from '../utils/feature';
 import { configFile } from '../utils/orm-config';
+import { planTestingModule, TestingModule, testingNames } from '../utils/testing';
+import { Driver } from '../utils/versions';
 import { checkFeatureModule, FeatureModule, findParentModule } from './feature-module';
 import { sampleRow, SampleRow } from './samples';
 import { RepositoryOptions } from './schema';
@@ -24,8 +26,10 @@ export interface RepositoryPlan {
   values: Record<string, unknown>;
   /** the data of one row for the specs (undefined: required relations form a cycle, no spec) */
   sample?: SampleRow;
-  /** the test database of a spec at a given path */
-  testDatabase(from: string): { imports: string[]; options: string };
+  /** the test database of an e2e spec at a given path */
+  testDatabase(from: string): SpecDatabase;
+  /** the app's testing module, which the specs import */
+  testing: TestingModule;
   files: { port: string; adapter: string; spec: string; custom: string; module: string };
   defaultsUsed: string[];
   notes: string[];
@@ -142,7 +146,7 @@ export function planRepository(
     driverPackage: feature.driverPackage,
     ormMajor: feature.ormMajor,
     sample: sample ?? { entries: [], seeds: [] },
-    db: testDatabase(feature, `${folder}/file.ts`, config, sample, entity, tokenOf),
+    db: testDatabase(feature, `${folder}/file.ts`, config, sample, entity, tokenOf, 'unit'),
     missingId: pk.ts === 'number' ? '999999' : `'00000000-0000-4000-8000-999999999999'`,
     missingIdPath: pk.ts === 'number' ? '999999' : '00000000-0000-4000-8000-999999999999',
   };
@@ -154,7 +158,8 @@ export function planRepository(
     parent,
     values,
     sample,
-    testDatabase: (from: string) => testDatabase(feature, from, config, sample, entity, tokenOf),
+    testDatabase: (from: string) => testDatabase(feature, from, config, sample, entity, tokenOf, 'e2e'),
+    testing: planTestingModule(feature.project, feature.driver, feature.ormMajor),
     files,
     defaultsUsed: [...entity.defaultsUsed, ...defaultsUsed],
     notes,
@@ -203,11 +208,23 @@ export function relatedModel(tree: Tree, entity: EntityPlan, className: string):
   return readEntityModel(source, className) ?? readDefineEntityModel(source, className);
 }
 
+/** How a generated spec reaches its database: the imports, the MikroORM options, and the testing module's helpers it calls. */
+export interface SpecDatabase {
+  imports: string[];
+  options: string;
+  /** `describe`, or the testing module's describeWithDatabase (skipped without a server) */
+  describe: string;
+  /** the spec drops its server database after its tests */
+  drops: boolean;
+  /** what the spec runs on, for its doc comment */
+  label: string;
+}
+
 /**
- * The test database of a generated spec at `from`: MikroORM on in-memory SQLite with the app's
- * config (its entities and metadata provider), or, when the app has no config file to import, with
- * every entity of the app listed. Also the imports of the entities the sample data seeds and the
- * enums it uses.
+ * The database of a generated spec at `from`: the app's config (its entities and metadata provider)
+ * or, when the app has no config file to import, every entity of the app, passed through the
+ * testing module's testOrmOptions (embedded database or MIKRO_ORM_TEST_CLIENT_URL). Also the
+ * imports of the entities the sample data seeds and the enums it uses.
  */
 export function testDatabase(
   feature: FeaturePlan,
@@ -217,7 +234,9 @@ export function testDatabase(
   entity: EntityPlan,
   /** what MikroORM options call an entity of the app: its class, or a v6 schema constant */
   tokenOf: (className: string) => string,
-): { imports: string[]; options: string; setup: string[] } {
+  kind: 'unit' | 'e2e',
+): SpecDatabase {
+  const testing = planTestingModule(feature.project, feature.driver, feature.ormMajor);
   const packages: string[] = [];
   const byFile = new Map<string, string[]>();
   const add = (path: string | undefined, names: string[]) => {
@@ -225,18 +244,14 @@ export function testDatabase(
   };
   add(entity.model.path, sample?.enums ?? []);
   for (const seed of sample?.seeds ?? []) add(entity.entityFiles.get(seed.className), [seed.token, ...seed.enums]);
-  const options: string[] = [];
+  let options: string;
   if (config) {
     packages.push(`import config from '${feature.importPath(from, config)}';`);
-    options.push('...config');
-  }
-  if (!config || feature.driver !== 'sqlite') {
-    packages.unshift(`import { SqliteDriver } from '@mikro-orm/sqlite';`);
-    options.push('driver: SqliteDriver');
-  }
-  options.push(`dbName: ':memory:'`);
-  if (!config) {
+    options = 'config';
+  } else {
     // Every entity of the app: MikroORM discovers the ones this one refers to through them.
+    const driverClass = DRIVER_CLASSES[feature.driver];
+    packages.unshift(`import { ${driverClass} } from '${feature.driverPackage}';`);
     const all = new Map(entity.entityFiles);
     all.set(entity.model.className, entity.model.path);
     const tokens = [...all].map(([className, path]) => {
@@ -244,27 +259,36 @@ export function testDatabase(
       add(path, [token]);
       return token;
     });
-    options.push(`entities: [${[...new Set(tokens)].join(', ')}]`);
+    const listed = [`driver: ${driverClass}`, `entities: [${[...new Set(tokens)].join(', ')}]`];
     if (feature.ormMajor === 7) {
       packages.unshift(`import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';`);
-      options.push('metadataProvider: ReflectMetadataProvider');
+      listed.push('metadataProvider: ReflectMetadataProvider');
     }
+    options = `{ ${listed.join(', ')} }`;
   }
-  options.push('registerRequestContext: false');
+  const names = testingNames(testing, kind);
+  packages.push(`import { ${names.join(', ')} } from '${feature.importPath(from, testing.path)}';`);
   const entityImports = [...byFile].map(
     ([path, names]) => `import { ${[...new Set(names)].join(', ')} } from '${feature.importPath(from, path)}';`,
   );
-  // MikroORM 6 lets MIKRO_ORM_* variables override the options it is given (MikroORM 7 does not): the
-  // app's database name (its shell's, or .env's, which the config loads) would replace ':memory:'.
-  const setup =
-    feature.ormMajor === 6
-      ? [
-          "// MikroORM 6 lets MIKRO_ORM_* variables override its options: the app's database name must not replace ':memory:'.",
-          'delete process.env.MIKRO_ORM_DB_NAME;',
-        ]
-      : [];
-  return { imports: [...packages, ...entityImports], options: `{ ${options.join(', ')} }`, setup };
+  return {
+    imports: [...packages, ...entityImports],
+    options: `{ ...testOrmOptions(${options}), registerRequestContext: false }`,
+    describe: names.includes('describeWithDatabase') ? 'describeWithDatabase' : 'describe',
+    drops: names.includes('dropTestDatabase'),
+    label: testing.runsOn,
+  };
 }
+
+const DRIVER_CLASSES: Record<Driver, string> = {
+  sqlite: 'SqliteDriver',
+  postgresql: 'PostgreSqlDriver',
+  mysql: 'MySqlDriver',
+  mariadb: 'MariaDbDriver',
+  mssql: 'MsSqlDriver',
+  libsql: 'LibSqlDriver',
+  mongodb: 'MongoDriver',
+};
 
 /**
  * The data an adapter hands to MikroORM: the declared fields copied one by one (`{ name: data.name }`),

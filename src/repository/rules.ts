@@ -1,15 +1,14 @@
 import { chain, Rule, SchematicContext } from '@angular-devkit/schematics';
 import { entityRules, reportEntity } from '../entity/rules';
-import { addPackages, allowSqliteInstallScript } from '../utils/dependencies';
 import { renderFiles } from '../utils/files';
-import { ORM_RELEASES } from '../utils/versions';
+import { createTestingModule } from '../utils/testing';
 import { importIntoParent, moduleFileParts, updateFeatureModule } from './feature-module';
 import { RepositoryPlan } from './plan';
 
 const TEMPLATES = '../../templates/repository';
 
 export function repositoryRules(plan: RepositoryPlan): Rule[] {
-  return [...entityRules(plan.entity), renderRepository(plan), wireModule(plan), importModuleIntoParent(plan), addTestDependencies(plan)];
+  return [...entityRules(plan.entity), renderRepository(plan), wireModule(plan), importModuleIntoParent(plan), addTestingModule(plan)];
 }
 
 function renderRepository(plan: RepositoryPlan): Rule {
@@ -43,18 +42,11 @@ function importModuleIntoParent(plan: RepositoryPlan): Rule {
   };
 }
 
-/** The specs run on in-memory SQLite: an app on another database gets @mikro-orm/sqlite as a dev dependency. */
-function addTestDependencies(plan: RepositoryPlan): Rule {
-  if (!plan.feature.spec || plan.feature.driver === 'sqlite' || !plan.sample) return () => undefined;
-  const { packageJson } = plan.feature.project;
-  return chain([
-    addPackages(
-      packageJson,
-      { devDependencies: { '@mikro-orm/sqlite': ORM_RELEASES[plan.feature.ormMajor].orm } },
-      plan.feature.skipInstall,
-    ),
-    allowSqliteInstallScript(packageJson, plan.feature.ormMajor),
-  ]);
+/** The specs' testing module (when the app has none yet) and the packages its embedded database needs. */
+function addTestingModule(plan: RepositoryPlan): Rule {
+  if (!plan.feature.spec || !plan.sample) return () => undefined;
+  const { feature } = plan;
+  return createTestingModule(plan.testing, feature.project.packageJson, feature.ormMajor, feature.skipInstall);
 }
 
 export function reportRepository(plan: RepositoryPlan, context: SchematicContext): Rule {
@@ -62,10 +54,10 @@ export function reportRepository(plan: RepositoryPlan, context: SchematicContext
     reportEntity({ ...plan.entity, defaultsUsed: plan.defaultsUsed, notes: plan.notes }, context)(tree, context);
     if (plan.entity.create === false)
       context.logger.info(`Using the existing entity ${plan.entity.model.className} (${plan.entity.model.path}).`);
-    if (plan.feature.driver !== 'sqlite' && plan.feature.spec && plan.sample) {
-      context.logger.info(
-        `The specs run on in-memory SQLite: @mikro-orm/sqlite is in devDependencies${plan.feature.skipInstall ? " (--skip-install: run your package manager's install)" : ''}.`,
-      );
+    if (plan.feature.spec && plan.sample) {
+      const added = Object.keys(plan.testing.devDependencies);
+      const install = added.length > 0 && plan.feature.skipInstall ? " (--skip-install: run your package manager's install)" : '';
+      context.logger.info(`${plan.testing.summary}${added.length > 0 ? ` ${added.join(', ')} is in devDependencies${install}.` : ''}`);
     }
   };
 }

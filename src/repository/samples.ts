@@ -34,11 +34,19 @@ export interface Seed {
 
 const PROBE_KINDS = new Set(['string', 'uuid', 'integer', 'float', 'boolean', 'enum']);
 
+/** A string field that holds an e-mail address, by its name: `email`, `contactEmail`. */
+export function isEmailName(name: string): boolean {
+  return name === 'email' || name.endsWith('Email');
+}
+
 /** The expression for property `p` of row `index`: a variable name (`i`) or a literal row number. */
 export function sampleValue(p: DataProperty, index: string | number): string {
   const literal = typeof index === 'number';
   switch (p.kind) {
     case 'string':
+      // An e-mail field gets an address: the create DTO checks it with @IsEmail().
+      if (isEmailName(p.name))
+        return literal ? `'${p.name.toLowerCase()}${index}@example.com'` : `\`${p.name.toLowerCase()}\${${index}}@example.com\``;
       return literal ? `'${p.name} ${index}'` : `\`${p.name} \${${index}}\``;
     case 'uuid':
       return literal

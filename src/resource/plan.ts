@@ -1,5 +1,6 @@
 import { Tree } from '@angular-devkit/schematics';
 import { planRepository, RepositoryPlan } from '../repository/plan';
+import { isEmailName } from '../repository/samples';
 import { compilerOption } from '../utils/app-profile';
 import { SETUP_FILE, SETUP_FUNCTION } from '../utils/bootstrap';
 import { DataProperty } from '../utils/entities';
@@ -97,10 +98,6 @@ const VALIDATORS: Record<DataProperty['kind'], { decorator: (p: DataProperty) =>
   enum: { decorator: (p) => `@IsEnum(${p.enumName})`, names: ['IsEnum'] },
   relation: { decorator: (p) => (p.ts === 'number' ? '@IsInt()' : '@IsUUID()'), names: [] },
 };
-
-function isEmailName(name: string): boolean {
-  return name === 'email' || name.endsWith('Email');
-}
 
 function dtoParts(
   feature: FeaturePlan,
