@@ -62,6 +62,7 @@ describe.each(Object.entries(CLIS))('%s', (name, cli) => {
           'CREATE src/database/database.module.ts',
           'CREATE src/database/mikro-orm-exception.filter.ts',
           'CREATE src/mikro-orm.config.ts',
+          'CREATE test/mikro-orm.testing.ts',
           'UPDATE nest-cli.json',
           'UPDATE package.json',
           'UPDATE src/app.module.ts',

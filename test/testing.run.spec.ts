@@ -40,7 +40,7 @@ describe('users on the test database', () => {
   beforeAll(async () => {
     orm = await MikroORM.init(testOrmOptions(config));
     await orm.schema.create();
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await dropTestDatabase(orm);

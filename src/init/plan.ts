@@ -150,7 +150,7 @@ export function planInit(tree: Tree, raw: InitOptions): InitPlan {
     setup,
     validation: setup && raw.validation !== false && !usesValidationPipe(main, notes) && !takesBodies(sources, notes),
     health,
-    testing: planTestingModule(project, driver, orm.major),
+    testing: planTestingModule(tree, project, driver, orm.major),
     registrations,
     ormRoots,
     notes,

@@ -118,6 +118,7 @@ export function planRepository(
   if (feature.spec && !sample)
     notes.push(`${model.className} has required relations that form a cycle: no spec was generated (seed the rows yourself).`);
   const config = configFile(tree, feature.project);
+  const testing = planTestingModule(tree, feature.project, feature.driver, feature.ormMajor);
   const tokenOf = (className: string) => relatedModel(tree, entity, className)?.token ?? className;
   const pk = model.pk;
   const values = {
@@ -146,7 +147,7 @@ export function planRepository(
     driverPackage: feature.driverPackage,
     ormMajor: feature.ormMajor,
     sample: sample ?? { entries: [], seeds: [] },
-    db: testDatabase(feature, `${folder}/file.ts`, config, sample, entity, tokenOf, 'unit'),
+    db: testDatabase(feature, `${folder}/file.ts`, config, sample, entity, tokenOf, testing, 'unit'),
     missingId: pk.ts === 'number' ? '999999' : `'00000000-0000-4000-8000-999999999999'`,
     missingIdPath: pk.ts === 'number' ? '999999' : '00000000-0000-4000-8000-999999999999',
   };
@@ -158,8 +159,8 @@ export function planRepository(
     parent,
     values,
     sample,
-    testDatabase: (from: string) => testDatabase(feature, from, config, sample, entity, tokenOf, 'e2e'),
-    testing: planTestingModule(feature.project, feature.driver, feature.ormMajor),
+    testDatabase: (from: string) => testDatabase(feature, from, config, sample, entity, tokenOf, testing, 'e2e'),
+    testing,
     files,
     defaultsUsed: [...entity.defaultsUsed, ...defaultsUsed],
     notes,
@@ -218,6 +219,10 @@ export interface SpecDatabase {
   drops: boolean;
   /** what the spec runs on, for its doc comment */
   label: string;
+  /** beforeAll's timeout when the database takes seconds to start (PGlite, a server database to create), else '' */
+  startTimeout: string;
+  /** why, for the comment above beforeAll */
+  startNote: string;
 }
 
 /**
@@ -234,9 +239,9 @@ export function testDatabase(
   entity: EntityPlan,
   /** what MikroORM options call an entity of the app: its class, or a v6 schema constant */
   tokenOf: (className: string) => string,
+  testing: TestingModule,
   kind: 'unit' | 'e2e',
 ): SpecDatabase {
-  const testing = planTestingModule(feature.project, feature.driver, feature.ormMajor);
   const packages: string[] = [];
   const byFile = new Map<string, string[]>();
   const add = (path: string | undefined, names: string[]) => {
@@ -277,6 +282,11 @@ export function testDatabase(
     describe: names.includes('describeWithDatabase') ? 'describeWithDatabase' : 'describe',
     drops: names.includes('dropTestDatabase'),
     label: testing.runsOn,
+    startTimeout: testing.embedded?.driverClass === 'SqliteDriver' && !testing.server ? '' : ', 60_000',
+    startNote:
+      testing.embedded?.driverClass === 'PgliteDriver'
+        ? 'The test database takes seconds to start (PGlite loads PostgreSQL compiled to WebAssembly).'
+        : 'The test database takes seconds to start on a server (MikroORM creates it first).',
   };
 }
 

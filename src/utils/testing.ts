@@ -1,4 +1,6 @@
-import { chain, Rule } from '@angular-devkit/schematics';
+import { chain, Rule, Tree } from '@angular-devkit/schematics';
+import { posix } from 'node:path';
+import { tsconfigField } from './app-profile';
 import { addPackages, allowSqliteInstallScript } from './dependencies';
 import { renderFiles } from './files';
 import { Driver, ORM_RELEASES, OrmMajor } from './versions';
@@ -40,8 +42,8 @@ const SQLITE = {
   description: 'an in-memory SQLite database',
 };
 
-export function planTestingModule(project: NestProject, driver: Driver, ormMajor: OrmMajor): TestingModule {
-  const path = [project.root === '.' ? '' : project.root, 'test', TESTING_FILE].filter(Boolean).join('/');
+export function planTestingModule(tree: Tree, project: NestProject, driver: Driver, ormMajor: OrmMajor): TestingModule {
+  const path = testingModulePath(tree, project);
   const version = ORM_RELEASES[ormMajor].orm;
   const server = SERVERS[driver];
   if (driver === 'sqlite' || driver === 'libsql') {
@@ -85,6 +87,21 @@ export function planTestingModule(project: NestProject, driver: Driver, ormMajor
     runsOn: `the ${server!.label} server MIKRO_ORM_TEST_CLIENT_URL names`,
     summary: `The database specs run on the ${server!.label} server MIKRO_ORM_TEST_CLIENT_URL names (${server!.exampleUrl}), and are skipped without one.`,
   };
+}
+
+/**
+ * `test/mikro-orm.testing.ts` beside the e2e specs, or, in an app whose tsconfig confines the program
+ * to a rootDir that test/ is outside of (tsc would refuse the file), `<sourceRoot>/testing/`.
+ */
+function testingModulePath(tree: Tree, project: NestProject): string {
+  const testDir = [project.root === '.' ? '' : project.root, 'test'].filter(Boolean).join('/');
+  const rootDir = tsconfigField(tree, project.tsconfig, (config) => config.compilerOptions?.rootDir);
+  if (typeof rootDir?.value === 'string') {
+    const confined = posix.join(posix.dirname(rootDir.from), rootDir.value).replace(/^\/+/, '');
+    const inside = confined === '' || confined === '.' || `${testDir}/`.startsWith(`${confined}/`);
+    if (!inside) return `${project.sourceRoot}/testing/${TESTING_FILE}`;
+  }
+  return `${testDir}/${TESTING_FILE}`;
 }
 
 /** Writes the testing module unless the app has one, and adds the packages its embedded database needs. */
