@@ -90,13 +90,15 @@ export function planTestingModule(tree: Tree, project: NestProject, driver: Driv
 }
 
 /**
- * `test/mikro-orm.testing.ts` beside the e2e specs, or, in an app whose tsconfig confines the program
- * to a rootDir that test/ is outside of (tsc would refuse the file), `<sourceRoot>/testing/`.
+ * `test/mikro-orm.testing.ts` beside the e2e specs, or `<sourceRoot>/testing/` in an app whose
+ * tsconfig takes every file of the folder (no `include` or `files`) but confines them to a rootDir
+ * that test/ is outside of: tsc would refuse the file there.
  */
 function testingModulePath(tree: Tree, project: NestProject): string {
   const testDir = [project.root === '.' ? '' : project.root, 'test'].filter(Boolean).join('/');
   const rootDir = tsconfigField(tree, project.tsconfig, (config) => config.compilerOptions?.rootDir);
-  if (typeof rootDir?.value === 'string') {
+  const listed = tsconfigField(tree, project.tsconfig, (config) => config.include ?? config.files);
+  if (typeof rootDir?.value === 'string' && !listed) {
     const confined = posix.join(posix.dirname(rootDir.from), rootDir.value).replace(/^\/+/, '');
     const inside = confined === '' || confined === '.' || `${testDir}/`.startsWith(`${confined}/`);
     if (!inside) return `${project.sourceRoot}/testing/${TESTING_FILE}`;
