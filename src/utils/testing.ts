@@ -62,7 +62,7 @@ export function planTestingModule(tree: Tree, project: NestProject, driver: Driv
         driverClass: 'PgliteDriver',
         package: '@mikro-orm/pglite',
         dbName: 'memory://',
-        description: 'an in-memory PostgreSQL (PGlite: PostgreSQL compiled to WebAssembly), the dialect the app runs on',
+        description: "an in-memory PostgreSQL (PGlite: PostgreSQL compiled to WebAssembly), the app's own dialect",
       },
       server,
       devDependencies: { '@mikro-orm/pglite': version },
