@@ -282,11 +282,8 @@ export function testDatabase(
     describe: names.includes('describeWithDatabase') ? 'describeWithDatabase' : 'describe',
     drops: names.includes('dropTestDatabase'),
     label: testing.runsOn,
-    startTimeout: testing.embedded?.driverClass === 'SqliteDriver' && !testing.server ? '' : ', 60_000',
-    startNote:
-      testing.embedded?.driverClass === 'PgliteDriver'
-        ? 'The test database takes seconds to start (PGlite loads PostgreSQL compiled to WebAssembly).'
-        : 'The test database takes seconds to start on a server (MikroORM creates it first).',
+    startTimeout: testing.slowStart ? ', 60_000' : '',
+    startNote: testing.slowStart ?? '',
   };
 }
 

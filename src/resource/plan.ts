@@ -5,6 +5,7 @@ import { compilerOption } from '../utils/app-profile';
 import { SETUP_FILE, SETUP_FUNCTION } from '../utils/bootstrap';
 import { DataProperty } from '../utils/entities';
 import { FeaturePlan } from '../utils/feature';
+import { testFolder } from '../utils/testing';
 import { ResourceOptions } from './schema';
 
 export interface ResourcePlan {
@@ -38,8 +39,7 @@ export function planResource(tree: Tree, options: ResourceOptions): ResourcePlan
   const { feature, entity } = repository;
   const model = entity.model;
   const validated = feature.profile.hasDependency('class-validator');
-  const testDir = [feature.project.root === '.' ? '' : feature.project.root, 'test'].filter(Boolean).join('/');
-  const e2ePath = `${testDir}/${[feature.names.directory.replace(/\//g, '-'), feature.names.plural.kebab].filter(Boolean).join('-')}.e2e-spec.ts`;
+  const e2ePath = `${testFolder(feature.project)}/${[feature.names.directory.replace(/\//g, '-'), feature.names.plural.kebab].filter(Boolean).join('-')}.e2e-spec.ts`;
   const pk = model.pk;
   // init's setupApp (the pipes and filters main.ts applies), which the e2e spec applies too.
   const setupPath = `${feature.project.sourceRoot}/${SETUP_FILE}`;

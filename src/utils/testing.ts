@@ -23,6 +23,8 @@ export interface TestingModule {
   summary: string;
   /** what the specs run on, for their doc comments */
   runsOn: string;
+  /** why the database takes seconds to start (PGlite, a server database to create); none for in-memory SQLite */
+  slowStart?: string;
 }
 
 export const TESTING_FILE = 'mikro-orm.testing.ts';
@@ -41,6 +43,13 @@ const SQLITE = {
   dbName: ':memory:',
   description: 'an in-memory SQLite database',
 };
+
+const SERVER_START = 'The test database takes seconds to start on a server (MikroORM creates it first).';
+
+/** The folder of the app's e2e specs: `test/`, beside the app's sources. */
+export function testFolder(project: NestProject): string {
+  return [project.root === '.' ? '' : project.root, 'test'].filter(Boolean).join('/');
+}
 
 export function planTestingModule(tree: Tree, project: NestProject, driver: Driver, ormMajor: OrmMajor): TestingModule {
   const path = testingModulePath(tree, project);
@@ -66,6 +75,7 @@ export function planTestingModule(tree: Tree, project: NestProject, driver: Driv
       },
       server,
       devDependencies: { '@mikro-orm/pglite': version },
+      slowStart: 'The test database takes seconds to start (PGlite loads PostgreSQL compiled to WebAssembly).',
       runsOn: "an embedded PostgreSQL (PGlite), or MIKRO_ORM_TEST_CLIENT_URL's server",
       summary: `The specs run on an embedded PostgreSQL (PGlite, @mikro-orm/pglite), or on the server MIKRO_ORM_TEST_CLIENT_URL names (${server!.exampleUrl}).`,
     };
@@ -76,6 +86,7 @@ export function planTestingModule(tree: Tree, project: NestProject, driver: Driv
       embedded: SQLITE,
       server,
       devDependencies: { '@mikro-orm/sqlite': version },
+      slowStart: SERVER_START,
       runsOn: "an in-memory SQLite database, or MIKRO_ORM_TEST_CLIENT_URL's PostgreSQL server",
       summary: `The specs run on in-memory SQLite (MikroORM 6 has no embedded PostgreSQL driver), or on the PostgreSQL server MIKRO_ORM_TEST_CLIENT_URL names (${server!.exampleUrl}).`,
     };
@@ -84,6 +95,7 @@ export function planTestingModule(tree: Tree, project: NestProject, driver: Driv
     path,
     server,
     devDependencies: {},
+    slowStart: SERVER_START,
     runsOn: `the ${server!.label} server MIKRO_ORM_TEST_CLIENT_URL names`,
     summary: `The database specs run on the ${server!.label} server MIKRO_ORM_TEST_CLIENT_URL names (${server!.exampleUrl}), and are skipped without one.`,
   };
@@ -95,7 +107,7 @@ export function planTestingModule(tree: Tree, project: NestProject, driver: Driv
  * that test/ is outside of: tsc would refuse the file there.
  */
 function testingModulePath(tree: Tree, project: NestProject): string {
-  const testDir = [project.root === '.' ? '' : project.root, 'test'].filter(Boolean).join('/');
+  const testDir = testFolder(project);
   const rootDir = tsconfigField(tree, project.tsconfig, (config) => config.compilerOptions?.rootDir);
   const listed = tsconfigField(tree, project.tsconfig, (config) => config.include ?? config.files);
   if (typeof rootDir?.value === 'string' && !listed) {

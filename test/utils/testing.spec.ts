@@ -26,6 +26,8 @@ describe('planTestingModule: what the specs run on, per driver', () => {
       devDependencies: {},
     });
     expect(sqlite.server).toBeUndefined();
+    // In memory: it starts at once, so the specs keep the runner's default hook timeout.
+    expect(sqlite.slowStart).toBeUndefined();
     expect(testingNames(sqlite, 'unit')).toEqual(['rollbackEachTest', 'testOrmOptions']);
     expect(testingNames(sqlite, 'e2e')).toEqual(['testOrmOptions']);
   });
@@ -35,6 +37,7 @@ describe('planTestingModule: what the specs run on, per driver', () => {
     expect(pg.embedded).toMatchObject({ driverClass: 'PgliteDriver', package: '@mikro-orm/pglite', dbName: 'memory://' });
     expect(pg.server).toEqual({ label: 'PostgreSQL', exampleUrl: 'postgresql://postgres@127.0.0.1:5432' });
     expect(pg.devDependencies).toEqual({ '@mikro-orm/pglite': '7.2.1' });
+    expect(pg.slowStart).toMatch(/PGlite loads PostgreSQL compiled to WebAssembly/);
     expect(testingNames(pg, 'unit')).toEqual(['dropTestDatabase', 'rollbackEachTest', 'testOrmOptions']);
   });
 
